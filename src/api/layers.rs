@@ -1,0 +1,266 @@
+//! `/api/layers`: the catalog, features as GeoJSON, upload and delete.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use axum::Json;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use geo::{Intersects, Rect};
+use serde_json::{Value as Json_, json};
+use tokio::io::AsyncWriteExt;
+
+use super::{ApiError, AppState, auth};
+use crate::ingest::{self, IngestOptions, IngestReport};
+use crate::layer::{self, Layer, LayerMeta};
+
+/// `GET /api/layers`: every layer's catalog entry.
+pub async fn list(State(state): State<AppState>) -> Json<Json_> {
+    let catalog = state.store.snapshot();
+    let layers: Vec<&LayerMeta> = catalog.layers().map(|l| &l.meta).collect();
+    Json(json!({ "layers": layers }))
+}
+
+/// `GET /api/layers/{id}`: one catalog entry.
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<LayerMeta>, ApiError> {
+    Ok(Json(find(&state, &id)?.meta.clone()))
+}
+
+pub(super) fn find(state: &AppState, id: &str) -> Result<std::sync::Arc<Layer>, ApiError> {
+    state
+        .store
+        .layer(id)
+        .ok_or_else(|| ApiError::not_found(format!("no layer {id:?}")))
+}
+
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 10_000;
+
+/// `GET /api/layers/{id}/features?bbox=w,s,e,n&limit=&offset=&FIELD=VALUE`: features as a
+/// GeoJSON FeatureCollection in EPSG:4326, in source order, with paging.
+pub async fn features(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(mut params): Query<HashMap<String, String>>,
+) -> Result<impl IntoResponse, ApiError> {
+    let layer = find(&state, &id)?;
+    let limit = take_number(&mut params, "limit", DEFAULT_LIMIT)?;
+    if limit > MAX_LIMIT {
+        return Err(ApiError::bad_request(format!("limit must be at most {MAX_LIMIT}")));
+    }
+    let offset = take_number(&mut params, "offset", 0)?;
+    let bbox = params.remove("bbox").map(|b| parse_bbox(&b)).transpose()?;
+    let filters = params
+        .into_iter()
+        .map(|(name, value)| {
+            layer.field_index(&name).map(|i| (i, value)).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "unknown parameter or field {name:?}; fields: {}",
+                    layer.meta.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let positions: Vec<usize> = match bbox {
+        Some(b) => layer
+            .display_candidates(b)
+            .into_iter()
+            .filter(|&i| {
+                let rect = Rect::new((b[0], b[1]), (b[2], b[3]));
+                layer.features[i].display.intersects(&rect)
+            })
+            .collect(),
+        None => (0..layer.features.len()).collect(),
+    };
+    let matched: Vec<usize> = positions
+        .into_iter()
+        .filter(|&i| {
+            let props = &layer.features[i].properties;
+            filters.iter().all(|(f, v)| props[*f].matches_text(v))
+        })
+        .collect();
+    let page = matched.iter().skip(offset).take(limit);
+    let features: Vec<Json_> = page.map(|&i| feature_json(&layer, i)).collect();
+    let body = json!({
+        "type": "FeatureCollection",
+        "layer": layer.meta.id,
+        "version": layer.meta.version,
+        "numberMatched": matched.len(),
+        "numberReturned": features.len(),
+        "features": features,
+    });
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/geo+json")], body.to_string()))
+}
+
+/// One feature as GeoJSON with its attributes.
+pub(super) fn feature_json(layer: &Layer, position: usize) -> Json_ {
+    let feature = &layer.features[position];
+    let properties: serde_json::Map<String, Json_> = layer
+        .meta
+        .fields
+        .iter()
+        .zip(&feature.properties)
+        .map(|(field, value)| (field.name.clone(), value.to_json()))
+        .collect();
+    json!({
+        "type": "Feature",
+        "id": feature.id,
+        "geometry": geojson::Geometry::from(&feature.display),
+        "properties": properties,
+    })
+}
+
+fn take_number(
+    params: &mut HashMap<String, String>,
+    name: &str,
+    default: usize,
+) -> Result<usize, ApiError> {
+    match params.remove(name) {
+        None => Ok(default),
+        Some(text) => text.parse().map_err(|_| {
+            ApiError::bad_request(format!("{name} must be a whole number ≥ 0, not {text:?}"))
+        }),
+    }
+}
+
+fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
+    let bad = || {
+        ApiError::bad_request(format!(
+            "bbox must be min_lon,min_lat,max_lon,max_lat in EPSG:4326, not {text:?}"
+        ))
+    };
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|n| n.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad())?;
+    match numbers[..] {
+        [w, s, e, n] if numbers.iter().all(|v| v.is_finite()) && w <= e && s <= n => {
+            Ok([w, s, e, n])
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// `POST /api/layers`: multipart upload of one file (or a zip), ingested into the store.
+/// Fields: `file` (required), `layer`, `title`, `description`, `crs`, `source_layer`,
+/// `x_field`, `y_field`.
+pub async fn upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<IngestReport>), ApiError> {
+    auth::require_token(state.config.token.as_deref(), &headers)?;
+    let mut multipart = multipart?;
+    let work = tempfile::tempdir_in(state.store.tmp_dir()).map_err(ApiError::internal)?;
+    let mut options = IngestOptions::default();
+    let mut file: Option<PathBuf> = None;
+    while let Some(mut field) = multipart.next_field().await? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            if file.is_some() {
+                return Err(ApiError::bad_request(
+                    "send one file per upload (a .zip for a Shapefile and its parts)",
+                ));
+            }
+            let path = work.path().join(upload_name(field.file_name()));
+            let mut out = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
+            while let Some(chunk) = field.chunk().await? {
+                out.write_all(&chunk).await.map_err(ApiError::internal)?;
+            }
+            out.flush().await.map_err(ApiError::internal)?;
+            file = Some(path);
+            continue;
+        }
+        let value = Some(field.text().await?).filter(|v| !v.trim().is_empty());
+        let slot = match name.as_str() {
+            "layer" => &mut options.layer_id,
+            "title" => &mut options.title,
+            "description" => &mut options.description,
+            "crs" => &mut options.crs,
+            "source_layer" => &mut options.source_layer,
+            "x_field" => &mut options.x_field,
+            "y_field" => &mut options.y_field,
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown form field {other:?}; expected file, layer, title, description, crs, source_layer, x_field, y_field"
+                )));
+            }
+        };
+        *slot = value;
+    }
+    if let Some(id) = &options.layer_id {
+        layer::validate_id(id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    }
+    let file = file.ok_or_else(|| ApiError::bad_request("the form field `file` is missing"))?;
+    let store = state.store.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let result = ingest::ingest(&store, &file, &options, &mut |_| {});
+        drop(work);
+        result
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok((StatusCode::CREATED, Json(report)))
+}
+
+/// A safe local file name for an upload, keeping the user's name and extension.
+fn upload_name(given: Option<&str>) -> String {
+    let base = given
+        .and_then(|n| std::path::Path::new(n).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect();
+    let cleaned = cleaned.trim_start_matches('.').to_string();
+    if cleaned.is_empty() { "upload".into() } else { cleaned }
+}
+
+/// `DELETE /api/layers/{id}`.
+pub async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    auth::require_token(state.config.token.as_deref(), &headers)?;
+    layer::validate_id(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let store = state.store.clone();
+    let existed = tokio::task::spawn_blocking(move || store.delete(&id))
+        .await
+        .map_err(ApiError::internal)??;
+    if existed {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("no such layer"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_names_stay_inside() {
+        assert_eq!(upload_name(Some("../../etc/passwd")), "passwd");
+        assert_eq!(upload_name(Some("Tätorter 2020.geojson")), "Tätorter_2020.geojson");
+        assert_eq!(upload_name(Some("..")), "upload");
+        assert_eq!(upload_name(None), "upload");
+    }
+
+    #[test]
+    fn bbox_parsing() {
+        assert_eq!(parse_bbox("1,2,3,4").unwrap(), [1.0, 2.0, 3.0, 4.0]);
+        assert!(parse_bbox("1,2,3").is_err());
+        assert!(parse_bbox("3,2,1,4").is_err());
+        assert!(parse_bbox("a,b,c,d").is_err());
+        assert!(parse_bbox("NaN,1,2,3").is_err());
+    }
+}

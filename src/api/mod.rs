@@ -1,0 +1,92 @@
+//! The HTTP API (axum). Handlers are thin: they parse, call the library, and map errors to
+//! problem+json in [`error`].
+
+mod auth;
+mod error;
+mod layers;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+
+pub use error::ApiError;
+
+use crate::config::Config;
+use crate::store::Store;
+
+/// Shared state of all handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The layer store.
+    pub store: Arc<Store>,
+    /// Server settings.
+    pub config: Arc<Config>,
+}
+
+/// The whole application: API routes and the web app.
+pub fn router(state: AppState) -> Router {
+    let web = &state.config.web_dir;
+    let web_app = ServeDir::new(web)
+        .append_index_html_on_directories(true)
+        .fallback(ServeFile::new(web.join("index.html")));
+    let vendor = ServeDir::new(web.join("node_modules/maplibre-gl/dist"));
+    let api = Router::new()
+        .route(
+            "/layers",
+            get(layers::list)
+                .post(layers::upload)
+                .layer(DefaultBodyLimit::max(state.config.max_upload_bytes)),
+        )
+        .route("/layers/{id}", get(layers::get).delete(layers::delete))
+        .route("/layers/{id}/features", get(layers::features))
+        .route("/config", get(client_config))
+        .fallback(|| async { ApiError::not_found("no such API endpoint") });
+    Router::new()
+        .route("/healthz", get(health))
+        .nest("/api", api)
+        .nest_service("/vendor/maplibre-gl", vendor)
+        .fallback_service(web_app)
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok", "layers": state.store.snapshot().len() }))
+}
+
+/// `GET /api/config`: what the web app needs to know about this server.
+async fn client_config(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Json<serde_json::Value> {
+    Json(json!({
+        "basemap_url": state.config.basemap_url,
+        "analysis_crs": state.store.analysis_crs(),
+        "writable": state.config.token.is_some(),
+    }))
+}
+
+/// Serves the application on the configured address until Ctrl-C or SIGTERM. Prints the
+/// address it listens on (useful with port 0).
+pub async fn serve(state: AppState) -> std::io::Result<()> {
+    let address = std::net::SocketAddr::new(state.config.host, state.config.port);
+    let listener = tokio::net::TcpListener::bind(address).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing a SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+}

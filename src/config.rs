@@ -1,0 +1,83 @@
+//! Server configuration: command-line flags and environment, over an optional TOML file.
+//!
+//! ```toml
+//! # kartrum.toml
+//! token = "secret"            # bearer token for writes (or env KARTRUM_TOKEN)
+//! analysis_crs = "EPSG:3006"  # metric CRS of all analyses
+//! max_upload_mb = 200         # largest accepted upload
+//! basemap_url = "https://…"   # optional external basemap style for sites with internet
+//! ```
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Errors reading the configuration file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML of the expected shape.
+    #[error("config file {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: toml::de::Error,
+    },
+}
+
+/// The settings a configuration file may hold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Bearer token required by write endpoints.
+    pub token: Option<String>,
+    /// Analysis CRS.
+    pub analysis_crs: Option<String>,
+    /// Upload size limit in MiB.
+    pub max_upload_mb: Option<u64>,
+    /// External basemap style URL for the web map.
+    pub basemap_url: Option<String>,
+}
+
+impl ConfigFile {
+    /// Reads a configuration file.
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+/// Everything the server needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on.
+    pub host: IpAddr,
+    /// Port to listen on (0 picks a free one).
+    pub port: u16,
+    /// Bearer token for writes; without one, writes are refused.
+    pub token: Option<String>,
+    /// Largest accepted upload in bytes.
+    pub max_upload_bytes: usize,
+    /// External basemap style URL, if any.
+    pub basemap_url: Option<String>,
+    /// Folder of the web app.
+    pub web_dir: PathBuf,
+}
+
+/// Default upload limit in MiB.
+pub const DEFAULT_MAX_UPLOAD_MB: u64 = 200;

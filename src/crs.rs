@@ -1,0 +1,102 @@
+//! Coordinate reference systems: the analysis CRS, the display CRS and transforms between them.
+//!
+//! GDAL 3 follows each authority's axis order (north/east for EPSG:3006, lat/lon for
+//! EPSG:4326). Every spatial reference made here is set to the traditional GIS order instead,
+//! so coordinates are always (x, y) = (east, north) or (lon, lat).
+
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+
+/// The display CRS of tiles and GeoJSON.
+pub const DISPLAY_CRS: &str = "EPSG:4326";
+
+/// The default analysis CRS: SWEREF 99 TM.
+pub const DEFAULT_ANALYSIS_CRS: &str = "EPSG:3006";
+
+/// Errors about coordinate reference systems.
+#[derive(Debug, thiserror::Error)]
+pub enum CrsError {
+    /// The definition is not a CRS GDAL knows.
+    #[error("unknown coordinate reference system {0:?}")]
+    Unknown(String),
+    /// No transform exists between two CRSs.
+    #[error("cannot transform from {from} to {to}")]
+    NoTransform {
+        /// Source CRS.
+        from: String,
+        /// Target CRS.
+        to: String,
+    },
+}
+
+/// Parses a CRS definition (`EPSG:3006`, `3006`, a WKT or PROJ string) in traditional GIS order.
+pub fn spatial_ref(definition: &str) -> Result<SpatialRef, CrsError> {
+    let definition = definition.trim();
+    let parsed = match definition.parse::<u32>() {
+        Ok(code) => SpatialRef::from_epsg(code),
+        Err(_) => SpatialRef::from_definition(definition),
+    };
+    let mut srs = parsed.map_err(|_| CrsError::Unknown(definition.to_string()))?;
+    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    Ok(srs)
+}
+
+/// A short name for a spatial reference: `EPSG:N` when it has an authority code, else its name.
+pub fn describe(srs: &SpatialRef) -> String {
+    match (srs.auth_name(), srs.auth_code()) {
+        (Some(name), Ok(code)) => format!("{name}:{code}"),
+        _ => srs.name().unwrap_or_else(|| "unnamed CRS".to_string()),
+    }
+}
+
+/// Transforms from one source CRS into the analysis and display CRSs.
+pub struct Reprojection {
+    /// Source → analysis CRS.
+    pub to_analysis: CoordTransform,
+    /// Analysis → display CRS (EPSG:4326).
+    pub to_display: CoordTransform,
+}
+
+impl Reprojection {
+    /// Builds both transforms from `source` via `analysis` into EPSG:4326.
+    pub fn new(source: &SpatialRef, analysis: &SpatialRef) -> Result<Self, CrsError> {
+        let display = spatial_ref(DISPLAY_CRS)?;
+        let transform = |from: &SpatialRef, to: &SpatialRef| {
+            CoordTransform::new(from, to).map_err(|_| CrsError::NoTransform {
+                from: describe(from),
+                to: describe(to),
+            })
+        };
+        Ok(Self {
+            to_analysis: transform(source, analysis)?,
+            to_display: transform(analysis, &display)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sweref_to_wgs84_keeps_lon_lat_order() {
+        let sweref = spatial_ref("EPSG:3006").unwrap();
+        let wgs84 = spatial_ref("4326").unwrap();
+        let t = CoordTransform::new(&sweref, &wgs84).unwrap();
+        // Falun's Stora Torget, roughly.
+        let (mut x, mut y, mut z) = ([536_000.0], [6_722_000.0], [0.0]);
+        t.transform_coords(&mut x, &mut y, &mut z).unwrap();
+        assert!((15.0..16.0).contains(&x[0]), "lon {}", x[0]);
+        assert!((60.0..61.0).contains(&y[0]), "lat {}", y[0]);
+    }
+
+    #[test]
+    fn rejects_nonsense() {
+        assert!(matches!(spatial_ref("EPSG:999999"), Err(CrsError::Unknown(_))));
+        assert!(spatial_ref("not a crs").is_err());
+    }
+
+    #[test]
+    fn describes_epsg() {
+        assert_eq!(describe(&spatial_ref("EPSG:3006").unwrap()), "EPSG:3006");
+    }
+}

@@ -1,0 +1,14 @@
+//! Kartrummet — geospatial planning data for Swedish regions and municipalities.
+//!
+//! The pipeline: [`ingest`] reads files through GDAL into [`layer`]s, the [`store`] keeps them on
+//! disk and in memory, and [`api`] serves them over HTTP. See `ARCHITECTURE.md`.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod crs;
+pub mod demo;
+pub mod ingest;
+pub mod layer;
+pub mod ogr;
+pub mod store;

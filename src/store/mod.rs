@@ -1,0 +1,348 @@
+//! The durable layer store and the in-memory catalog readers work from.
+//!
+//! On disk, under the data directory:
+//!
+//! ```text
+//! layers/<id>.gpkg   one GeoPackage per layer, in the analysis CRS, with its catalog
+//!                    information as layer metadata (open it in QGIS or ogrinfo)
+//! tmp/               work files of ingests and uploads, emptied at start
+//! .lock              taken while a layer is written, so two processes never interleave
+//! ```
+//!
+//! A layer file is written completely under `tmp/`, synced, then renamed over the old one: a
+//! failed or killed ingest leaves the previous version intact. In memory the catalog is an
+//! `ArcSwap`: readers take a snapshot without locking and a commit swaps in a new catalog.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+use chrono::{DateTime, Utc};
+use gdal::vector::LayerAccess;
+
+use crate::crs::{self, Reprojection};
+use crate::layer::{Layer, LayerMeta};
+use crate::ogr::{self, Hygiene};
+
+const LAYERS_DIR: &str = "layers";
+const TMP_DIR: &str = "tmp";
+const LOCK_FILE: &str = ".lock";
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file system operation failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Writing or reading a layer file through GDAL failed.
+    #[error("layer file {path}: {source}")]
+    LayerFile {
+        /// The layer file.
+        path: PathBuf,
+        /// What GDAL said.
+        source: ogr::OgrError,
+    },
+    /// The analysis CRS is not usable.
+    #[error(transparent)]
+    Crs(#[from] crs::CrsError),
+}
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StoreError + 'a {
+    move |source| StoreError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// An immutable set of layers: what one reader sees.
+#[derive(Debug, Default, Clone)]
+pub struct Catalog {
+    layers: BTreeMap<String, Arc<Layer>>,
+}
+
+impl Catalog {
+    /// The layer with this id.
+    pub fn get(&self, id: &str) -> Option<&Arc<Layer>> {
+        self.layers.get(id)
+    }
+
+    /// All layers, ordered by id.
+    pub fn layers(&self) -> impl Iterator<Item = &Arc<Layer>> {
+        self.layers.values()
+    }
+
+    /// Number of layers.
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Whether there are no layers.
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+}
+
+/// The store: a data directory on disk and the catalog in memory.
+pub struct Store {
+    dir: PathBuf,
+    analysis_crs: String,
+    catalog: ArcSwap<Catalog>,
+    write_lock: Mutex<()>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir` and loads every layer into memory.
+    /// Leftovers of interrupted ingests are removed; a layer file that cannot be read is
+    /// reported and left out rather than stopping the start.
+    pub fn open(dir: impl Into<PathBuf>, analysis_crs: &str) -> Result<Self, StoreError> {
+        let dir = dir.into();
+        crs::spatial_ref(analysis_crs)?;
+        let tmp = dir.join(TMP_DIR);
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp).map_err(io("clear", &tmp))?;
+        }
+        for sub in [LAYERS_DIR, TMP_DIR] {
+            let path = dir.join(sub);
+            fs::create_dir_all(&path).map_err(io("create", &path))?;
+        }
+        let store = Self {
+            dir,
+            analysis_crs: analysis_crs.to_string(),
+            catalog: ArcSwap::from_pointee(Catalog::default()),
+            write_lock: Mutex::new(()),
+        };
+        let mut layers = BTreeMap::new();
+        for path in store.layer_files()? {
+            match store.load(&path) {
+                Ok(layer) => {
+                    layers.insert(layer.meta.id.clone(), Arc::new(layer));
+                }
+                Err(error) => tracing::error!("skipping unreadable layer file: {error}"),
+            }
+        }
+        store.catalog.store(Arc::new(Catalog { layers }));
+        Ok(store)
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The analysis CRS definition, e.g. `EPSG:3006`.
+    pub fn analysis_crs(&self) -> &str {
+        &self.analysis_crs
+    }
+
+    /// A directory for work files that is emptied at every start.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.dir.join(TMP_DIR)
+    }
+
+    /// The current catalog. Never blocks, whatever is being written.
+    pub fn snapshot(&self) -> Arc<Catalog> {
+        self.catalog.load_full()
+    }
+
+    /// The current version of one layer.
+    pub fn layer(&self, id: &str) -> Option<Arc<Layer>> {
+        self.catalog.load().get(id).cloned()
+    }
+
+    /// Stores new versions of `layers` and makes them visible to readers in one swap.
+    /// Each layer's version becomes one more than the stored one (1 for a new id) and its
+    /// `ingested_at` is set to now. Returns the stored catalog entries.
+    pub fn commit(&self, layers: Vec<Layer>) -> Result<Vec<LayerMeta>, StoreError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _file_lock = self.lock_file()?;
+        let srs = crs::spatial_ref(&self.analysis_crs)?;
+        let ingested_at = Utc::now();
+        let mut staged = Vec::with_capacity(layers.len());
+        for mut layer in layers {
+            let target = self.layer_path(&layer.meta.id);
+            layer.meta.version = self.stored_version(&layer.meta.id, &target) + 1;
+            layer.meta.ingested_at = ingested_at;
+            let work = tempfile::Builder::new()
+                .prefix(&layer.meta.id)
+                .suffix(".gpkg")
+                .tempfile_in(self.tmp_dir())
+                .map_err(io("create a work file in", &self.tmp_dir()))?
+                .into_temp_path();
+            // GDAL creates the file itself.
+            fs::remove_file(&work).map_err(io("prepare", &work))?;
+            ogr::write_geopackage(&work, &layer, &srs, &metadata_of(&layer.meta)).map_err(
+                |source| StoreError::LayerFile {
+                    path: work.to_path_buf(),
+                    source,
+                },
+            )?;
+            File::open(&work)
+                .and_then(|f| f.sync_all())
+                .map_err(io("sync", &work))?;
+            staged.push((work, target, layer));
+        }
+        let mut next = Catalog::clone(&self.catalog.load());
+        let mut stored = Vec::with_capacity(staged.len());
+        for (work, target, layer) in staged {
+            work.persist(&target).map_err(|e| StoreError::Io {
+                action: "move into place",
+                path: target.clone(),
+                source: e.error,
+            })?;
+            stored.push(layer.meta.clone());
+            next.layers.insert(layer.meta.id.clone(), Arc::new(layer));
+        }
+        self.sync_dir()?;
+        self.catalog.store(Arc::new(next));
+        Ok(stored)
+    }
+
+    /// Removes a layer from disk and memory. Returns whether it existed.
+    pub fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _file_lock = self.lock_file()?;
+        let path = self.layer_path(id);
+        let existed = path.exists();
+        if existed {
+            fs::remove_file(&path).map_err(io("remove", &path))?;
+            self.sync_dir()?;
+        }
+        let mut next = Catalog::clone(&self.catalog.load());
+        let in_memory = next.layers.remove(id).is_some();
+        self.catalog.store(Arc::new(next));
+        Ok(existed || in_memory)
+    }
+
+    fn layer_path(&self, id: &str) -> PathBuf {
+        self.dir.join(LAYERS_DIR).join(format!("{id}.gpkg"))
+    }
+
+    fn layer_files(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let dir = self.dir.join(LAYERS_DIR);
+        let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+            .map_err(io("list", &dir))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "gpkg"))
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+
+    fn lock_file(&self) -> Result<File, StoreError> {
+        let path = self.dir.join(LOCK_FILE);
+        let file = File::create(&path).map_err(io("create", &path))?;
+        file.lock().map_err(io("lock", &path))?;
+        Ok(file)
+    }
+
+    fn sync_dir(&self) -> Result<(), StoreError> {
+        let dir = self.dir.join(LAYERS_DIR);
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io("sync", &dir))
+    }
+
+    /// The version on disk, which another process may have advanced.
+    fn stored_version(&self, id: &str, path: &Path) -> u64 {
+        let in_memory = self.layer(id).map_or(0, |l| l.meta.version);
+        let on_disk = gdal::Dataset::open(path)
+            .ok()
+            .and_then(|ds| {
+                let layer = ds.layer(0).ok()?;
+                ogr::read_metadata(&layer).get(keys::VERSION)?.parse().ok()
+            })
+            .unwrap_or(0);
+        in_memory.max(on_disk)
+    }
+
+    /// Reads one layer file of the store.
+    fn load(&self, path: &Path) -> Result<Layer, StoreError> {
+        let layer_error = |source: ogr::OgrError| StoreError::LayerFile {
+            path: path.to_path_buf(),
+            source,
+        };
+        let gdal_error = |e: gdal::errors::GdalError| layer_error(e.into());
+        let dataset = gdal::Dataset::open(path).map_err(gdal_error)?;
+        let mut source = dataset.layer(0).map_err(gdal_error)?;
+        let stored_srs = source
+            .spatial_ref()
+            .ok_or_else(|| layer_error(gdal::errors::GdalError::NullPointer {
+                method_name: "OGR_L_GetSpatialRef",
+                msg: "stored layer has no CRS".into(),
+            }.into()))?;
+        let mut stored_srs = stored_srs;
+        stored_srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
+        let analysis = crs::spatial_ref(&self.analysis_crs)?;
+        let reprojection = Reprojection::new(&stored_srs, &analysis)?;
+        let metadata = ogr::read_metadata(&source);
+        let read = ogr::read_layer(&mut source, &reprojection, Hygiene::Trust, &mut |_| {})
+            .map_err(layer_error)?;
+        let fallback_id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let meta = meta_from(&metadata, fallback_id, read.fields);
+        Ok(Layer::new(meta, read.features))
+    }
+}
+
+/// Metadata keys of a stored layer.
+mod keys {
+    pub const ID: &str = "KARTRUM_ID";
+    pub const TITLE: &str = "KARTRUM_TITLE";
+    pub const DESCRIPTION: &str = "KARTRUM_DESCRIPTION";
+    pub const SOURCE: &str = "KARTRUM_SOURCE";
+    pub const INGESTED_AT: &str = "KARTRUM_INGESTED_AT";
+    pub const VERSION: &str = "KARTRUM_VERSION";
+}
+
+fn metadata_of(meta: &LayerMeta) -> BTreeMap<String, String> {
+    [
+        (keys::ID, meta.id.clone()),
+        (keys::TITLE, meta.title.clone()),
+        (keys::DESCRIPTION, meta.description.clone()),
+        (keys::SOURCE, meta.source.clone()),
+        (keys::INGESTED_AT, meta.ingested_at.to_rfc3339()),
+        (keys::VERSION, meta.version.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn meta_from(
+    metadata: &BTreeMap<String, String>,
+    fallback_id: String,
+    fields: Vec<crate::layer::Field>,
+) -> LayerMeta {
+    let text = |key: &str| metadata.get(key).cloned().unwrap_or_default();
+    let id = metadata.get(keys::ID).cloned().unwrap_or(fallback_id);
+    LayerMeta {
+        title: metadata.get(keys::TITLE).cloned().unwrap_or_else(|| id.clone()),
+        id,
+        description: text(keys::DESCRIPTION),
+        geometry_type: crate::layer::GeometryKind::Geometry,
+        feature_count: 0,
+        bbox: None,
+        fields,
+        source: text(keys::SOURCE),
+        ingested_at: metadata
+            .get(keys::INGESTED_AT)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map_or_else(Utc::now, |t| t.with_timezone(&Utc)),
+        version: metadata
+            .get(keys::VERSION)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1),
+    }
+}
