@@ -9,9 +9,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::api::{self, AppState};
 use crate::config::{Config, ConfigFile, DEFAULT_MAX_UPLOAD_MB};
 use crate::crs::DEFAULT_ANALYSIS_CRS;
+use crate::demo;
 use crate::ingest::{self, IngestOptions, Progress};
 use crate::store::Store;
-use crate::demo;
 
 /// Kartrummet: tar kartan till mötet.
 #[derive(Debug, Parser)]
@@ -111,8 +111,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 host,
                 port,
                 token,
-                max_upload_bytes: (file.max_upload_mb.unwrap_or(DEFAULT_MAX_UPLOAD_MB) * 1024 * 1024)
-                    as usize,
+                max_upload_bytes: (file.max_upload_mb.unwrap_or(DEFAULT_MAX_UPLOAD_MB)
+                    * 1024
+                    * 1024) as usize,
                 basemap_url: file.basemap_url,
                 web_dir,
             };
@@ -180,7 +181,10 @@ fn read_config(args: &StoreArgs) -> anyhow::Result<ConfigFile> {
 }
 
 fn open_store(args: &StoreArgs, config: &ConfigFile) -> anyhow::Result<Store> {
-    let crs = config.analysis_crs.as_deref().unwrap_or(DEFAULT_ANALYSIS_CRS);
+    let crs = config
+        .analysis_crs
+        .as_deref()
+        .unwrap_or(DEFAULT_ANALYSIS_CRS);
     Ok(Store::open(&args.data_dir, crs)?)
 }
 

@@ -91,7 +91,10 @@ mod tests {
 
     #[test]
     fn rejects_nonsense() {
-        assert!(matches!(spatial_ref("EPSG:999999"), Err(CrsError::Unknown(_))));
+        assert!(matches!(
+            spatial_ref("EPSG:999999"),
+            Err(CrsError::Unknown(_))
+        ));
         assert!(spatial_ref("not a crs").is_err());
     }
 

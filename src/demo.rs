@@ -108,11 +108,12 @@ pub fn load_missing(
             x_field: layer.x_field,
             y_field: layer.y_field,
         };
-        let report = ingest::ingest(store, &base.join(&layer.file), &options, progress)
-            .map_err(|source| DemoError::Ingest {
+        let report = ingest::ingest(store, &base.join(&layer.file), &options, progress).map_err(
+            |source| DemoError::Ingest {
                 id: layer.id.clone(),
                 source,
-            })?;
+            },
+        )?;
         reports.push(report);
     }
     Ok(reports)

@@ -19,7 +19,10 @@ pub fn require_token(expected: Option<&str>, headers: &HeaderMap) -> Result<(), 
         .and_then(|v| v.strip_prefix("Bearer "));
     match given {
         Some(token) if constant_time_eq(token.trim().as_bytes(), expected.as_bytes()) => Ok(()),
-        Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "the bearer token is not valid")),
+        Some(_) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "the bearer token is not valid",
+        )),
         None => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "this endpoint needs `Authorization: Bearer <token>`",

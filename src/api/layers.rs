@@ -51,7 +51,9 @@ pub async fn features(
     let layer = find(&state, &id)?;
     let limit = take_number(&mut params, "limit", DEFAULT_LIMIT)?;
     if limit > MAX_LIMIT {
-        return Err(ApiError::bad_request(format!("limit must be at most {MAX_LIMIT}")));
+        return Err(ApiError::bad_request(format!(
+            "limit must be at most {MAX_LIMIT}"
+        )));
     }
     let offset = take_number(&mut params, "offset", 0)?;
     let bbox = params.remove("bbox").map(|b| parse_bbox(&b)).transpose()?;
@@ -61,7 +63,13 @@ pub async fn features(
             layer.field_index(&name).map(|i| (i, value)).ok_or_else(|| {
                 ApiError::bad_request(format!(
                     "unknown parameter or field {name:?}; fields: {}",
-                    layer.meta.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                    layer
+                        .meta
+                        .fields
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))
             })
         })
@@ -95,7 +103,10 @@ pub async fn features(
         "numberReturned": features.len(),
         "features": features,
     });
-    Ok(([(axum::http::header::CONTENT_TYPE, "application/geo+json")], body.to_string()))
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
+        body.to_string(),
+    ))
 }
 
 /// One feature as GeoJSON with its attributes.
@@ -170,7 +181,9 @@ pub async fn upload(
                 ));
             }
             let path = work.path().join(upload_name(field.file_name()));
-            let mut out = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
+            let mut out = tokio::fs::File::create(&path)
+                .await
+                .map_err(ApiError::internal)?;
             while let Some(chunk) = field.chunk().await? {
                 out.write_all(&chunk).await.map_err(ApiError::internal)?;
             }
@@ -218,10 +231,20 @@ fn upload_name(given: Option<&str>) -> String {
         .unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let cleaned = cleaned.trim_start_matches('.').to_string();
-    if cleaned.is_empty() { "upload".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "upload".into()
+    } else {
+        cleaned
+    }
 }
 
 /// `DELETE /api/layers/{id}`.
@@ -250,7 +273,10 @@ mod tests {
     #[test]
     fn upload_names_stay_inside() {
         assert_eq!(upload_name(Some("../../etc/passwd")), "passwd");
-        assert_eq!(upload_name(Some("Tätorter 2020.geojson")), "Tätorter_2020.geojson");
+        assert_eq!(
+            upload_name(Some("Tätorter 2020.geojson")),
+            "Tätorter_2020.geojson"
+        );
         assert_eq!(upload_name(Some("..")), "upload");
         assert_eq!(upload_name(None), "upload");
     }

@@ -66,7 +66,10 @@ pub enum IngestError {
         detail: String,
     },
     /// A zip with no file in a supported format.
-    #[error("the zip {name} holds no file in a supported format (it holds: {}). Supported: {SUPPORTED}", list(entries))]
+    #[error(
+        "the zip {name} holds no file in a supported format (it holds: {}). Supported: {SUPPORTED}",
+        list(entries)
+    )]
     EmptyArchive {
         /// File name.
         name: String,
@@ -74,7 +77,10 @@ pub enum IngestError {
         entries: Vec<String>,
     },
     /// A zip with several datasets of different kinds.
-    #[error("the zip {name} holds several datasets ({}); send them one at a time", list(candidates))]
+    #[error(
+        "the zip {name} holds several datasets ({}); send them one at a time",
+        list(candidates)
+    )]
     AmbiguousArchive {
         /// File name.
         name: String,
@@ -92,7 +98,9 @@ pub enum IngestError {
         available: Vec<String>,
     },
     /// Neither the file nor the user named a CRS.
-    #[error("layer {layer:?} of {name} has no coordinate reference system: give it with the crs option (CLI: --crs EPSG:3006)")]
+    #[error(
+        "layer {layer:?} of {name} has no coordinate reference system: give it with the crs option (CLI: --crs EPSG:3006)"
+    )]
     NoCrs {
         /// File name.
         name: String,
@@ -103,7 +111,10 @@ pub enum IngestError {
     #[error(transparent)]
     Crs(#[from] CrsError),
     /// A CSV without recognisable coordinate columns.
-    #[error("the CSV {name} has no coordinate columns (looked for lon/lat, longitude/latitude, x/y, e/n, easting/northing; it has: {}): name them with x_field and y_field (CLI: --x-field, --y-field)", list(columns))]
+    #[error(
+        "the CSV {name} has no coordinate columns (looked for lon/lat, longitude/latitude, x/y, e/n, easting/northing; it has: {}): name them with x_field and y_field (CLI: --x-field, --y-field)",
+        list(columns)
+    )]
     CsvNoCoordinates {
         /// File name.
         name: String,
@@ -240,16 +251,23 @@ pub fn ingest(
     let analysis = crs::spatial_ref(store.analysis_crs())?;
     let base_id = match &options.layer_id {
         Some(id) => id.clone(),
-        None => layer::slug(path.file_stem().map_or("layer".into(), |s| s.to_string_lossy()).as_ref()),
+        None => layer::slug(
+            path.file_stem()
+                .map_or("layer".into(), |s| s.to_string_lossy())
+                .as_ref(),
+        ),
     };
 
     let mut reports = Vec::new();
     let mut layers = Vec::new();
     for name in &names {
-        let mut gdal_layer = source.dataset.layer_by_name(name).map_err(|e| IngestError::Read {
-            name: file.clone(),
-            source: e.into(),
-        })?;
+        let mut gdal_layer = source
+            .dataset
+            .layer_by_name(name)
+            .map_err(|e| IngestError::Read {
+                name: file.clone(),
+                source: e.into(),
+            })?;
         let source_srs = match (&options.crs, gdal_layer.spatial_ref(), source.implied_crs) {
             (Some(given), _, _) => crs::spatial_ref(given)?,
             (None, Some(mut srs), _) => {
@@ -268,13 +286,18 @@ pub fn ingest(
         };
         let reprojection = Reprojection::new(&source_srs, &analysis)?;
         let total = gdal_layer.try_feature_count();
-        let read = ogr::read_layer(&mut gdal_layer, &reprojection, Hygiene::Check, &mut |read| {
-            progress(Progress {
-                layer: name,
-                read,
-                total,
-            })
-        })
+        let read = ogr::read_layer(
+            &mut gdal_layer,
+            &reprojection,
+            Hygiene::Check,
+            &mut |read| {
+                progress(Progress {
+                    layer: name,
+                    read,
+                    total,
+                })
+            },
+        )
         .map_err(|source| IngestError::Read {
             name: file.clone(),
             source,

@@ -97,9 +97,8 @@ pub fn open(path: &Path, options: &IngestOptions) -> Result<Source, IngestError>
         let (inner, format) = inside_zip(path, &name)?;
         return open_as(inner, format, &name, options);
     }
-    let format = Format::from_extension(&ext).ok_or_else(|| IngestError::UnsupportedFormat {
-        name: name.clone(),
-    })?;
+    let format = Format::from_extension(&ext)
+        .ok_or_else(|| IngestError::UnsupportedFormat { name: name.clone() })?;
     open_as(path.to_path_buf(), format, &name, options)
 }
 
@@ -188,15 +187,21 @@ fn inside_zip(path: &Path, name: &str) -> Result<(PathBuf, Format), IngestError>
         }),
         [(inner, format)] => Ok((root.join(inner), *format)),
         [(first, _), ..]
-            if candidates.iter().all(|(p, f)| {
-                *f == Format::Shapefile && p.parent() == first.parent()
-            }) =>
+            if candidates
+                .iter()
+                .all(|(p, f)| *f == Format::Shapefile && p.parent() == first.parent()) =>
         {
-            Ok((root.join(first.parent().unwrap_or(Path::new(""))), Format::Shapefile))
+            Ok((
+                root.join(first.parent().unwrap_or(Path::new(""))),
+                Format::Shapefile,
+            ))
         }
         _ => Err(IngestError::AmbiguousArchive {
             name: name.to_string(),
-            candidates: candidates.iter().map(|(p, _)| p.display().to_string()).collect(),
+            candidates: candidates
+                .iter()
+                .map(|(p, _)| p.display().to_string())
+                .collect(),
         }),
     }
 }

@@ -20,10 +20,7 @@ pub fn validate_id(id: &str) -> Result<(), InvalidLayerId> {
         && id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-        && id
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphanumeric());
+        && id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
     if ok {
         Ok(())
     } else {
@@ -74,7 +71,13 @@ mod tests {
 
     #[test]
     fn slugs_are_valid_ids() {
-        for name in ["Ålön", "...", "mb_riks", "Kollektivtrafik (linjer)", &"ö".repeat(99)] {
+        for name in [
+            "Ålön",
+            "...",
+            "mb_riks",
+            "Kollektivtrafik (linjer)",
+            &"ö".repeat(99),
+        ] {
             let s = slug(name);
             assert!(validate_id(&s).is_ok(), "{name:?} -> {s:?}");
         }

@@ -144,13 +144,19 @@ fn prepare(
     reprojection: &Reprojection,
     hygiene: Hygiene,
 ) -> Result<(Geometry<f64>, Geometry<f64>, bool), SkipReason> {
-    let source = source.ok_or(SkipReason::NoGeometry)?;
+    let source = source
+        // A feature without geometry hands out a wrapper around a null pointer.
+        .filter(|g| !unsafe { g.c_geometry() }.is_null())
+        .ok_or(SkipReason::NoGeometry)?;
     if source.is_empty() {
         return Err(SkipReason::EmptyGeometry);
     }
     let mut geometry = source.clone();
     geometry.flatten_to_2d();
-    if geometry.transform_inplace(&reprojection.to_analysis).is_err() {
+    if geometry
+        .transform_inplace(&reprojection.to_analysis)
+        .is_err()
+    {
         return Err(match source.to_geo() {
             Ok(g) if !is_finite(&g) => SkipReason::NonFiniteCoordinates,
             _ => SkipReason::OutsideCrs,
@@ -241,7 +247,10 @@ fn fields_of(layer: &gdal::vector::Layer) -> Vec<Field> {
 }
 
 /// Our field kind for an OGR field type and subtype.
-pub(super) fn kind_of(ty: OGRFieldType::Type, subtype: gdal_sys::OGRFieldSubType::Type) -> FieldKind {
+pub(super) fn kind_of(
+    ty: OGRFieldType::Type,
+    subtype: gdal_sys::OGRFieldSubType::Type,
+) -> FieldKind {
     match ty {
         OGRFieldType::OFTInteger if subtype == gdal_sys::OGRFieldSubType::OFSTBoolean => {
             FieldKind::Boolean
@@ -284,7 +293,8 @@ mod tests {
 
     #[test]
     fn polygonal_part_drops_lines_from_collections() {
-        let square: Polygon<f64> = polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 0.)];
+        let square: Polygon<f64> =
+            polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 0.)];
         let line: Geometry<f64> = line_string![(x: 0., y: 0.), (x: 5., y: 5.)].into();
         let collection = geo::GeometryCollection(vec![square.clone().into(), line.clone()]);
         match polygonal_part(collection.into()) {

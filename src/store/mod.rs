@@ -274,14 +274,18 @@ impl Store {
         let gdal_error = |e: gdal::errors::GdalError| layer_error(e.into());
         let dataset = gdal::Dataset::open(path).map_err(gdal_error)?;
         let mut source = dataset.layer(0).map_err(gdal_error)?;
-        let stored_srs = source
-            .spatial_ref()
-            .ok_or_else(|| layer_error(gdal::errors::GdalError::NullPointer {
-                method_name: "OGR_L_GetSpatialRef",
-                msg: "stored layer has no CRS".into(),
-            }.into()))?;
+        let stored_srs = source.spatial_ref().ok_or_else(|| {
+            layer_error(
+                gdal::errors::GdalError::NullPointer {
+                    method_name: "OGR_L_GetSpatialRef",
+                    msg: "stored layer has no CRS".into(),
+                }
+                .into(),
+            )
+        })?;
         let mut stored_srs = stored_srs;
-        stored_srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
+        stored_srs
+            .set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
         let analysis = crs::spatial_ref(&self.analysis_crs)?;
         let reprojection = Reprojection::new(&stored_srs, &analysis)?;
         let metadata = ogr::read_metadata(&source);
@@ -328,7 +332,10 @@ fn meta_from(
     let text = |key: &str| metadata.get(key).cloned().unwrap_or_default();
     let id = metadata.get(keys::ID).cloned().unwrap_or(fallback_id);
     LayerMeta {
-        title: metadata.get(keys::TITLE).cloned().unwrap_or_else(|| id.clone()),
+        title: metadata
+            .get(keys::TITLE)
+            .cloned()
+            .unwrap_or_else(|| id.clone()),
         id,
         description: text(keys::DESCRIPTION),
         geometry_type: crate::layer::GeometryKind::Geometry,
