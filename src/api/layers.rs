@@ -162,14 +162,47 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
 /// `POST /api/layers`: multipart upload of one file (or a zip), ingested into the store.
 /// Fields: `file` (required), `layer`, `title`, `description`, `crs`, `source_layer`,
 /// `x_field`, `y_field`.
+///
+/// A refused upload (no token, over the size limit, bad fields) is read to its end before the
+/// answer, so the client sees the problem+json body rather than a broken connection.
 pub async fn upload(
     State(state): State<AppState>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<IngestReport>), ApiError> {
-    auth::require_token(state.config.token.as_deref(), &headers)?;
     let mut multipart = multipart?;
     let work = tempfile::tempdir_in(state.store.tmp_dir()).map_err(ApiError::internal)?;
+    let received = match auth::require_token(state.config.token.as_deref(), &headers) {
+        Ok(()) => receive(&mut multipart, work.path(), state.config.max_upload_bytes).await,
+        Err(refused) => Err(refused),
+    };
+    let (file, options) = match received {
+        Ok(upload) => upload,
+        Err(refused) => {
+            drain(&mut multipart).await;
+            return Err(refused);
+        }
+    };
+    let store = state.store.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let result = ingest::ingest(&store, &file, &options, &mut |_| {});
+        drop(work);
+        result
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok((StatusCode::CREATED, Json(report)))
+}
+
+/// Extra bytes a refused upload may send beyond the limit while we read it to its end.
+pub(super) const DRAIN_SLACK: usize = 16 * 1024 * 1024;
+
+/// Reads the form: the file into `dir`, the other fields into options.
+async fn receive(
+    multipart: &mut Multipart,
+    dir: &std::path::Path,
+    max_bytes: usize,
+) -> Result<(PathBuf, IngestOptions), ApiError> {
     let mut options = IngestOptions::default();
     let mut file: Option<PathBuf> = None;
     while let Some(mut field) = multipart.next_field().await? {
@@ -180,11 +213,22 @@ pub async fn upload(
                     "send one file per upload (a .zip for a Shapefile and its parts)",
                 ));
             }
-            let path = work.path().join(upload_name(field.file_name()));
+            let path = dir.join(upload_name(field.file_name()));
             let mut out = tokio::fs::File::create(&path)
                 .await
                 .map_err(ApiError::internal)?;
+            let mut size = 0;
             while let Some(chunk) = field.chunk().await? {
+                size += chunk.len();
+                if size > max_bytes {
+                    return Err(ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!(
+                            "the upload is larger than the limit of {} MiB (max_upload_mb)",
+                            max_bytes / (1024 * 1024)
+                        ),
+                    ));
+                }
                 out.write_all(&chunk).await.map_err(ApiError::internal)?;
             }
             out.flush().await.map_err(ApiError::internal)?;
@@ -212,15 +256,14 @@ pub async fn upload(
         layer::validate_id(id).map_err(|e| ApiError::bad_request(e.to_string()))?;
     }
     let file = file.ok_or_else(|| ApiError::bad_request("the form field `file` is missing"))?;
-    let store = state.store.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        let result = ingest::ingest(&store, &file, &options, &mut |_| {});
-        drop(work);
-        result
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    Ok((StatusCode::CREATED, Json(report)))
+    Ok((file, options))
+}
+
+/// Reads and discards what is left of a refused upload (bounded by the route's body limit).
+async fn drain(multipart: &mut Multipart) {
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
+    }
 }
 
 /// A safe local file name for an upload, keeping the user's name and extension.

@@ -40,7 +40,9 @@ pub fn router(state: AppState) -> Router {
             "/layers",
             get(layers::list)
                 .post(layers::upload)
-                .layer(DefaultBodyLimit::max(state.config.max_upload_bytes)),
+                .layer(DefaultBodyLimit::max(
+                    state.config.max_upload_bytes + layers::DRAIN_SLACK,
+                )),
         )
         .route("/layers/{id}", get(layers::get).delete(layers::delete))
         .route("/layers/{id}/features", get(layers::features))
