@@ -1,7 +1,6 @@
 //! The `kartrum` command line: `serve`, `ingest`, `layers`.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -117,10 +116,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 basemap_url: file.basemap_url,
                 web_dir,
             };
-            let state = AppState {
-                store: Arc::new(opened),
-                config: Arc::new(config),
-            };
+            let state = AppState::new(opened, config);
             tokio::runtime::Runtime::new()?.block_on(api::serve(state))?;
             Ok(())
         }
@@ -157,15 +153,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if catalog.is_empty() {
                 println!("no layers in {}", opened.dir().display());
             }
+            let width = catalog.layers().map(|l| l.meta.id.len()).max().unwrap_or(0);
             for layer in catalog.layers() {
                 let m = &layer.meta;
+                let kind = format!("{:?}", m.geometry_type);
                 println!(
-                    "{:<28} {:<16} {:>8} features  v{:<3} {}",
-                    m.id,
-                    format!("{:?}", m.geometry_type),
-                    m.feature_count,
-                    m.version,
-                    m.title
+                    "{:<width$}  {kind:<15} {:>8} features  v{:<3} {}",
+                    m.id, m.feature_count, m.version, m.title
                 );
             }
             Ok(())

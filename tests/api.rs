@@ -393,3 +393,61 @@ fn readers_during_reingest_see_one_version() {
         );
     }
 }
+
+#[test]
+fn async_upload_reports_job_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), Some(TOKEN), &[]);
+    let send = |file: &Path, layer: &str| {
+        let form = Form::new()
+            .file("file", file)
+            .unwrap()
+            .text("layer", layer.to_string());
+        client()
+            .post(server.at("/api/layers"))
+            .bearer_auth(TOKEN)
+            .header("Prefer", "respond-async")
+            .multipart(form)
+            .send()
+            .unwrap()
+    };
+    let wait = |location: &str| loop {
+        let job = get_json(&server, location);
+        if job["status"] != "running" {
+            return job;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+
+    let accepted = send(&data("sverige/servicepunkter_se_poi.geojson"), "service");
+    assert_eq!(accepted.status().as_u16(), 202);
+    let location = accepted.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/api/jobs/"));
+    let job = wait(&location);
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(job["kind"], "ingest");
+    assert_eq!(job["done"], 13_155, "progress reached the end");
+    assert_eq!(job["result"]["layers"][0]["stored"], 13_155);
+    assert_eq!(
+        get_json(&server, "/api/layers/service")["feature_count"],
+        13_155
+    );
+
+    let broken = dir.path().join("broken.geojson");
+    std::fs::write(&broken, "{ not json").unwrap();
+    let accepted = send(&broken, "broken");
+    let location = accepted.headers()["location"].to_str().unwrap().to_string();
+    let job = wait(&location);
+    assert_eq!(job["status"], "failed");
+    assert_eq!(job["problem"]["status"], 422);
+    assert!(
+        job["problem"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("broken.geojson")
+    );
+    assert_problem(
+        client().get(server.at("/api/jobs/999")).send().unwrap(),
+        404,
+    );
+}

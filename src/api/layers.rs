@@ -7,13 +7,13 @@ use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use geo::{Intersects, Rect};
 use serde_json::{Value as Json_, json};
 use tokio::io::AsyncWriteExt;
 
 use super::{ApiError, AppState, auth};
-use crate::ingest::{self, IngestOptions, IngestReport};
+use crate::ingest::{self, IngestOptions};
 use crate::layer::{self, Layer, LayerMeta};
 
 /// `GET /api/layers`: every layer's catalog entry.
@@ -165,11 +165,14 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
 ///
 /// A refused upload (no token, over the size limit, bad fields) is read to its end before the
 /// answer, so the client sees the problem+json body rather than a broken connection.
+///
+/// With `Prefer: respond-async` the answer is 202 with `Location: /api/jobs/{id}`, where the
+/// ingest's progress and, at the end, its report or problem can be read.
 pub async fn upload(
     State(state): State<AppState>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<(StatusCode, Json<IngestReport>), ApiError> {
+) -> Result<Response, ApiError> {
     let mut multipart = multipart?;
     let work = tempfile::tempdir_in(state.store.tmp_dir()).map_err(ApiError::internal)?;
     let received = match auth::require_token(state.config.token.as_deref(), &headers) {
@@ -183,15 +186,52 @@ pub async fn upload(
             return Err(refused);
         }
     };
+    let upload_title = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let store = state.store.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        let result = ingest::ingest(&store, &file, &options, &mut |_| {});
+    let run = move |progress: &mut dyn FnMut(ingest::Progress)| {
+        let result = ingest::ingest(&store, &file, &options, progress);
         drop(work);
         result
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    Ok((StatusCode::CREATED, Json(report)))
+    };
+    if !wants_async(&headers) {
+        let report = tokio::task::spawn_blocking(move || run(&mut |_| {}))
+            .await
+            .map_err(ApiError::internal)??;
+        return Ok((StatusCode::CREATED, Json(report)).into_response());
+    }
+    let job = state.jobs.start("ingest", upload_title);
+    let location = format!("/api/jobs/{}", job.id());
+    let worker = job.clone();
+    tokio::task::spawn_blocking(move || {
+        let outcome = run(&mut |p| worker.progress(p.layer, p.read, p.total));
+        worker.finish(
+            outcome
+                .map(|report| serde_json::to_value(report).unwrap_or_default())
+                .map_err(ApiError::from),
+        );
+    });
+    let accepted = json!({ "job": job.id(), "status": "running", "href": location });
+    Ok((
+        StatusCode::ACCEPTED,
+        [(axum::http::header::LOCATION, location)],
+        Json(accepted),
+    )
+        .into_response())
+}
+
+/// Whether the client asked for a 202 and a job instead of waiting (RFC 7240).
+fn wants_async(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',')
+                .any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
+        })
 }
 
 /// Extra bytes a refused upload may send beyond the limit while we read it to its end.

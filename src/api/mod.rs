@@ -3,6 +3,7 @@
 
 mod auth;
 mod error;
+mod jobs;
 mod layers;
 
 use std::sync::Arc;
@@ -26,6 +27,19 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Server settings.
     pub config: Arc<Config>,
+    /// Background jobs and their status.
+    pub jobs: Arc<jobs::Jobs>,
+}
+
+impl AppState {
+    /// State for a server over `store` with `config` and no jobs yet.
+    pub fn new(store: Store, config: Config) -> Self {
+        Self {
+            store: Arc::new(store),
+            config: Arc::new(config),
+            jobs: Arc::default(),
+        }
+    }
 }
 
 /// The whole application: API routes and the web app.
@@ -46,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/layers/{id}", get(layers::get).delete(layers::delete))
         .route("/layers/{id}/features", get(layers::features))
+        .route("/jobs/{id}", get(jobs::get))
         .route("/config", get(client_config))
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
