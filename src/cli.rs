@@ -12,6 +12,7 @@ use crate::crs::DEFAULT_ANALYSIS_CRS;
 use crate::ingest::{self, IngestOptions, Progress};
 use crate::store::Store;
 use crate::demo;
+use crate::views::Views;
 
 /// Kartrummet: tar kartan till mötet.
 #[derive(Debug, Parser)]
@@ -116,9 +117,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 basemap_url: file.basemap_url,
                 web_dir,
             };
+            let views = Views::open(opened.dir())?;
             let state = AppState {
                 store: Arc::new(opened),
                 config: Arc::new(config),
+                views: Arc::new(views),
             };
             tokio::runtime::Runtime::new()?.block_on(api::serve(state))?;
             Ok(())

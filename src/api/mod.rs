@@ -4,6 +4,7 @@
 mod auth;
 mod error;
 mod layers;
+mod views;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ pub use error::ApiError;
 
 use crate::config::Config;
 use crate::store::Store;
+use crate::views::Views;
 
 /// Shared state of all handlers.
 #[derive(Clone)]
@@ -26,6 +28,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Server settings.
     pub config: Arc<Config>,
+    /// Saved map views.
+    pub views: Arc<Views>,
 }
 
 /// The whole application: API routes and the web app.
@@ -44,6 +48,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/layers/{id}", get(layers::get).delete(layers::delete))
         .route("/layers/{id}/features", get(layers::features))
+        .route("/views", get(views::list).post(views::create))
+        .route(
+            "/views/{id}",
+            get(views::get).put(views::replace).delete(views::delete),
+        )
         .route("/config", get(client_config))
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
