@@ -115,6 +115,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     as usize,
                 basemap_url: file.basemap_url,
                 web_dir,
+                tiles: file.tiles,
             };
             let state = AppState {
                 store: Arc::new(opened),

@@ -12,3 +12,4 @@ pub mod ingest;
 pub mod layer;
 pub mod ogr;
 pub mod store;
+pub mod tiles;
