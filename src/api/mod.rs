@@ -4,6 +4,7 @@
 mod auth;
 mod error;
 mod layers;
+mod tiles;
 mod views;
 
 use std::sync::Arc;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .nest("/api", api)
+        .nest("/tiles", tiles::routes())
         .nest_service("/vendor/maplibre-gl", vendor)
         .fallback_service(web_app)
         .layer(CompressionLayer::new())
