@@ -1,8 +1,6 @@
 // The basemap: drawn from our own layers (works with no internet) in calm colours that survive a
 // projector, or an external style from the server configuration.
 
-import { sourceRef } from './sources.js';
-
 /** Fonts of map labels; glyphs are drawn in the browser, so no font server is needed. */
 export const LABEL_FONT = ['Noto Sans', 'Liberation Sans', 'DejaVu Sans', 'Arial'];
 const LABEL_FONT_BOLD = ['Noto Sans Bold', 'Liberation Sans', 'DejaVu Sans', 'Arial'];
@@ -13,13 +11,12 @@ export const BACKGROUND = '#e4ebef';
 /** Catalog layers the own basemap draws, when the catalog has them. */
 export const BASEMAP_LAYERS = ['lan', 'tatortsytor', 'vattendrag', 'jarnvagar', 'granser', 'kommuner', 'tatorter'];
 
-/** Basemap layers that belong below the thematic layers. */
-export function ownBasemapBelow(has) {
+/**
+ * Basemap layers that belong below the thematic layers. `has(id)` tells whether a catalog layer
+ * is there; `src(id)` gives its {source, 'source-layer'}.
+ */
+export function ownBasemapBelow(has, src) {
   const layers = [{ id: 'bm-background', type: 'background', paint: { 'background-color': BACKGROUND } }];
-  const src = (id) => {
-    const ref = sourceRef(id);
-    return ref.sourceLayer ? { source: ref.source, 'source-layer': ref.sourceLayer } : { source: ref.source };
-  };
   if (has('lan')) {
     layers.push({ id: 'bm-land', type: 'fill', ...src('lan'), paint: { 'fill-color': '#f7f5f0' } });
   }
@@ -90,12 +87,8 @@ export function ownBasemapBelow(has) {
 }
 
 /** Basemap labels, drawn above the thematic layers so names stay readable. */
-export function ownBasemapLabels(has) {
+export function ownBasemapLabels(has, src) {
   const layers = [];
-  const src = (id) => {
-    const ref = sourceRef(id);
-    return ref.sourceLayer ? { source: ref.source, 'source-layer': ref.sourceLayer } : { source: ref.source };
-  };
   if (has('kommuner') && !has('tatorter')) {
     layers.push({
       id: 'bm-label-kommun', type: 'symbol', ...src('kommuner'), minzoom: 7,

@@ -10,7 +10,7 @@ import { renderLayerPanel } from './layers.js';
 import { renderLegend } from './legend.js';
 import { initPopup } from './popup.js';
 import { initSearch } from './search.js';
-import { detectTiles, fieldValues, registerProtocol, sourceRef, sourceSpec } from './sources.js';
+import { detectTiles, fieldValues, registerProtocol, sourceRef, sourceSpec, usesTiles } from './sources.js';
 import { classify, defaultStyle, geometryKind, legendEntry, mapLayers } from './styles.js';
 import { initViews } from './views.js';
 import { initExport } from './export.js';
@@ -159,10 +159,18 @@ export function buildStyle() {
     below = [{ id: 'bm-background', type: 'background', paint: { 'background-color': '#ffffff' } }];
   } else {
     const present = BASEMAP_LAYERS.filter(has);
-    present.forEach(addSource);
     const hasLayer = (id) => present.includes(id);
-    below = ownBasemapBelow(hasLayer);
-    labels = ownBasemapLabels(hasLayer);
+    let src;
+    if (usesTiles()) {
+      // One composite tile source: all basemap layers in one request per tile.
+      sources['src-basemap'] = { type: 'vector', url: `${location.origin}/tiles/${present.join(',')}.json` };
+      src = (id) => ({ source: 'src-basemap', 'source-layer': id });
+    } else {
+      present.forEach(addSource);
+      src = (id) => ({ source: `src-${id}` });
+    }
+    below = ownBasemapBelow(hasLayer, src);
+    labels = ownBasemapLabels(hasLayer, src);
   }
   const overlays = [];
   for (const meta of visibleLayers()) {
@@ -255,6 +263,7 @@ async function boot() {
   } else {
     applyState(initial);
   }
+  app.statsReady = statsReady;
   app.ready = true;
   writeHash();
   map.on('moveend', writeHash);

@@ -108,7 +108,8 @@ function colorExpression(style, breaks) {
   if (style.kind !== 'choropleth' || !style.field) return style.color;
   const colors = classColors(style.palette, breaks);
   const value = ['to-number', ['get', style.field], -Infinity];
-  const step = ['step', value, colors[0]];
+  // Until the classes are known (or when all values are equal) one colour is drawn.
+  const step = breaks.length ? ['step', value, colors[0]] : colors[colors.length - 1];
   breaks.forEach((b, i) => step.push(b, colors[i + 1]));
   return ['case', ['==', ['typeof', ['get', style.field]], 'number'], step, NO_DATA];
 }
