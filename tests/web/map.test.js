@@ -174,8 +174,15 @@ describe('web map', { timeout: 20 * TIMEOUT }, () => {
     await opened.page.reload();
     await opened.page.waitForFunction(() => window.kartrum?.ready);
     await opened.page.waitForFunction(() => document.querySelectorAll('#view-list li').length === 2);
+    const slide = (re) => opened.page.waitForFunction(
+      (source) => new RegExp(source).test(document.getElementById('view-title').textContent), re.source);
     await opened.page.keyboard.press('ArrowRight');
-    await opened.page.waitForFunction(() => /Hela Dalarna/.test(document.getElementById('view-title').textContent));
+    await slide(/^1\/2 · Befolkning i Falun/);
+    await opened.page.keyboard.press('ArrowRight');
+    await slide(/^2\/2 · Hela Dalarna/);
+    await opened.page.waitForFunction(() => window.kartrum.layers.get('kommuner').visible && !window.kartrum.layers.get('deso').visible);
+    await opened.page.keyboard.press('PageUp');
+    await slide(/^1\/2 · Befolkning i Falun/);
     await opened.context.close();
   });
 

@@ -5,8 +5,8 @@
 export const LABEL_FONT = ['Noto Sans', 'Liberation Sans', 'DejaVu Sans', 'Arial'];
 const LABEL_FONT_BOLD = ['Noto Sans Bold', 'Liberation Sans', 'DejaVu Sans', 'Arial'];
 
-/** Background outside our data: a pale blue-grey that reads as "not Sweden / water". */
-export const BACKGROUND = '#e4ebef';
+/** Background outside Sweden (sea and neighbours alike): a quiet grey below the warm land. */
+export const BACKGROUND = '#e2e5e7';
 
 /** Catalog layers the own basemap draws, when the catalog has them. */
 export const BASEMAP_LAYERS = ['lan', 'tatortsytor', 'vattendrag', 'jarnvagar', 'granser', 'kommuner', 'tatorter'];
@@ -33,7 +33,7 @@ export function ownBasemapBelow(has, src) {
     const size = ['to-number', ['slice', ['to-string', ['get', 'KATEGORI']], -1], 3];
     layers.push({
       id: 'bm-rivers', type: 'line', ...src('vattendrag'),
-      filter: ['any', ['>=', size, 3], ['>=', ['zoom'], 7]],
+      filter: ['any', ['>=', size, 3], ['>=', ['zoom'], 8.5]],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: {
         'line-color': '#86b2cf',
@@ -86,13 +86,16 @@ export function ownBasemapBelow(has, src) {
   return layers;
 }
 
-/** Basemap labels, drawn above the thematic layers so names stay readable. */
-export function ownBasemapLabels(has, src) {
+/**
+ * Basemap labels, drawn above the thematic layers so names stay readable. `scale` enlarges
+ * them (meeting mode).
+ */
+export function ownBasemapLabels(has, src, scale = 1) {
   const layers = [];
   if (has('kommuner') && !has('tatorter')) {
     layers.push({
       id: 'bm-label-kommun', type: 'symbol', ...src('kommuner'), minzoom: 7,
-      layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 13 },
+      layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 13 * scale },
       paint: { 'text-color': '#6c6475', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
     });
   }
@@ -104,7 +107,7 @@ export function ownBasemapLabels(has, src) {
       layout: {
         'text-field': ['get', 'name'],
         'text-font': ['step', pop, ['literal', LABEL_FONT], 10000, ['literal', LABEL_FONT_BOLD]],
-        'text-size': ['interpolate', ['linear'], pop, 200, 12, 10000, 14, 100000, 18, 1000000, 22],
+        'text-size': ['interpolate', ['linear'], pop, 200, 12 * scale, 10000, 14 * scale, 100000, 18 * scale, 1000000, 22 * scale],
         'symbol-sort-key': ['-', 0, pop],
         'text-padding': 4,
         'text-max-width': 8,
@@ -115,9 +118,18 @@ export function ownBasemapLabels(has, src) {
   return layers;
 }
 
-/** Reads an external basemap style once (null when unreachable, e.g. with no internet). */
+/**
+ * Reads an external basemap once: a MapLibre style URL, or an XYZ raster template with `{z}`,
+ * `{x}` and `{y}`. Null when there is none or it is unreachable (e.g. with no internet).
+ */
 export async function loadExternalStyle(url) {
   if (!url) return null;
+  if (url.includes('{z}')) {
+    return {
+      sources: { raster: { type: 'raster', tiles: [url], tileSize: 256 } },
+      layers: [{ id: 'raster', type: 'raster', source: 'raster' }],
+    };
+  }
   try {
     const response = await fetch(url);
     if (!response.ok) return null;

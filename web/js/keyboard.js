@@ -54,6 +54,7 @@ export function setMeeting(on, map) {
   if (on) map.keyboard.disable();
   else map.keyboard.enable();
   requestAnimationFrame(() => map.resize());
+  document.dispatchEvent(new CustomEvent('meetingchange', { detail: { on } }));
 }
 
 /** Wires shortcuts, help, language and meeting mode. */

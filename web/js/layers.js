@@ -3,7 +3,7 @@
 
 import { fieldLabel, formatNumber, onLanguageChange, t } from './i18n.js';
 import { legendSwatches } from './legend.js';
-import { PALETTES, legendEntry, numericFields } from './styles.js';
+import { PALETTES, classColors, geometryKind, legendEntry, numericFields } from './styles.js';
 
 /** Builds the panel into `list` and keeps it in step with the app state. */
 export function renderLayerPanel(list, app, { update, onChange }) {
@@ -61,8 +61,13 @@ function layerItem(meta, app, update, open) {
       update();
     },
   });
+  const kindClass = { fill: '', line: ' line', point: ' point' }[geometryKind(meta.geometry_type)];
+  const swatch = el('span', { class: `swatch${kindClass}`, 'aria-hidden': 'true' });
+  swatch.style.background = style.kind === 'choropleth'
+    ? `linear-gradient(90deg, ${classColors(style.palette, [0, 1, 2, 3]).join(', ')})`
+    : style.color;
   const head = el('div', { class: 'layer-head' },
-    el('label', { for: `${id}-toggle` }, toggle,
+    el('label', { for: `${id}-toggle` }, toggle, swatch,
       el('span', {},
         el('span', { class: 'layer-title', text: meta.title }),
         el('br'),

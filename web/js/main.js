@@ -31,6 +31,7 @@ export const app = {
   basemap: 'own',
   external: null,
   analysis: {},
+  meeting: false,
   map: null,
   ready: false,
   listeners: [],
@@ -170,7 +171,7 @@ export function buildStyle() {
       src = (id) => ({ source: `src-${id}` });
     }
     below = ownBasemapBelow(hasLayer, src);
-    labels = ownBasemapLabels(hasLayer, src);
+    labels = ownBasemapLabels(hasLayer, src, app.meeting ? 1.35 : 1);
   }
   const overlays = [];
   for (const meta of visibleLayers()) {
@@ -256,6 +257,10 @@ async function boot() {
   initExport(app, { legendEntries, attribution, toast, currentTitle: views.currentTitle, statsReady });
   initKeyboard(app, { views, toast, update });
   onLanguageChange(() => update());
+  document.addEventListener('meetingchange', (e) => {
+    app.meeting = e.detail.on;
+    update({ keepPanel: true });
+  });
 
   const initial = decodeHash(location.hash);
   if (initial.view) {

@@ -3,6 +3,9 @@
 
 import { fieldLabel, formatNumber } from './i18n.js';
 
+// Numbers that are names, not quantities: shown without thousands separators.
+const PLAIN_NUMBER = /(^|_)(id|year|år|kod|code|nr|nummer)$|^(year|id|objectid|postnummer|TATNR|KKOD|LANSKOD|UtbudspunktID|kluster_id)$/i;
+
 const TITLE_FIELDS = ['name', 'namn', 'NAMN1', 'stop_name', 'nodnamn', 'Populärnamn', 'route_long_name', 'KATEGORI'];
 
 /** Wires feature popups to the map. */
@@ -60,7 +63,7 @@ function content(feature, meta) {
     th.scope = 'row';
     th.textContent = fieldLabel(name);
     const td = document.createElement('td');
-    td.textContent = typeof value === 'number' ? formatNumber(value) : String(value);
+    td.textContent = typeof value === 'number' && !PLAIN_NUMBER.test(name) ? formatNumber(value) : String(value);
     tr.append(th, td);
     table.append(tr);
   }

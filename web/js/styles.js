@@ -145,9 +145,9 @@ export function mapLayers(meta, layerState, source, breaks) {
       {
         ...base, id: `${id}-line`, type: 'line',
         paint: {
-          'line-color': choropleth ? '#ffffff' : darker(style.color),
-          'line-width': ['interpolate', ['linear'], ['zoom'], 5, choropleth ? 0.3 : 0.8, 12, choropleth ? 1 : 2],
-          'line-opacity': (choropleth ? 0.7 : 0.9) * opacity,
+          'line-color': choropleth ? '#5f6b76' : darker(style.color),
+          'line-width': ['interpolate', ['linear'], ['zoom'], 5, choropleth ? 0.2 : 0.8, 12, choropleth ? 0.8 : 2],
+          'line-opacity': (choropleth ? 0.45 : 0.9) * opacity,
         },
       },
     ];
