@@ -183,6 +183,17 @@ describe('web map', { timeout: 20 * TIMEOUT }, () => {
     await opened.page.waitForFunction(() => window.kartrum.layers.get('kommuner').visible && !window.kartrum.layers.get('deso').visible);
     await opened.page.keyboard.press('PageUp');
     await slide(/^1\/2 · Befolkning i Falun/);
+
+    // Saving the current map from the panel asks for the token once.
+    await opened.page.fill('#view-name', 'Sparad från kartan');
+    await opened.page.click('#view-form button[type="submit"]');
+    await opened.page.locator('#token-dialog').waitFor();
+    await opened.page.fill('#token-input', TOKEN);
+    await opened.page.click('#token-dialog button[value="ok"]');
+    await slide(/^3\/3 · Sparad från kartan/);
+    const stored = await (await fetch(`${server.url}/api/views`)).json();
+    assert.deepEqual(stored.views.map((v) => v.title), ['Befolkning i Falun', 'Hela Dalarna', 'Sparad från kartan']);
+    assert.deepEqual(stored.views[2].layers.map((l) => l.id), ['deso', 'hallplatser']);
     await opened.context.close();
   });
 

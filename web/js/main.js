@@ -216,10 +216,10 @@ async function boot() {
   const [config, catalog] = await Promise.all([getJSON('/api/config'), getJSON('/api/layers')]);
   app.config = config;
   app.catalog = catalog.layers;
-  for (const meta of app.catalog) {
+  app.catalog.forEach((meta, i) => {
     app.byId.set(meta.id, meta);
-    app.layers.set(meta.id, { visible: false, opacity: 1, style: defaultStyle(meta) });
-  }
+    app.layers.set(meta.id, { visible: false, opacity: 1, style: defaultStyle(i) });
+  });
   await detectTiles(app.catalog[0]?.id ?? 'none');
   registerProtocol(maplibregl);
   app.external = await loadExternalStyle(config.basemap_url);

@@ -62,11 +62,9 @@ export function numericFields(meta) {
   return meta.fields.filter((f) => ['integer', 'real', 'integer64', 'number'].includes(f.type) && !skip.test(f.name));
 }
 
-/** The default style of a layer: one calm colour chosen from the layer id. */
-export function defaultStyle(meta) {
-  let hash = 0;
-  for (const ch of meta.id) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  return { kind: 'simple', color: QUALITATIVE[hash % QUALITATIVE.length] };
+/** The default style of the `index`th catalog layer: one calm colour, neighbours differ. */
+export function defaultStyle(index) {
+  return { kind: 'simple', color: QUALITATIVE[index % QUALITATIVE.length] };
 }
 
 /** Class breaks (n − 1 thresholds) of `values` by 'quantile' or 'equal' interval. */
