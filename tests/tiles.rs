@@ -23,8 +23,11 @@ const KARTRUM: &str = env!("CARGO_BIN_EXE_kartrum");
 const FALUN: (f64, f64) = (15.6355, 60.6070);
 const HALF_WORLD: f64 = 20_037_508.342_789_244;
 
+/// CSV columns with x and y in EPSG:3006.
+type CsvColumns = Option<(&'static str, &'static str)>;
+
 /// Files of data/ that the demo does not load, with the ingest options they need.
-const EXTRA: [(&str, &str, Option<(&str, &str)>); 6] = [
+const EXTRA: [(&str, &str, CsvColumns); 6] = [
     ("dalarna/fritidshusomraden_2020.geojson", "fritidshus", None),
     ("sverige/vard_osm_2020.geojson", "vard_osm", None),
     ("stockholm/vagnat_osm_2020.geojson", "vagnat", None),
