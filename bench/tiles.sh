@@ -91,7 +91,8 @@ stop_ours() {
 run() {
   local name=$1 mode=$2 c=$3 base=$4 list=$5 threads=1 duration=$DURATION
   [ "$c" -gt 1 ] && threads=2
-  [ "$mode" = once ] && duration=600
+  # wrk always runs for -d; "once" threads stop early and time themselves.
+  [ "$mode" = once ] && duration=${ONCE_LIMIT:-60}
   local out
   out=$(wrk -t"$threads" -c"$c" -d"${duration}s" --timeout 30s -s "$LUA" "$base" -- \
     "$mode" "$threads" "$list" | grep '^RESULT')
