@@ -97,6 +97,20 @@ impl LayerEncoder {
         self.feature_count
     }
 
+    /// About the bytes the encoded layer will take: features, keys and values.
+    pub fn byte_size(&self) -> usize {
+        let keys: usize = self.keys.iter().map(|k| k.len() + 2).sum();
+        let values: usize = self
+            .values
+            .iter()
+            .map(|v| match v {
+                TileValue::Str(s) => s.len() + 4,
+                _ => 11,
+            })
+            .sum();
+        self.features.len() + keys + values + self.name.len() + 8
+    }
+
     /// Whether no feature was added.
     pub fn is_empty(&self) -> bool {
         self.feature_count == 0

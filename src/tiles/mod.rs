@@ -10,6 +10,9 @@
 //! - lines and polygons below `maxzoom` whose extent is smaller than a screen pixel in both
 //!   directions are dropped, and the rest simplified (Douglas–Peucker) with a tolerance of half
 //!   a pixel (one tile unit at `maxzoom`);
+//! - below `maxzoom`, a layer that still takes more than [`LAYER_BUDGET`] bytes in a tile is
+//!   cut again with all three thresholds doubled, until it fits: dense places lose their
+//!   smallest features first instead of making tiles too heavy to draw;
 //! - everything is clipped to the tile plus [`BUFFER`] units and rounded to integers;
 //!   polygons then go through an integer overlay that makes them OGC-valid, and rings are
 //!   oriented as the spec requires (exterior rings positive area by its formula, holes
@@ -54,6 +57,8 @@ pub const DEFAULT_MAX_ZOOM: u8 = 14;
 pub const PIXEL: f64 = EXTENT as f64 / 256.0;
 /// Side of the thinning cell for points below `maxzoom`, in tile units.
 pub const THIN_CELL: f64 = 2.0 * PIXEL;
+/// Bytes one layer of a tile may take below `maxzoom` before it is generalised further.
+pub const LAYER_BUDGET: usize = 384 * 1024;
 
 /// Errors of tiling.
 #[derive(Debug, thiserror::Error)]
@@ -190,20 +195,60 @@ struct Context {
     transform: TileTransform,
     rect: ClipRect,
     full_detail: bool,
+    /// Douglas–Peucker tolerance, tile units.
     tolerance: f64,
+    /// Lines and polygons smaller than this both ways are dropped (below `maxzoom`).
+    min_size: f64,
+    /// Side of the point-thinning cell (below `maxzoom`).
+    thin_cell: f64,
     thinned: HashSet<(i64, i64)>,
 }
 
+impl Context {
+    /// The context for `tile`; `coarseness` multiplies tolerance, minimum size and thinning
+    /// cell below `maxzoom`.
+    fn new(tile: TileId, full_detail: bool, coarseness: f64) -> Self {
+        Self {
+            transform: TileTransform::new(tile, EXTENT),
+            rect: ClipRect::tile(EXTENT, BUFFER),
+            full_detail,
+            tolerance: if full_detail {
+                1.0
+            } else {
+                PIXEL / 2.0 * coarseness
+            },
+            min_size: PIXEL * coarseness,
+            thin_cell: THIN_CELL * coarseness,
+            thinned: HashSet::new(),
+        }
+    }
+}
+
+/// One layer of a tile. Below `maxzoom`, a layer over [`LAYER_BUDGET`] bytes is rendered
+/// again with twice the tolerance, minimum size and thinning cell, until it fits (at most six
+/// times): the densest places lose their smallest features first.
 fn render_layer(tile_layer: &TileLayer<'_>, tile: TileId) -> LayerEncoder {
+    let full_detail = tile.z >= tile_layer.settings.maxzoom;
+    let mut coarseness = 1.0;
+    loop {
+        let encoder = render_layer_with(
+            tile_layer,
+            tile,
+            Context::new(tile, full_detail, coarseness),
+        );
+        if full_detail || encoder.byte_size() <= LAYER_BUDGET || coarseness >= 64.0 {
+            return encoder;
+        }
+        coarseness *= 2.0;
+    }
+}
+
+fn render_layer_with(
+    tile_layer: &TileLayer<'_>,
+    tile: TileId,
+    mut context: Context,
+) -> LayerEncoder {
     let TileLayer { layer, settings } = *tile_layer;
-    let full_detail = tile.z >= settings.maxzoom;
-    let mut context = Context {
-        transform: TileTransform::new(tile, EXTENT),
-        rect: ClipRect::tile(EXTENT, BUFFER),
-        full_detail,
-        tolerance: if full_detail { 1.0 } else { PIXEL / 2.0 },
-        thinned: HashSet::new(),
-    };
     let mut encoder = LayerEncoder::new(&layer.meta.id, EXTENT);
     let bounds = tile.bounds(f64::from(BUFFER) / f64::from(EXTENT));
     let mut geometries = Vec::new();
@@ -283,8 +328,8 @@ fn points(
         }
         if !cx.full_detail {
             let cell = (
-                (x / THIN_CELL).floor() as i64,
-                (y / THIN_CELL).floor() as i64,
+                (x / cx.thin_cell).floor() as i64,
+                (y / cx.thin_cell).floor() as i64,
             );
             if !cx.thinned.insert(cell) {
                 continue;
@@ -306,9 +351,10 @@ fn project(cx: &Context, line: &LineString<f64>) -> Vec<[f64; 2]> {
         .collect()
 }
 
-/// Whether a box is smaller than a screen pixel in both directions.
-fn below_a_pixel(b: [f64; 4]) -> bool {
-    b[2] - b[0] < PIXEL && b[3] - b[1] < PIXEL
+/// Whether a box is too small to keep: below the minimum size in both directions, when not
+/// at full detail.
+fn too_small(cx: &Context, b: [f64; 4]) -> bool {
+    !cx.full_detail && b[2] - b[0] < cx.min_size && b[3] - b[1] < cx.min_size
 }
 
 fn lines(parts: &[LineString<f64>], cx: &mut Context, out: &mut Vec<TileGeometry>) {
@@ -316,7 +362,7 @@ fn lines(parts: &[LineString<f64>], cx: &mut Context, out: &mut Vec<TileGeometry
     for part in parts {
         let projected = project(cx, part);
         let Some(b) = bbox(&projected) else { continue };
-        if !cx.rect.meets_box(b) || (!cx.full_detail && below_a_pixel(b)) {
+        if !cx.rect.meets_box(b) || too_small(cx, b) {
             continue;
         }
         let simplified = simplify_line(&projected, cx.tolerance);
@@ -337,7 +383,7 @@ fn polygons(parts: &[Polygon<f64>], cx: &mut Context, out: &mut Vec<TileGeometry
     for part in parts {
         let exterior = project(cx, part.exterior());
         let Some(b) = bbox(&exterior) else { continue };
-        if !cx.rect.meets_box(b) || (!cx.full_detail && below_a_pixel(b)) {
+        if !cx.rect.meets_box(b) || too_small(cx, b) {
             continue;
         }
         let mut projected = vec![exterior];
@@ -346,8 +392,7 @@ fn polygons(parts: &[Polygon<f64>], cx: &mut Context, out: &mut Vec<TileGeometry
                 continue;
             }
             let hole = project(cx, hole);
-            let keep = bbox(&hole)
-                .is_some_and(|b| cx.rect.meets_box(b) && (cx.full_detail || !below_a_pixel(b)));
+            let keep = bbox(&hole).is_some_and(|b| cx.rect.meets_box(b) && !too_small(cx, b));
             if keep {
                 projected.push(hole);
             }
@@ -416,13 +461,7 @@ mod tests {
     }
 
     fn context(tile: TileId, full_detail: bool) -> Context {
-        Context {
-            transform: TileTransform::new(tile, EXTENT),
-            rect: ClipRect::tile(EXTENT, BUFFER),
-            full_detail,
-            tolerance: if full_detail { 1.0 } else { PIXEL / 2.0 },
-            thinned: HashSet::new(),
-        }
+        Context::new(tile, full_detail, 1.0)
     }
 
     #[test]
@@ -534,6 +573,35 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn heavy_layers_are_generalised_until_they_fit() {
+        let fields = vec![Field {
+            name: "label".into(),
+            kind: FieldKind::String,
+        }];
+        let tile = TileId::containing(15.63, 60.61, 10).unwrap();
+        let [w, s, e, n] = tile.bounds(0.0);
+        let features = (0..40_000)
+            .map(|i| {
+                let (fx, fy) = ((i % 200) as f64 / 200.0, (i / 200) as f64 / 200.0);
+                let pt: Geometry<f64> =
+                    geo::point!(x: w + fx * (e - w), y: s + fy * (n - s)).into();
+                (pt, vec![Value::Str(format!("a long unique label {i:08}"))])
+            })
+            .collect();
+        let l = layer(features, fields);
+        let settings = TileSettings::for_layer(&l.meta, None).unwrap();
+        let layers = [TileLayer {
+            layer: &l,
+            settings: &settings,
+        }];
+        let heavy = render_layer_with(&layers[0], tile, Context::new(tile, false, 1.0));
+        assert!(heavy.byte_size() > LAYER_BUDGET);
+        let fitted = render_layer(&layers[0], tile);
+        assert!(fitted.byte_size() <= LAYER_BUDGET && !fitted.is_empty());
+        assert!(render_tile(&layers, tile).len() <= LAYER_BUDGET + 1024);
     }
 
     #[test]
