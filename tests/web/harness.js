@@ -1,8 +1,8 @@
 // Test harness: a real `kartrum serve` with the demo data on a free port, and headless Chromium
 // driven by playwright-core.
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +20,18 @@ const BIN = process.env.KARTRUM_BIN
   || path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'debug', 'kartrum');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
+/** Checks what the tests need; installs the web app's npm packages when they are missing. */
+function prerequisites() {
+  if (!existsSync(BIN)) throw new Error(`no kartrum binary at ${BIN}: run \`cargo build\` (or set KARTRUM_BIN)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM)`);
+  if (!existsSync(path.join(ROOT, 'web', 'node_modules', 'maplibre-gl', 'dist', 'maplibre-gl.js'))) {
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: path.join(ROOT, 'web'), stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+}
+
 /** Starts kartrum on a fresh data dir; resolves to {url, stop}. */
 export async function startServer() {
+  prerequisites();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kartrum-web-test-'));
   const child = spawn(BIN, [
     'serve', '--data-dir', dataDir, '--demo', path.join(ROOT, 'data', 'demo.toml'),
