@@ -10,7 +10,7 @@ import { renderLayerPanel } from './layers.js';
 import { renderLegend } from './legend.js';
 import { initPopup } from './popup.js';
 import { initSearch } from './search.js';
-import { detectTiles, fieldValues, registerProtocol, sourceRef, sourceSpec, usesTiles } from './sources.js';
+import { fieldValues, tileSource } from './sources.js';
 import { classify, defaultStyle, geometryKind, legendEntry, mapLayers } from './styles.js';
 import { initViews } from './views.js';
 import { initExport } from './export.js';
@@ -144,9 +144,6 @@ export function statsReady() {
 export function buildStyle() {
   const has = (id) => app.byId.has(id);
   const sources = {};
-  const addSource = (id) => {
-    sources[`src-${id}`] ??= sourceSpec(app.byId.get(id));
-  };
   let below = [];
   let labels = [];
   let extra = {};
@@ -161,23 +158,18 @@ export function buildStyle() {
   } else {
     const present = BASEMAP_LAYERS.filter(has);
     const hasLayer = (id) => present.includes(id);
-    let src;
-    if (usesTiles()) {
-      // One composite tile source: all basemap layers in one request per tile.
-      sources['src-basemap'] = { type: 'vector', url: `${location.origin}/tiles/${present.join(',')}.json` };
-      src = (id) => ({ source: 'src-basemap', 'source-layer': id });
-    } else {
-      present.forEach(addSource);
-      src = (id) => ({ source: `src-${id}` });
-    }
+    // One composite tile source: all basemap layers in one request per tile.
+    sources['src-basemap'] = tileSource(present);
+    const src = (id) => ({ source: 'src-basemap', 'source-layer': id });
     below = ownBasemapBelow(hasLayer, src);
     labels = ownBasemapLabels(hasLayer, src, app.meeting ? 1.35 : 1);
   }
   const overlays = [];
   for (const meta of visibleLayers()) {
-    addSource(meta.id);
+    sources[`src-${meta.id}`] = tileSource([meta.id]);
     const stats = app.stats.get(meta.id);
-    overlays.push(...mapLayers(meta, app.layers.get(meta.id), sourceRef(meta.id), stats?.breaks ?? []));
+    const source = { source: `src-${meta.id}`, sourceLayer: meta.id };
+    overlays.push(...mapLayers(meta, app.layers.get(meta.id), source, stats?.breaks ?? []));
   }
   return { version: 8, ...extra, sources, layers: [...below, ...overlays, ...labels] };
 }
@@ -220,8 +212,6 @@ async function boot() {
     app.byId.set(meta.id, meta);
     app.layers.set(meta.id, { visible: false, opacity: 1, style: defaultStyle(i) });
   });
-  await detectTiles(app.catalog[0]?.id ?? 'none');
-  registerProtocol(maplibregl);
   app.external = await loadExternalStyle(config.basemap_url);
   if (!app.external) document.querySelector('#basemap-select option[value="external"]').disabled = true;
 

@@ -46,7 +46,7 @@ export const PALETTES = {
 export const NO_DATA = '#c8c8c8';
 
 // Okabe–Ito based, slightly muted: distinguishable for colour-blind viewers and calm on a projector.
-const QUALITATIVE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#7f6a3f', '#5b4b8a'];
+const QUALITATIVE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#882255', '#5b4b8a'];
 
 /** 'fill', 'line' or 'point' for a catalog geometry type. */
 export function geometryKind(geometryType) {
@@ -138,7 +138,7 @@ export function mapLayers(meta, layerState, source, breaks) {
     return [
       {
         ...base, id: `${id}-fill`, type: 'fill',
-        paint: { 'fill-color': color, 'fill-opacity': (choropleth ? 0.85 : 0.28) * opacity },
+        paint: { 'fill-color': color, 'fill-opacity': (choropleth ? 0.85 : 0.2) * opacity },
       },
       {
         ...base, id: `${id}-line`, type: 'line',
