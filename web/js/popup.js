@@ -6,6 +6,9 @@ import { fieldLabel, formatNumber } from './i18n.js';
 // Numbers that are names, not quantities: shown without thousands separators.
 const PLAIN_NUMBER = /(^|_)(id|year|år|kod|code|nr|nummer)$|^(year|id|objectid|postnummer|TATNR|KKOD|LANSKOD|UtbudspunktID|kluster_id)$/i;
 
+// Internal identifiers that mean nothing to a planner.
+const HIDDEN = /^(id|fid|objectid|uu_id|uuidadrpl|urn|objektidentitet)$/i;
+
 const TITLE_FIELDS = ['name', 'namn', 'NAMN1', 'stop_name', 'nodnamn', 'Populärnamn', 'route_long_name', 'KATEGORI'];
 
 /** Wires feature popups to the map. */
@@ -57,7 +60,7 @@ function content(feature, meta) {
   const order = meta ? meta.fields.map((f) => f.name) : Object.keys(props);
   for (const name of order) {
     const value = props[name];
-    if (value === undefined || value === null || value === '') continue;
+    if (value === undefined || value === null || value === '' || HIDDEN.test(name)) continue;
     const tr = document.createElement('tr');
     const th = document.createElement('th');
     th.scope = 'row';
