@@ -1,4 +1,4 @@
-//! The `kartrum` command line: `serve`, `ingest`, `layers`.
+//! The `kartrum` command line: `serve`, `ingest`, `layers`, `export-pmtiles`.
 
 use std::path::PathBuf;
 
@@ -11,6 +11,8 @@ use crate::crs::DEFAULT_ANALYSIS_CRS;
 use crate::demo;
 use crate::ingest::{self, IngestOptions, Progress};
 use crate::store::Store;
+use crate::tiles;
+use crate::views::Views;
 
 /// Kartrummet: tar kartan till mötet.
 #[derive(Debug, Parser)]
@@ -82,6 +84,23 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Write layers as vector tiles to a PMTiles v3 archive (for MapLibre's pmtiles protocol).
+    ExportPmtiles {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Layer ids, separated by commas.
+        #[arg(long)]
+        layers: String,
+        /// Lowest zoom to write.
+        #[arg(long, default_value_t = 0)]
+        minzoom: u8,
+        /// Highest zoom to write.
+        #[arg(long, default_value_t = crate::tiles::DEFAULT_MAX_ZOOM)]
+        maxzoom: u8,
+        /// The archive to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Runs the command line; the error is printed by `main` with a non-zero exit.
@@ -115,8 +134,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     * 1024) as usize,
                 basemap_url: file.basemap_url,
                 web_dir,
+                tiles: file.tiles,
             };
-            let state = AppState::new(opened, config);
+            let views = Views::open(opened.dir())?;
+            let state = AppState::new(opened, config, views);
             tokio::runtime::Runtime::new()?.block_on(api::serve(state))?;
             Ok(())
         }
@@ -146,6 +167,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{report}");
             Ok(())
         }
+        Command::ExportPmtiles {
+            store,
+            layers,
+            minzoom,
+            maxzoom,
+            out,
+        } => export_pmtiles(&store, &layers, minzoom, maxzoom, &out),
         Command::Layers { store } => {
             let config = read_config(&store)?;
             let opened = open_store(&store, &config)?;
@@ -165,6 +193,43 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn export_pmtiles(
+    store: &StoreArgs,
+    layers: &str,
+    minzoom: u8,
+    maxzoom: u8,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    let config = read_config(store)?;
+    let opened = open_store(store, &config)?;
+    let resolved = tiles::resolve_layers(&opened.snapshot(), layers, &config.tiles)?;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("z{msg:>2} [{bar:30}] {pos}/{len} tiles ({per_sec})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let report = tiles::pmtiles::export(
+        &tiles::tile_layers(&resolved),
+        minzoom,
+        maxzoom,
+        out,
+        &mut |p| {
+            bar.set_length(p.known);
+            bar.set_position(p.done);
+            bar.set_message(p.zoom.to_string());
+        },
+    )?;
+    bar.finish();
+    println!(
+        "wrote {}: {} tiles with features of {} looked at, {:.1} MB of MVT before compression",
+        out.display(),
+        report.written,
+        report.visited,
+        report.mvt_bytes as f64 / 1e6
+    );
+    Ok(())
 }
 
 fn read_config(args: &StoreArgs) -> anyhow::Result<ConfigFile> {

@@ -6,12 +6,18 @@
 //! analysis_crs = "EPSG:3006"  # metric CRS of all analyses
 //! max_upload_mb = 200         # largest accepted upload
 //! basemap_url = "https://…"   # optional external basemap style for sites with internet
+//!
+//! [tiles.befolkning_1km]      # optional vector-tile settings per layer (see tiles::settings)
+//! minzoom = 6
 //! ```
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::tiles::TileOverrides;
 
 /// Errors reading the configuration file.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +52,9 @@ pub struct ConfigFile {
     pub max_upload_mb: Option<u64>,
     /// External basemap style URL for the web map.
     pub basemap_url: Option<String>,
+    /// Vector-tile settings by layer id (`[tiles.LAYER]` sections).
+    #[serde(default)]
+    pub tiles: BTreeMap<String, TileOverrides>,
 }
 
 impl ConfigFile {
@@ -77,6 +86,8 @@ pub struct Config {
     pub basemap_url: Option<String>,
     /// Folder of the web app.
     pub web_dir: PathBuf,
+    /// Vector-tile settings by layer id.
+    pub tiles: BTreeMap<String, TileOverrides>,
 }
 
 /// Default upload limit in MiB.

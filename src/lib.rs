@@ -12,3 +12,5 @@ pub mod ingest;
 pub mod layer;
 pub mod ogr;
 pub mod store;
+pub mod tiles;
+pub mod views;

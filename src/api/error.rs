@@ -2,12 +2,14 @@
 //! mapped to HTTP statuses here and nowhere else.
 
 use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::ingest::IngestError;
 use crate::store::StoreError;
+use crate::views::ViewError;
 
 /// An HTTP error with a human explanation.
 #[derive(Debug)]
@@ -123,6 +125,25 @@ impl From<MultipartRejection> for ApiError {
                 "expected a multipart/form-data upload with a field `file`: {}",
                 rejection.body_text()
             ),
+        )
+    }
+}
+
+impl From<ViewError> for ApiError {
+    fn from(error: ViewError) -> Self {
+        match &error {
+            ViewError::NotFound(_) => Self::not_found(error.to_string()),
+            ViewError::Invalid(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()),
+            ViewError::Io { .. } | ViewError::Corrupt { .. } => Self::internal(error),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        Self::new(
+            rejection.status(),
+            format!("expected a JSON view: {}", rejection.body_text()),
         )
     }
 }

@@ -5,6 +5,8 @@ mod auth;
 mod error;
 mod jobs;
 mod layers;
+mod tiles;
+mod views;
 
 use std::sync::Arc;
 
@@ -19,6 +21,7 @@ pub use error::ApiError;
 
 use crate::config::Config;
 use crate::store::Store;
+use crate::views::Views;
 
 /// Shared state of all handlers.
 #[derive(Clone)]
@@ -29,15 +32,18 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Background jobs and their status.
     pub jobs: Arc<jobs::Jobs>,
+    /// Saved map views.
+    pub views: Arc<Views>,
 }
 
 impl AppState {
-    /// State for a server over `store` with `config` and no jobs yet.
-    pub fn new(store: Store, config: Config) -> Self {
+    /// State for a server over `store` with `config` and `views`, and no jobs yet.
+    pub fn new(store: Store, config: Config, views: Views) -> Self {
         Self {
             store: Arc::new(store),
             config: Arc::new(config),
             jobs: Arc::default(),
+            views: Arc::new(views),
         }
     }
 }
@@ -61,11 +67,17 @@ pub fn router(state: AppState) -> Router {
         .route("/layers/{id}", get(layers::get).delete(layers::delete))
         .route("/layers/{id}/features", get(layers::features))
         .route("/jobs/{id}", get(jobs::get))
+        .route("/views", get(views::list).post(views::create))
+        .route(
+            "/views/{id}",
+            get(views::get).put(views::replace).delete(views::delete),
+        )
         .route("/config", get(client_config))
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
         .route("/healthz", get(health))
         .nest("/api", api)
+        .nest("/tiles", tiles::routes())
         .nest_service("/vendor/maplibre-gl", vendor)
         .fallback_service(web_app)
         .layer(CompressionLayer::new())

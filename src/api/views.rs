@@ -1,0 +1,68 @@
+//! `/api/views`: saved map views, listed in order; writes need the bearer token.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+
+use super::{ApiError, AppState, auth};
+use crate::views::{View, ViewInput};
+
+/// `GET /api/views`: every saved view, in order.
+pub async fn list(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "views": state.views.list() }))
+}
+
+/// `GET /api/views/{id}`: one saved view.
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<View>, ApiError> {
+    Ok(Json(state.views.get(&id)?))
+}
+
+/// `POST /api/views`: saves a new view (at `order`, or last).
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<ViewInput>, JsonRejection>,
+) -> Result<(StatusCode, Json<View>), ApiError> {
+    auth::require_token(state.config.token.as_deref(), &headers)?;
+    let Json(input) = body?;
+    let views = state.views.clone();
+    let view = tokio::task::spawn_blocking(move || views.create(input))
+        .await
+        .map_err(ApiError::internal)??;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// `PUT /api/views/{id}`: replaces a view; `order` moves it.
+pub async fn replace(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Result<Json<ViewInput>, JsonRejection>,
+) -> Result<Json<View>, ApiError> {
+    auth::require_token(state.config.token.as_deref(), &headers)?;
+    let Json(input) = body?;
+    let views = state.views.clone();
+    let view = tokio::task::spawn_blocking(move || views.replace(&id, input))
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(Json(view))
+}
+
+/// `DELETE /api/views/{id}`.
+pub async fn delete(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    auth::require_token(state.config.token.as_deref(), &headers)?;
+    let views = state.views.clone();
+    tokio::task::spawn_blocking(move || views.delete(&id))
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(StatusCode::NO_CONTENT)
+}

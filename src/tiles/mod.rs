@@ -1,0 +1,612 @@
+//! Vector tiles: layers cut into Mapbox Vector Tiles 2.1 on the Web Mercator XYZ grid.
+//!
+//! For each tile and layer, [`render_tile`] takes the features whose WGS84 box meets the tile
+//! plus its buffer, maps them into tile coordinates (extent [`EXTENT`], y down) and generalises
+//! them for the zoom:
+//!
+//! - points outside the buffered tile are dropped; below the layer's `maxzoom` at most one
+//!   point per cell of [`THIN_CELL`] units (two screen pixels) is kept, the first in source
+//!   order, so dense layers are thinned instead of shipped in full;
+//! - lines and polygons below `maxzoom` whose extent is smaller than a screen pixel in both
+//!   directions are dropped, and the rest simplified (Douglas–Peucker) with a tolerance of half
+//!   a pixel (one tile unit at `maxzoom`);
+//! - below `maxzoom`, a layer that still takes more than [`LAYER_BUDGET`] bytes in a tile is
+//!   cut again with all three thresholds doubled, until it fits: dense places lose their
+//!   smallest features first instead of making tiles too heavy to draw;
+//! - everything is clipped to the tile plus [`BUFFER`] units and rounded to integers;
+//!   polygons then go through an integer overlay that makes them OGC-valid, and rings are
+//!   oriented as the spec requires (exterior rings positive area by its formula, holes
+//!   negative).
+//!
+//! Each layer becomes one MVT layer named with the layer id. The code here knows nothing of
+//! HTTP: [`api::tiles`](crate::api) serves it, [`cache`] keeps rendered tiles, [`pmtiles`]
+//! writes archives.
+
+pub mod cache;
+pub mod clip;
+pub mod encode;
+pub mod mercator;
+pub mod pmtiles;
+pub mod settings;
+pub mod simplify;
+pub mod tilejson;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use geo::{CoordsIter, Geometry, LineString, Polygon};
+
+pub use cache::{CachedTile, TileCache, TileKey};
+pub use mercator::{MAX_ZOOM, TileId, TileTransform};
+pub use settings::{TileOverrides, TileSettings};
+
+use crate::layer::{Layer, Value};
+use crate::store::Catalog;
+use clip::{ClipRect, bbox, clip_line, clip_polygon, clip_ring};
+use encode::{LayerEncoder, TileGeometry, TileValue, encode_tile};
+use simplify::{open_ring, orient, quantize, simplify_line, simplify_rings};
+
+/// Units per tile side.
+pub const EXTENT: u32 = 4096;
+/// Units of geometry kept beyond each tile edge, so lines and outlines join across tiles.
+pub const BUFFER: u32 = 64;
+/// Default zoom of full detail.
+pub const DEFAULT_MAX_ZOOM: u8 = 14;
+/// Tile units per screen pixel when a tile is drawn 256 pixels wide.
+pub const PIXEL: f64 = EXTENT as f64 / 256.0;
+/// Side of the thinning cell for points below `maxzoom`, in tile units.
+pub const THIN_CELL: f64 = 2.0 * PIXEL;
+/// Bytes one layer of a tile may take below `maxzoom` before it is generalised further.
+pub const LAYER_BUDGET: usize = 384 * 1024;
+
+/// Errors of tiling.
+#[derive(Debug, thiserror::Error)]
+pub enum TileError {
+    /// The zoom is above [`MAX_ZOOM`].
+    #[error("zoom {z} is outside 0–{MAX_ZOOM}")]
+    ZoomOutOfRange {
+        /// The zoom asked for.
+        z: u8,
+    },
+    /// x or y is outside the grid of the zoom.
+    #[error("tile {z}/{x}/{y} is outside the grid (x and y must be below {})", 1u64 << z)]
+    OutsideGrid {
+        /// Zoom.
+        z: u8,
+        /// Column.
+        x: u32,
+        /// Row.
+        y: u32,
+    },
+    /// No layer with this id.
+    #[error("no layer {0:?}")]
+    UnknownLayer(String),
+    /// The list of layer ids is empty or names a layer twice.
+    #[error("expected layer ids separated by commas, each once; got {0:?}")]
+    BadLayerList(String),
+    /// The tile settings of a layer do not fit it.
+    #[error("tile settings of layer {layer}: {detail}")]
+    Settings {
+        /// The layer.
+        layer: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Writing an archive failed.
+    #[error("writing {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: ::pmtiles::PmtError,
+    },
+}
+
+/// A layer with the settings to tile it by.
+#[derive(Debug, Clone, Copy)]
+pub struct TileLayer<'a> {
+    /// The layer.
+    pub layer: &'a Layer,
+    /// How to tile it.
+    pub settings: &'a TileSettings,
+}
+
+/// The layers named by `list`, ids separated by commas (`a,b,c`), from `catalog`, each with
+/// its tile settings (defaults, then its section in `overrides`).
+///
+/// ```
+/// use kartrummet::tiles::{TileError, resolve_layers};
+/// let catalog = kartrummet::store::Catalog::default();
+/// let none = resolve_layers(&catalog, "kommuner", &Default::default());
+/// assert!(matches!(none, Err(TileError::UnknownLayer(id)) if id == "kommuner"));
+/// assert!(matches!(resolve_layers(&catalog, "a,,b", &Default::default()), Err(TileError::BadLayerList(_))));
+/// ```
+pub fn resolve_layers(
+    catalog: &Catalog,
+    list: &str,
+    overrides: &BTreeMap<String, TileOverrides>,
+) -> Result<Vec<(Arc<Layer>, TileSettings)>, TileError> {
+    let ids: Vec<&str> = list.split(',').collect();
+    let duplicate = ids.iter().enumerate().any(|(i, id)| ids[..i].contains(id));
+    if duplicate || ids.iter().any(|id| id.is_empty()) {
+        return Err(TileError::BadLayerList(list.to_string()));
+    }
+    ids.into_iter()
+        .map(|id| {
+            let layer = catalog
+                .get(id)
+                .cloned()
+                .ok_or_else(|| TileError::UnknownLayer(id.to_string()))?;
+            let settings = TileSettings::for_layer(&layer.meta, overrides.get(id))?;
+            Ok((layer, settings))
+        })
+        .collect()
+}
+
+/// Borrows resolved layers as the list [`render_tile`] takes.
+pub fn tile_layers(resolved: &[(Arc<Layer>, TileSettings)]) -> Vec<TileLayer<'_>> {
+    resolved
+        .iter()
+        .map(|(layer, settings)| TileLayer { layer, settings })
+        .collect()
+}
+
+/// Renders one tile with every given layer that covers its zoom, as MVT bytes (uncompressed).
+/// An empty vector means the tile has no features.
+///
+/// ```
+/// use kartrummet::layer::{Feature, Layer, LayerMeta, GeometryKind};
+/// use kartrummet::tiles::{TileId, TileLayer, TileSettings, render_tile};
+/// let meta = LayerMeta {
+///     id: "falun".into(), title: "Falun".into(), description: String::new(),
+///     geometry_type: GeometryKind::Point, feature_count: 0, bbox: None, fields: vec![],
+///     source: "-".into(), ingested_at: chrono::Utc::now(), version: 1,
+/// };
+/// let point: geo::Geometry<f64> = geo::point!(x: 15.63, y: 60.61).into();
+/// let feature = Feature { id: 1, geometry: point.clone(), display: point, properties: vec![] };
+/// let layer = Layer::new(meta, vec![feature]);
+/// let settings = TileSettings::for_layer(&layer.meta, None).unwrap();
+/// let layers = [TileLayer { layer: &layer, settings: &settings }];
+/// let here = TileId::containing(15.63, 60.61, 10).unwrap();
+/// assert!(!render_tile(&layers, here).is_empty());
+/// assert!(render_tile(&layers, TileId::new(10, 0, 0).unwrap()).is_empty());
+/// ```
+pub fn render_tile(layers: &[TileLayer<'_>], tile: TileId) -> Vec<u8> {
+    let encoders = layers
+        .iter()
+        .filter(|l| l.settings.covers(tile.z))
+        .map(|l| render_layer(l, tile))
+        .collect();
+    encode_tile(encoders)
+}
+
+/// Whether any of `layers` has a feature whose box meets `tile` plus its buffer, whatever the
+/// zoom settings: deeper tiles can only have features where this holds.
+pub fn has_candidates(layers: &[TileLayer<'_>], tile: TileId) -> bool {
+    let bounds = tile.bounds(f64::from(BUFFER) / f64::from(EXTENT));
+    layers
+        .iter()
+        .any(|l| !l.layer.display_candidates(bounds).is_empty())
+}
+
+/// What the generalisation of one tile needs to know.
+struct Context {
+    transform: TileTransform,
+    rect: ClipRect,
+    full_detail: bool,
+    /// Douglas–Peucker tolerance, tile units.
+    tolerance: f64,
+    /// Lines and polygons smaller than this both ways are dropped (below `maxzoom`).
+    min_size: f64,
+    /// Side of the point-thinning cell (below `maxzoom`).
+    thin_cell: f64,
+    thinned: HashSet<(i64, i64)>,
+}
+
+impl Context {
+    /// The context for `tile`; `coarseness` multiplies tolerance, minimum size and thinning
+    /// cell below `maxzoom`.
+    fn new(tile: TileId, full_detail: bool, coarseness: f64) -> Self {
+        Self {
+            transform: TileTransform::new(tile, EXTENT),
+            rect: ClipRect::tile(EXTENT, BUFFER),
+            full_detail,
+            tolerance: if full_detail {
+                1.0
+            } else {
+                PIXEL / 2.0 * coarseness
+            },
+            min_size: PIXEL * coarseness,
+            thin_cell: THIN_CELL * coarseness,
+            thinned: HashSet::new(),
+        }
+    }
+}
+
+/// One layer of a tile. Below `maxzoom`, a layer over [`LAYER_BUDGET`] bytes is rendered
+/// again with twice the tolerance, minimum size and thinning cell, until it fits (at most six
+/// times): the densest places lose their smallest features first.
+fn render_layer(tile_layer: &TileLayer<'_>, tile: TileId) -> LayerEncoder {
+    let full_detail = tile.z >= tile_layer.settings.maxzoom;
+    let mut coarseness = 1.0;
+    loop {
+        let encoder = render_layer_with(
+            tile_layer,
+            tile,
+            Context::new(tile, full_detail, coarseness),
+        );
+        if full_detail || encoder.byte_size() <= LAYER_BUDGET || coarseness >= 64.0 {
+            return encoder;
+        }
+        coarseness *= 2.0;
+    }
+}
+
+fn render_layer_with(
+    tile_layer: &TileLayer<'_>,
+    tile: TileId,
+    mut context: Context,
+) -> LayerEncoder {
+    let TileLayer { layer, settings } = *tile_layer;
+    let mut encoder = LayerEncoder::new(&layer.meta.id, EXTENT);
+    let bounds = tile.bounds(f64::from(BUFFER) / f64::from(EXTENT));
+    let mut geometries = Vec::new();
+    for position in layer.display_candidates(bounds) {
+        let feature = &layer.features[position];
+        geometries.clear();
+        tile_geometries(&feature.display, &mut context, &mut geometries);
+        if geometries.is_empty() {
+            continue;
+        }
+        let attributes: Vec<(&str, TileValue)> = settings
+            .fields
+            .iter()
+            .filter_map(|&i| {
+                let value = tile_value(feature.properties.get(i)?, settings.max_string_length)?;
+                Some((layer.meta.fields[i].name.as_str(), value))
+            })
+            .collect();
+        for geometry in &geometries {
+            encoder.add_feature(feature.id, geometry, attributes.iter().cloned());
+        }
+    }
+    encoder
+}
+
+/// An attribute as MVT stores it; `None` for nulls, which MVT leaves out.
+fn tile_value(value: &Value, max_chars: usize) -> Option<TileValue> {
+    let text = |s: String| TileValue::Str(truncate(s, max_chars));
+    Some(match value {
+        Value::Null => return None,
+        Value::Bool(b) => TileValue::Bool(*b),
+        Value::Int(i) => TileValue::Int(*i),
+        Value::Real(r) => TileValue::Double(*r),
+        Value::Str(s) => text(s.clone()),
+        Value::Date(d) => text(d.to_string()),
+        Value::DateTime(d) => text(d.to_rfc3339()),
+    })
+}
+
+fn truncate(mut s: String, max_chars: usize) -> String {
+    if let Some((cut, _)) = s.char_indices().nth(max_chars) {
+        s.truncate(cut);
+    }
+    s
+}
+
+/// The parts of `geometry` that belong in the tile, one MVT geometry per family.
+fn tile_geometries(geometry: &Geometry<f64>, cx: &mut Context, out: &mut Vec<TileGeometry>) {
+    match geometry {
+        Geometry::Point(p) => points(std::iter::once((p.x(), p.y())), cx, out),
+        Geometry::MultiPoint(mp) => points(mp.iter().map(|p| (p.x(), p.y())), cx, out),
+        Geometry::Line(l) => lines(&[LineString::from(vec![l.start, l.end])], cx, out),
+        Geometry::LineString(ls) => lines(std::slice::from_ref(ls), cx, out),
+        Geometry::MultiLineString(ml) => lines(&ml.0, cx, out),
+        Geometry::Polygon(p) => polygons(std::slice::from_ref(p), cx, out),
+        Geometry::MultiPolygon(mp) => polygons(&mp.0, cx, out),
+        Geometry::Rect(r) => polygons(&[r.to_polygon()], cx, out),
+        Geometry::Triangle(t) => polygons(&[t.to_polygon()], cx, out),
+        Geometry::GeometryCollection(gc) => {
+            for member in gc.iter() {
+                tile_geometries(member, cx, out);
+            }
+        }
+    }
+}
+
+fn points(
+    lonlats: impl Iterator<Item = (f64, f64)>,
+    cx: &mut Context,
+    out: &mut Vec<TileGeometry>,
+) {
+    let mut kept = Vec::new();
+    for (lon, lat) in lonlats {
+        let (x, y) = cx.transform.apply(lon, lat);
+        if !cx.rect.contains([x, y]) {
+            continue;
+        }
+        if !cx.full_detail {
+            let cell = (
+                (x / cx.thin_cell).floor() as i64,
+                (y / cx.thin_cell).floor() as i64,
+            );
+            if !cx.thinned.insert(cell) {
+                continue;
+            }
+        }
+        kept.push([x.round() as i32, y.round() as i32]);
+    }
+    if !kept.is_empty() {
+        out.push(TileGeometry::Points(kept));
+    }
+}
+
+fn project(cx: &Context, line: &LineString<f64>) -> Vec<[f64; 2]> {
+    line.coords()
+        .map(|c| {
+            let (x, y) = cx.transform.apply(c.x, c.y);
+            [x, y]
+        })
+        .collect()
+}
+
+/// Whether a box is too small to keep: below the minimum size in both directions, when not
+/// at full detail.
+fn too_small(cx: &Context, b: [f64; 4]) -> bool {
+    !cx.full_detail && b[2] - b[0] < cx.min_size && b[3] - b[1] < cx.min_size
+}
+
+fn lines(parts: &[LineString<f64>], cx: &mut Context, out: &mut Vec<TileGeometry>) {
+    let mut kept = Vec::new();
+    for part in parts {
+        let projected = project(cx, part);
+        let Some(b) = bbox(&projected) else { continue };
+        if !cx.rect.meets_box(b) || too_small(cx, b) {
+            continue;
+        }
+        let simplified = simplify_line(&projected, cx.tolerance);
+        for piece in clip_line(&simplified, &cx.rect) {
+            let q = quantize(&piece);
+            if q.len() >= 2 {
+                kept.push(q);
+            }
+        }
+    }
+    if !kept.is_empty() {
+        out.push(TileGeometry::Lines(kept));
+    }
+}
+
+fn polygons(parts: &[Polygon<f64>], cx: &mut Context, out: &mut Vec<TileGeometry>) {
+    let mut rings: Vec<Vec<[i32; 2]>> = Vec::new();
+    for part in parts {
+        let exterior = project(cx, part.exterior());
+        let Some(b) = bbox(&exterior) else { continue };
+        if !cx.rect.meets_box(b) || too_small(cx, b) {
+            continue;
+        }
+        let mut projected = vec![exterior];
+        for hole in part.interiors() {
+            if hole.coords_count() < 4 {
+                continue;
+            }
+            let hole = project(cx, hole);
+            let keep = bbox(&hole).is_some_and(|b| cx.rect.meets_box(b) && !too_small(cx, b));
+            if keep {
+                projected.push(hole);
+            }
+        }
+        for ring in simplify_rings(projected, cx.tolerance) {
+            let inside = bbox(&ring).is_some_and(|b| cx.rect.contains_box(b));
+            let ring = if inside {
+                ring
+            } else {
+                clip_ring(&ring, &cx.rect)
+            };
+            if let Some(q) = open_ring(quantize(&ring)) {
+                rings.push(q);
+            }
+        }
+    }
+    if rings.is_empty() {
+        return;
+    }
+    let (lo, hi) = (-(BUFFER as i32), (EXTENT + BUFFER) as i32);
+    let mut oriented = Vec::with_capacity(rings.len());
+    for polygon in clip_polygon(&rings, [lo, lo, hi, hi]) {
+        let mut polygon = polygon.into_iter().filter_map(open_ring);
+        let Some(exterior) = polygon.next() else {
+            continue;
+        };
+        oriented.push(orient(exterior, true));
+        oriented.extend(polygon.map(|hole| orient(hole, false)));
+    }
+    if !oriented.is_empty() {
+        out.push(TileGeometry::Polygons(oriented));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::{Feature, Field, FieldKind, GeometryKind, LayerMeta};
+    use geo::polygon;
+    use simplify::signed_area2;
+
+    fn layer(features: Vec<(Geometry<f64>, Vec<Value>)>, fields: Vec<Field>) -> Layer {
+        let meta = LayerMeta {
+            id: "t".into(),
+            title: "t".into(),
+            description: String::new(),
+            geometry_type: GeometryKind::Geometry,
+            feature_count: 0,
+            bbox: None,
+            fields,
+            source: "t".into(),
+            ingested_at: chrono::Utc::now(),
+            version: 1,
+        };
+        let features = features
+            .into_iter()
+            .enumerate()
+            .map(|(i, (g, properties))| Feature {
+                id: i as u64 + 1,
+                geometry: g.clone(),
+                display: g,
+                properties,
+            })
+            .collect();
+        Layer::new(meta, features)
+    }
+
+    fn context(tile: TileId, full_detail: bool) -> Context {
+        Context::new(tile, full_detail, 1.0)
+    }
+
+    #[test]
+    fn polygon_rings_are_wound_for_mvt() {
+        // A square with a hole around Falun, counter-clockwise in lon/lat as GeoJSON has it.
+        let square = polygon!(
+            exterior: [(x: 15.0, y: 60.0), (x: 16.0, y: 60.0), (x: 16.0, y: 61.0), (x: 15.0, y: 61.0)],
+            interiors: [[(x: 15.4, y: 60.4), (x: 15.4, y: 60.6), (x: 15.6, y: 60.6), (x: 15.6, y: 60.4)]],
+        );
+        let tile = TileId::containing(15.5, 60.5, 6).unwrap();
+        let mut out = Vec::new();
+        polygons(&[square], &mut context(tile, false), &mut out);
+        let TileGeometry::Polygons(rings) = &out[0] else {
+            panic!("not polygons")
+        };
+        assert_eq!(rings.len(), 2);
+        assert!(signed_area2(&rings[0]) > 0);
+        assert!(signed_area2(&rings[1]) < 0);
+    }
+
+    #[test]
+    fn big_polygon_is_clipped_to_the_buffer() {
+        let big = polygon![(x: 10.0, y: 55.0), (x: 25.0, y: 55.0), (x: 25.0, y: 70.0), (x: 10.0, y: 70.0)];
+        let tile = TileId::containing(15.5, 60.5, 12).unwrap();
+        let mut out = Vec::new();
+        polygons(&[big], &mut context(tile, false), &mut out);
+        let TileGeometry::Polygons(rings) = &out[0] else {
+            panic!("not polygons")
+        };
+        assert_eq!(rings.len(), 1);
+        let (lo, hi) = (-(BUFFER as i32), (EXTENT + BUFFER) as i32);
+        assert!(
+            rings[0]
+                .iter()
+                .all(|p| (lo..=hi).contains(&p[0]) && (lo..=hi).contains(&p[1]))
+        );
+    }
+
+    #[test]
+    fn dense_points_are_thinned_below_maxzoom() {
+        let tile = TileId::containing(15.63, 60.61, 8).unwrap();
+        let many: Vec<(f64, f64)> = (0..100).map(|i| (15.63 + i as f64 * 1e-5, 60.61)).collect();
+        let mut out = Vec::new();
+        points(many.iter().copied(), &mut context(tile, false), &mut out);
+        assert!(matches!(&out[0], TileGeometry::Points(p) if p.len() == 1));
+        out.clear();
+        points(many.iter().copied(), &mut context(tile, true), &mut out);
+        assert!(matches!(&out[0], TileGeometry::Points(p) if p.len() == 100));
+    }
+
+    #[test]
+    fn tiny_lines_vanish_at_low_zoom_only() {
+        let short: LineString<f64> = vec![(15.63, 60.61), (15.6301, 60.6101)].into();
+        let low = TileId::containing(15.63, 60.61, 5).unwrap();
+        let mut out = Vec::new();
+        lines(
+            std::slice::from_ref(&short),
+            &mut context(low, false),
+            &mut out,
+        );
+        assert!(out.is_empty());
+        let high = TileId::containing(15.63, 60.61, 18).unwrap();
+        lines(
+            std::slice::from_ref(&short),
+            &mut context(high, true),
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn attributes_follow_settings() {
+        let fields = vec![
+            Field {
+                name: "name".into(),
+                kind: FieldKind::String,
+            },
+            Field {
+                name: "n".into(),
+                kind: FieldKind::Integer,
+            },
+        ];
+        let pt: Geometry<f64> = geo::point!(x: 15.63, y: 60.61).into();
+        let l = layer(
+            vec![(pt, vec![Value::Str("Fa".repeat(300)), Value::Null])],
+            fields,
+        );
+        let mut settings = TileSettings::for_layer(&l.meta, None).unwrap();
+        settings.max_string_length = 10;
+        let tile = TileId::containing(15.63, 60.61, 14).unwrap();
+        let bytes = render_tile(
+            &[TileLayer {
+                layer: &l,
+                settings: &settings,
+            }],
+            tile,
+        );
+        assert!(bytes.windows(10).any(|w| w == b"FaFaFaFaFa"));
+        assert!(!bytes.windows(11).any(|w| w == b"FaFaFaFaFaF"));
+        settings.minzoom = 15;
+        settings.maxzoom = 16;
+        assert!(
+            render_tile(
+                &[TileLayer {
+                    layer: &l,
+                    settings: &settings
+                }],
+                tile
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn heavy_layers_are_generalised_until_they_fit() {
+        let fields = vec![Field {
+            name: "label".into(),
+            kind: FieldKind::String,
+        }];
+        let tile = TileId::containing(15.63, 60.61, 10).unwrap();
+        let [w, s, e, n] = tile.bounds(0.0);
+        let features = (0..40_000)
+            .map(|i| {
+                let (fx, fy) = ((i % 200) as f64 / 200.0, (i / 200) as f64 / 200.0);
+                let pt: Geometry<f64> =
+                    geo::point!(x: w + fx * (e - w), y: s + fy * (n - s)).into();
+                (pt, vec![Value::Str(format!("a long unique label {i:08}"))])
+            })
+            .collect();
+        let l = layer(features, fields);
+        let settings = TileSettings::for_layer(&l.meta, None).unwrap();
+        let layers = [TileLayer {
+            layer: &l,
+            settings: &settings,
+        }];
+        let heavy = render_layer_with(&layers[0], tile, Context::new(tile, false, 1.0));
+        assert!(heavy.byte_size() > LAYER_BUDGET);
+        let fitted = render_layer(&layers[0], tile);
+        assert!(fitted.byte_size() <= LAYER_BUDGET && !fitted.is_empty());
+        assert!(render_tile(&layers, tile).len() <= LAYER_BUDGET + 1024);
+    }
+
+    #[test]
+    fn truncation_respects_characters() {
+        assert_eq!(truncate("åäö".into(), 2), "åä");
+        assert_eq!(truncate("ab".into(), 5), "ab");
+    }
+}

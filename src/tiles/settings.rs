@@ -1,0 +1,155 @@
+//! Per-layer tile settings: defaults from the layer, overridable in the configuration file.
+//!
+//! ```toml
+//! [tiles.befolkning_1km]
+//! minzoom = 6                  # no tiles of this layer below zoom 6
+//! maxzoom = 13                 # full detail from 13; clients overzoom beyond it
+//! fields = ["beftotalt"]       # attributes in tiles (default: all)
+//! max_string_length = 64       # longer texts are cut (default 256 characters)
+//! ```
+
+use serde::Deserialize;
+
+use super::{DEFAULT_MAX_ZOOM, TileError, mercator::MAX_ZOOM};
+use crate::layer::{Field, LayerMeta};
+
+/// Default cap on the characters of a text attribute in a tile.
+pub const DEFAULT_MAX_STRING_LENGTH: usize = 256;
+
+/// One `[tiles.LAYER]` section of the configuration file. Every key is optional.
+///
+/// ```
+/// let o: kartrummet::tiles::TileOverrides = toml::from_str("maxzoom = 12").unwrap();
+/// assert_eq!(o.maxzoom, Some(12));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TileOverrides {
+    /// Lowest zoom with this layer in tiles.
+    pub minzoom: Option<u8>,
+    /// Zoom of full detail; no tiles of the layer above it (clients overzoom).
+    pub maxzoom: Option<u8>,
+    /// Attributes to put in tiles, in this order.
+    pub fields: Option<Vec<String>>,
+    /// Characters a text attribute keeps.
+    pub max_string_length: Option<usize>,
+}
+
+/// How one layer is cut into tiles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TileSettings {
+    /// Lowest zoom with this layer in tiles.
+    pub minzoom: u8,
+    /// Zoom of full detail (no thinning, finest simplification); no tiles above it.
+    pub maxzoom: u8,
+    /// Positions in the layer's fields of the attributes put in tiles.
+    pub fields: Vec<usize>,
+    /// Characters a text attribute keeps.
+    pub max_string_length: usize,
+}
+
+impl TileSettings {
+    /// The settings of a layer: every attribute, zooms 0 to 14, then `overrides`.
+    /// Generalisation follows from the geometry type: points are thinned and lines and
+    /// polygons simplified below `maxzoom` (see [`super::render_tile`]). Listed fields the
+    /// layer lacks (it may have been re-ingested with other columns) are skipped with a warning.
+    pub fn for_layer(
+        meta: &LayerMeta,
+        overrides: Option<&TileOverrides>,
+    ) -> Result<Self, TileError> {
+        let o = overrides.cloned().unwrap_or_default();
+        let invalid = |detail: String| TileError::Settings {
+            layer: meta.id.clone(),
+            detail,
+        };
+        let minzoom = o.minzoom.unwrap_or(0);
+        let maxzoom = o.maxzoom.unwrap_or(DEFAULT_MAX_ZOOM);
+        if minzoom > maxzoom || maxzoom > MAX_ZOOM {
+            return Err(invalid(format!(
+                "need minzoom ≤ maxzoom ≤ {MAX_ZOOM}, got {minzoom} and {maxzoom}"
+            )));
+        }
+        let fields = match &o.fields {
+            None => (0..meta.fields.len()).collect(),
+            Some(names) => names
+                .iter()
+                .filter_map(|name| {
+                    let found = position(&meta.fields, name);
+                    if found.is_none() {
+                        tracing::warn!("[tiles.{}]: the layer has no field {name:?}", meta.id);
+                    }
+                    found
+                })
+                .collect(),
+        };
+        Ok(Self {
+            minzoom,
+            maxzoom,
+            fields,
+            max_string_length: o.max_string_length.unwrap_or(DEFAULT_MAX_STRING_LENGTH),
+        })
+    }
+
+    /// Whether tiles at zoom `z` carry the layer.
+    pub fn covers(&self, z: u8) -> bool {
+        (self.minzoom..=self.maxzoom).contains(&z)
+    }
+}
+
+fn position(fields: &[Field], name: &str) -> Option<usize> {
+    fields.iter().position(|f| f.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::{FieldKind, GeometryKind};
+
+    fn meta() -> LayerMeta {
+        LayerMeta {
+            id: "t".into(),
+            title: "t".into(),
+            description: String::new(),
+            geometry_type: GeometryKind::Point,
+            feature_count: 0,
+            bbox: None,
+            fields: vec![
+                Field {
+                    name: "a".into(),
+                    kind: FieldKind::String,
+                },
+                Field {
+                    name: "b".into(),
+                    kind: FieldKind::Integer,
+                },
+            ],
+            source: "t".into(),
+            ingested_at: chrono::Utc::now(),
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn defaults_take_every_field() {
+        let s = TileSettings::for_layer(&meta(), None).unwrap();
+        assert_eq!(s.fields, vec![0, 1]);
+        assert_eq!((s.minzoom, s.maxzoom), (0, DEFAULT_MAX_ZOOM));
+    }
+
+    #[test]
+    fn overrides_apply_and_are_checked() {
+        let o: TileOverrides = toml::from_str("minzoom = 3\nfields = [\"b\"]").unwrap();
+        let s = TileSettings::for_layer(&meta(), Some(&o)).unwrap();
+        assert_eq!((s.minzoom, s.fields), (3, vec![1]));
+        let missing: TileOverrides = toml::from_str("fields = [\"zz\", \"a\"]").unwrap();
+        assert_eq!(
+            TileSettings::for_layer(&meta(), Some(&missing))
+                .unwrap()
+                .fields,
+            vec![0]
+        );
+        let bad: TileOverrides = toml::from_str("minzoom = 9\nmaxzoom = 4").unwrap();
+        assert!(TileSettings::for_layer(&meta(), Some(&bad)).is_err());
+        assert!(toml::from_str::<TileOverrides>("colour = 1").is_err());
+    }
+}

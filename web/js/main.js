@@ -1,0 +1,281 @@
+// Kartrummet web map: boots the app and owns its state. The whole map style is a function of
+// the state (buildStyle); every change re-renders with MapLibre's style diff and rewrites the URL.
+
+import { getJSON } from './api.js';
+import { BASEMAP_LAYERS, BACKGROUND, loadExternalStyle, ownBasemapBelow, ownBasemapLabels } from './basemap.js';
+import { decodeHash, encodeHash } from './hash.js';
+import { fieldLabel, onLanguageChange, t, translatePage } from './i18n.js';
+import { initKeyboard } from './keyboard.js';
+import { renderLayerPanel } from './layers.js';
+import { renderLegend } from './legend.js';
+import { initPopup } from './popup.js';
+import { initSearch } from './search.js';
+import { fieldValues, tileSource } from './sources.js';
+import { classify, defaultStyle, geometryKind, legendEntry, mapLayers } from './styles.js';
+import { initViews } from './views.js';
+import { initExport } from './export.js';
+
+const maplibregl = window.maplibregl;
+
+/** Dalarna, where the demo starts. */
+const HOME = [[12.1, 59.8], [16.8, 62.3]];
+const KIND_ORDER = { fill: 0, line: 1, point: 2 };
+
+/** The application: catalog, per-layer state and the map. Exposed as window.kartrum for tests. */
+export const app = {
+  config: { basemap_url: null, writable: false },
+  catalog: [],
+  byId: new Map(),
+  layers: new Map(),
+  stats: new Map(),
+  basemap: 'own',
+  external: null,
+  analysis: {},
+  meeting: false,
+  map: null,
+  ready: false,
+  listeners: [],
+};
+window.kartrum = app;
+
+/** Calls fn after every state change (layers, styles, basemap). */
+export function onChange(fn) {
+  app.listeners.push(fn);
+}
+
+/** Visible layers in drawing order (polygons, then lines, then points; catalog order within). */
+export function visibleLayers() {
+  return app.catalog
+    .filter((m) => app.layers.get(m.id).visible)
+    .sort((a, b) => KIND_ORDER[geometryKind(a.geometry_type)] - KIND_ORDER[geometryKind(b.geometry_type)]);
+}
+
+/** Legend entries of the visible layers, topmost first. */
+export function legendEntries() {
+  return visibleLayers().reverse().map((m) => legendEntry(m, app.layers.get(m.id), app.stats.get(m.id), fieldLabel));
+}
+
+/** The current state as the URL and saved views describe it. */
+export function currentState() {
+  const map = app.map;
+  const c = map.getCenter();
+  return {
+    camera: { center: [c.lng, c.lat], zoom: map.getZoom(), bearing: map.getBearing(), pitch: map.getPitch() },
+    basemap: app.basemap,
+    layers: visibleLayers().map((m) => {
+      const s = app.layers.get(m.id);
+      return { id: m.id, opacity: s.opacity, style: { ...s.style } };
+    }),
+  };
+}
+
+/**
+ * Applies a state (any part may be absent): layers listed become the visible ones. `animate`
+ * flies the camera instead of jumping.
+ */
+export function applyState(state, { animate = false } = {}) {
+  if (state.basemap && ['own', 'external', 'none'].includes(state.basemap)) app.basemap = state.basemap;
+  if (state.layers) {
+    for (const s of app.layers.values()) s.visible = false;
+    for (const l of state.layers) {
+      const s = app.layers.get(l.id);
+      if (!s) continue;
+      s.visible = true;
+      s.opacity = Number.isFinite(l.opacity) ? l.opacity : 1;
+      if (l.style && (l.style.kind === 'simple' || l.style.kind === 'choropleth')) s.style = { ...s.style, ...l.style };
+    }
+  }
+  if (state.analysis && typeof state.analysis === 'object') app.analysis = state.analysis;
+  if (state.camera) {
+    const camera = { center: state.camera.center, zoom: state.camera.zoom, bearing: state.camera.bearing || 0, pitch: state.camera.pitch || 0 };
+    if (animate) app.map.flyTo({ ...camera, duration: 1500, essential: true });
+    else app.map.jumpTo(camera);
+  }
+  update();
+}
+
+/**
+ * Re-renders the map, legend and panel after a state change, and rewrites the URL.
+ * `opts.keepPanel` leaves the layer panel as it is (while a slider is dragged).
+ */
+export function update(opts = {}) {
+  for (const m of visibleLayers()) ensureStats(m.id);
+  app.map.setStyle(buildStyle(), { diff: true });
+  renderLegend(document.getElementById('legend'), legendEntries());
+  for (const fn of app.listeners) fn(opts);
+  writeHash();
+}
+
+function writeHash() {
+  if (!app.ready) return;
+  const hash = encodeHash(currentState());
+  if (hash !== location.hash) history.replaceState(null, '', hash);
+}
+
+/** Computes the class breaks of a choropleth layer (async; re-renders when done). */
+function ensureStats(id) {
+  const s = app.layers.get(id);
+  const style = s.style;
+  if (style.kind !== 'choropleth' || !style.field) return;
+  const key = `${style.field}|${style.method}|${style.classes}`;
+  if (app.stats.get(id)?.key === key) return;
+  app.stats.set(id, { key, breaks: [], pending: true });
+  fieldValues(id, style.field).then((values) => {
+    const numbers = values.filter(Number.isFinite);
+    const stats = {
+      key,
+      breaks: classify(numbers, style.method, style.classes),
+      min: numbers.length ? Math.min(...numbers) : 0,
+      max: numbers.length ? Math.max(...numbers) : 0,
+      missing: values.length - numbers.length,
+    };
+    if (app.stats.get(id)?.key !== key) return;
+    app.stats.set(id, stats);
+    update();
+  });
+}
+
+/** Whether the choropleths of the visible layers have their classes. */
+export function statsReady() {
+  return visibleLayers().every((m) => !app.stats.get(m.id)?.pending);
+}
+
+/** The whole MapLibre style for the current state. */
+export function buildStyle() {
+  const has = (id) => app.byId.has(id);
+  const sources = {};
+  let below = [];
+  let labels = [];
+  let extra = {};
+  if (app.basemap === 'external' && app.external) {
+    const ext = app.external;
+    for (const [id, src] of Object.entries(ext.sources || {})) sources[`ext-${id}`] = src;
+    below = (ext.layers || []).map((l) => (l.source ? { ...l, id: `ext-${l.id}`, source: `ext-${l.source}` } : { ...l, id: `ext-${l.id}` }));
+    if (ext.glyphs) extra.glyphs = ext.glyphs;
+    if (ext.sprite) extra.sprite = ext.sprite;
+  } else if (app.basemap === 'none') {
+    below = [{ id: 'bm-background', type: 'background', paint: { 'background-color': '#ffffff' } }];
+  } else {
+    const present = BASEMAP_LAYERS.filter(has);
+    const hasLayer = (id) => present.includes(id);
+    // One composite tile source: all basemap layers in one request per tile.
+    sources['src-basemap'] = tileSource(present);
+    const src = (id) => ({ source: 'src-basemap', 'source-layer': id });
+    below = ownBasemapBelow(hasLayer, src);
+    labels = ownBasemapLabels(hasLayer, src, app.meeting ? 1.35 : 1);
+  }
+  const overlays = [];
+  for (const meta of visibleLayers()) {
+    sources[`src-${meta.id}`] = tileSource([meta.id]);
+    const stats = app.stats.get(meta.id);
+    const source = { source: `src-${meta.id}`, sourceLayer: meta.id };
+    overlays.push(...mapLayers(meta, app.layers.get(meta.id), source, stats?.breaks ?? []));
+  }
+  return { version: 8, ...extra, sources, layers: [...below, ...overlays, ...labels] };
+}
+
+/** Ids of the MapLibre layers of the visible catalog layers, topmost first. */
+export function overlayLayerIds() {
+  return app.map.getStyle().layers.filter((l) => l.id.startsWith('ov-')).map((l) => l.id).reverse();
+}
+
+/** A short-lived message at the bottom of the screen. */
+export function toast(message) {
+  const el = document.getElementById('toast');
+  el.textContent = message;
+  el.classList.add('show');
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => el.classList.remove('show'), 2500);
+}
+
+/** Data sources of the visible layers and the basemap, from the layers' descriptions. */
+export function attribution() {
+  const ids = new Set(visibleLayers().map((m) => m.id));
+  if (app.basemap === 'own') BASEMAP_LAYERS.forEach((id) => ids.add(id));
+  const names = new Set();
+  for (const id of ids) {
+    const meta = app.byId.get(id);
+    const inParens = /\(([^)]*)\)\s*$/.exec(meta?.description || '')?.[1];
+    if (!inParens) continue;
+    const name = inParens.split(',')[0].split(/\s+(?:GSD|1:|\d)/)[0].trim();
+    if (name) names.add(name);
+  }
+  return [...names].sort((a, b) => a.localeCompare(b, 'sv'));
+}
+
+async function boot() {
+  translatePage();
+  const [config, catalog] = await Promise.all([getJSON('/api/config'), getJSON('/api/layers')]);
+  app.config = config;
+  app.catalog = catalog.layers;
+  app.catalog.forEach((meta, i) => {
+    app.byId.set(meta.id, meta);
+    app.layers.set(meta.id, { visible: false, opacity: 1, style: defaultStyle(i) });
+  });
+  app.external = await loadExternalStyle(config.basemap_url);
+  if (!app.external) document.querySelector('#basemap-select option[value="external"]').disabled = true;
+
+  const map = new maplibregl.Map({
+    container: 'map',
+    style: { version: 8, sources: {}, layers: [{ id: 'bm-background', type: 'background', paint: { 'background-color': BACKGROUND } }] },
+    bounds: HOME,
+    fitBoundsOptions: { padding: 20 },
+    attributionControl: false,
+    canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+    maxPitch: 60,
+  });
+  app.map = map;
+  map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 160 }), 'bottom-left');
+  map.getCanvas().setAttribute('aria-label', t('mapLabel'));
+  await new Promise((resolve) => map.once('load', resolve));
+
+  const select = document.getElementById('basemap-select');
+  select.addEventListener('change', () => {
+    app.basemap = select.value;
+    update();
+  });
+  onChange(() => {
+    select.value = app.basemap;
+    updateAttribution();
+  });
+
+  renderLayerPanel(document.getElementById('layer-list'), app, { update, onChange });
+  initPopup(app, { overlayLayerIds });
+  initSearch(app);
+  const views = initViews(app, { currentState, applyState, toast, onChange });
+  initExport(app, { legendEntries, attribution, toast, currentTitle: views.currentTitle, statsReady });
+  initKeyboard(app, { views, toast, update });
+  onLanguageChange(() => update());
+  document.addEventListener('meetingchange', (e) => {
+    app.meeting = e.detail.on;
+    update({ keepPanel: true });
+  });
+
+  const initial = decodeHash(location.hash);
+  if (initial.view) {
+    await views.open(initial.view);
+  } else {
+    applyState(initial);
+  }
+  app.statsReady = statsReady;
+  app.ready = true;
+  writeHash();
+  map.on('moveend', writeHash);
+  window.addEventListener('hashchange', () => {
+    const next = decodeHash(location.hash);
+    if (next.view) views.open(next.view);
+    else applyState(next);
+  });
+}
+
+function updateAttribution() {
+  const sources = attribution();
+  document.getElementById('attribution').textContent =
+    sources.length ? `${t('sources')}: ${sources.join(', ')}` : '';
+}
+
+boot().catch((error) => {
+  console.error(error);
+  toast(`${t('loadFailed')}: ${error.message}`);
+});

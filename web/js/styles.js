@@ -1,0 +1,200 @@
+// Layer styles: calm defaults per geometry type, choropleth classification with colour-blind-safe
+// sequential palettes, and the translation of a layer's style into MapLibre layers and a legend.
+
+import { t, formatNumber } from './i18n.js';
+
+/** Sequential ColorBrewer palettes (colour-blind safe), light to dark, for 3–7 classes. */
+export const PALETTES = {
+  YlGnBu: {
+    3: ['#edf8b1', '#7fcdbb', '#2c7fb8'],
+    4: ['#ffffcc', '#a1dab4', '#41b6c4', '#225ea8'],
+    5: ['#ffffcc', '#a1dab4', '#41b6c4', '#2c7fb8', '#253494'],
+    6: ['#ffffcc', '#c7e9b4', '#7fcdbb', '#41b6c4', '#2c7fb8', '#253494'],
+    7: ['#ffffcc', '#c7e9b4', '#7fcdbb', '#41b6c4', '#1d91c0', '#225ea8', '#0c2c84'],
+  },
+  Blues: {
+    3: ['#deebf7', '#9ecae1', '#3182bd'],
+    4: ['#eff3ff', '#bdd7e7', '#6baed6', '#2171b5'],
+    5: ['#eff3ff', '#bdd7e7', '#6baed6', '#3182bd', '#08519c'],
+    6: ['#eff3ff', '#c6dbef', '#9ecae1', '#6baed6', '#3182bd', '#08519c'],
+    7: ['#eff3ff', '#c6dbef', '#9ecae1', '#6baed6', '#4292c6', '#2171b5', '#084594'],
+  },
+  YlOrRd: {
+    3: ['#ffeda0', '#feb24c', '#f03b20'],
+    4: ['#ffffb2', '#fecc5c', '#fd8d3c', '#e31a1c'],
+    5: ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'],
+    6: ['#ffffb2', '#fed976', '#feb24c', '#fd8d3c', '#f03b20', '#bd0026'],
+    7: ['#ffffb2', '#fed976', '#feb24c', '#fd8d3c', '#fc4e2a', '#e31a1c', '#b10026'],
+  },
+  Purples: {
+    3: ['#efedf5', '#bcbddc', '#756bb1'],
+    4: ['#f2f0f7', '#cbc9e2', '#9e9ac8', '#6a51a3'],
+    5: ['#f2f0f7', '#cbc9e2', '#9e9ac8', '#756bb1', '#54278f'],
+    6: ['#f2f0f7', '#dadaeb', '#bcbddc', '#9e9ac8', '#756bb1', '#54278f'],
+    7: ['#f2f0f7', '#dadaeb', '#bcbddc', '#9e9ac8', '#807dba', '#6a51a3', '#4a1486'],
+  },
+  Viridis: {
+    3: ['#fde725', '#21918c', '#440154'],
+    4: ['#fde725', '#35b779', '#31688e', '#440154'],
+    5: ['#fde725', '#5ec962', '#21918c', '#3b528b', '#440154'],
+    6: ['#fde725', '#7ad151', '#22a884', '#2a788e', '#414487', '#440154'],
+    7: ['#fde725', '#90d743', '#35b779', '#21918c', '#31688e', '#443983', '#440154'],
+  },
+};
+
+/** Colour of features without a value in a choropleth. */
+export const NO_DATA = '#c8c8c8';
+
+// Okabe–Ito based, slightly muted: distinguishable for colour-blind viewers and calm on a projector.
+const QUALITATIVE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#882255', '#5b4b8a'];
+
+/** 'fill', 'line' or 'point' for a catalog geometry type. */
+export function geometryKind(geometryType) {
+  const g = String(geometryType || '').toLowerCase();
+  if (g.includes('polygon')) return 'fill';
+  if (g.includes('line')) return 'line';
+  return 'point';
+}
+
+/** Numeric fields of a layer (the ones a choropleth can use). */
+export function numericFields(meta) {
+  const skip = /^(id|objectid|fid|kkod|uu_id|e|n|lon|lat|x|y|kluster_id|postnummer|utbudspunktid|tatnr|lanskod)$/i;
+  return meta.fields.filter((f) => ['integer', 'real', 'integer64', 'number'].includes(f.type) && !skip.test(f.name));
+}
+
+/** The default style of the `index`th catalog layer: one calm colour, neighbours differ. */
+export function defaultStyle(index) {
+  return { kind: 'simple', color: QUALITATIVE[index % QUALITATIVE.length] };
+}
+
+/** Class breaks (n − 1 thresholds) of `values` by 'quantile' or 'equal' interval. */
+export function classify(values, method, n) {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return [];
+  const min = sorted[0];
+  const max = sorted[sorted.length - 1];
+  const breaks = [];
+  for (let i = 1; i < n; i++) {
+    let b;
+    if (method === 'equal') {
+      b = min + ((max - min) * i) / n;
+    } else {
+      b = sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * i) / n))];
+    }
+    breaks.push(nice(b));
+  }
+  // Strictly increasing thresholds; duplicates (many equal values) merge classes.
+  return breaks.filter((b, i) => b > min && (i === 0 || b > breaks[i - 1]));
+}
+
+/** Rounds to three significant digits so legends read well. */
+function nice(v) {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const magnitude = 10 ** (Math.floor(Math.log10(Math.abs(v))) - 2);
+  return Math.round(v / magnitude) * magnitude;
+}
+
+/** Colours for a choropleth with `breaks` (breaks.length + 1 classes). */
+export function classColors(palette, breaks) {
+  const n = Math.max(3, Math.min(7, breaks.length + 1));
+  const colors = (PALETTES[palette] || PALETTES.YlGnBu)[n];
+  // Fewer classes than asked (merged breaks): take the darker end so contrast stays.
+  return colors.slice(n - (breaks.length + 1));
+}
+
+function colorExpression(style, breaks) {
+  if (style.kind !== 'choropleth' || !style.field) return style.color;
+  const colors = classColors(style.palette, breaks);
+  const value = ['to-number', ['get', style.field], -Infinity];
+  // Until the classes are known (or when all values are equal) one colour is drawn.
+  const step = breaks.length ? ['step', value, colors[0]] : colors[colors.length - 1];
+  breaks.forEach((b, i) => step.push(b, colors[i + 1]));
+  return ['case', ['==', ['typeof', ['get', style.field]], 'number'], step, NO_DATA];
+}
+
+/** Darker version of a hex colour, for outlines. */
+export function darker(hex, factor = 0.65) {
+  const m = /^#?([0-9a-f]{6})$/i.exec(hex || '');
+  if (!m) return '#333333';
+  const n = parseInt(m[1], 16);
+  const c = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((x) => Math.round(x * factor));
+  return `#${c.map((x) => x.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/**
+ * The MapLibre layers that draw one catalog layer. `source` is {source, sourceLayer?}; `breaks`
+ * are the choropleth thresholds (ignored for simple styles).
+ */
+export function mapLayers(meta, layerState, source, breaks) {
+  const kind = geometryKind(meta.geometry_type);
+  const style = layerState.style;
+  const color = colorExpression(style, breaks);
+  const opacity = layerState.opacity;
+  const choropleth = style.kind === 'choropleth' && style.field;
+  const base = { source: source.source, metadata: { 'kartrum:layer': meta.id } };
+  if (source.sourceLayer) base['source-layer'] = source.sourceLayer;
+  const id = `ov-${meta.id}`;
+  if (kind === 'fill') {
+    return [
+      {
+        ...base, id: `${id}-fill`, type: 'fill',
+        paint: { 'fill-color': color, 'fill-opacity': (choropleth ? 0.85 : 0.2) * opacity },
+      },
+      {
+        ...base, id: `${id}-line`, type: 'line',
+        paint: {
+          'line-color': choropleth ? '#5f6b76' : darker(style.color),
+          'line-width': ['interpolate', ['linear'], ['zoom'], 5, choropleth ? 0.2 : 0.8, 12, choropleth ? 0.8 : 2],
+          'line-opacity': (choropleth ? 0.45 : 0.9) * opacity,
+        },
+      },
+    ];
+  }
+  if (kind === 'line') {
+    return [
+      {
+        ...base, id: `${id}-line`, type: 'line',
+        layout: { 'line-cap': 'round', 'line-join': 'round' },
+        paint: {
+          'line-color': color,
+          'line-width': ['interpolate', ['linear'], ['zoom'], 5, choropleth ? 1.6 : 1.2, 12, choropleth ? 4 : 3],
+          'line-opacity': opacity,
+        },
+      },
+    ];
+  }
+  return [
+    {
+      ...base, id: `${id}-circle`, type: 'circle',
+      paint: {
+        'circle-color': color,
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 4, 2.2, 8, 4, 13, 7],
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': ['interpolate', ['linear'], ['zoom'], 4, 0.4, 10, 1.2],
+        'circle-opacity': opacity,
+        'circle-stroke-opacity': opacity,
+      },
+    },
+  ];
+}
+
+/**
+ * The legend of one layer: {title, kind, items: [{color, label}]}, used by the map legend, the
+ * layer panel and the exports alike. `stats` = {min, max, breaks, missing} of a choropleth.
+ */
+export function legendEntry(meta, layerState, stats, fieldLabel) {
+  const kind = geometryKind(meta.geometry_type);
+  const style = layerState.style;
+  if (style.kind !== 'choropleth' || !style.field) {
+    return { title: meta.title, kind, items: [{ color: style.color, label: meta.title }], simple: true };
+  }
+  const breaks = stats?.breaks ?? [];
+  const colors = classColors(style.palette, breaks);
+  const bounds = [stats?.min, ...breaks, stats?.max];
+  const items = colors.map((color, i) => ({
+    color,
+    label: `${formatNumber(bounds[i] ?? 0)} – ${formatNumber(bounds[i + 1] ?? 0)}`,
+  }));
+  if (stats?.missing) items.push({ color: NO_DATA, label: t('noData') });
+  return { title: `${meta.title}: ${fieldLabel(style.field)}`, kind, items };
+}
