@@ -33,8 +33,8 @@ pub enum DemoError {
     Ingest {
         /// The layer.
         id: String,
-        /// The cause.
-        source: IngestError,
+        /// The cause (boxed: it is large).
+        source: Box<IngestError>,
     },
 }
 
@@ -111,7 +111,7 @@ pub fn load_missing(
         let report = ingest::ingest(store, &base.join(&layer.file), &options, progress)
             .map_err(|source| DemoError::Ingest {
                 id: layer.id.clone(),
-                source,
+                source: Box::new(source),
             })?;
         reports.push(report);
     }

@@ -287,7 +287,7 @@ mod tests {
         let square: Polygon<f64> = polygon![(x: 0., y: 0.), (x: 1., y: 0.), (x: 1., y: 1.), (x: 0., y: 0.)];
         let line: Geometry<f64> = line_string![(x: 0., y: 0.), (x: 5., y: 5.)].into();
         let collection = geo::GeometryCollection(vec![square.clone().into(), line.clone()]);
-        match polygonal_part(collection.into()) {
+        match polygonal_part(Geometry::GeometryCollection(collection)) {
             Some(Geometry::MultiPolygon(mp)) => assert_eq!(mp.0, vec![square]),
             other => panic!("expected polygons, got {other:?}"),
         }
