@@ -1146,7 +1146,7 @@ pub fn result_layer(
         feature_count: 0,
         bbox: None,
         fields,
-        source: "analysis/service-access".into(),
+        source: RESULT_SOURCE.into(),
         ingested_at: Utc::now(),
         version: 0,
     };
@@ -1314,6 +1314,9 @@ fn csv_line(out: &mut String, cells: &[String]) {
     out.push_str(&quoted.join(","));
     out.push('\n');
 }
+
+/// The `source` of result layers, telling them from ingested ones.
+pub const RESULT_SOURCE: &str = "analysis/service-access";
 
 /// A layer id for the results of `spec`: `sa_` and a hash of the request, stable across runs.
 pub fn default_layer_id(spec: &AccessSpec) -> String {

@@ -51,7 +51,8 @@ pub struct Output {
     /// In JSON, list every unit's result (default false; the stored layer has them).
     pub include_units: bool,
     /// Commit the per-unit results as a layer (default true for an analysis, false for a
-    /// scenario). Needs the write token when the server has one.
+    /// scenario). Ids starting `sa_` need no token unless they would replace an ingested
+    /// layer; other ids need the write token.
     pub store: Option<bool>,
     /// Id of the stored layer; default `sa_` and a hash of the request.
     pub layer: Option<String>,
@@ -125,7 +126,9 @@ fn parse_part<T: for<'de> Deserialize<'de> + Default>(
         .map(Option::unwrap_or_default)
 }
 
-/// Commits the result layer when asked; returns its id and version.
+/// Commits the result layer when asked; returns its id and version. Result layers with ids
+/// starting `sa_` may be written without the token, as long as they only ever replace other
+/// result layers; any other id needs the write token.
 fn store_layer(
     state: &AppState,
     headers: &HeaderMap,
@@ -137,12 +140,19 @@ fn store_layer(
     if !output.store.unwrap_or(default_store) {
         return Ok(None);
     }
-    auth::require_token(state.config.token.as_deref(), headers)?;
     let id = output
         .layer
         .clone()
         .unwrap_or_else(|| service_access::default_layer_id(spec));
     layer::validate_id(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let derived_only = id.starts_with("sa_")
+        && state
+            .store
+            .layer(&id)
+            .is_none_or(|l| l.meta.source == service_access::RESULT_SOURCE);
+    if !derived_only {
+        auth::require_token(state.config.token.as_deref(), headers)?;
+    }
     let title = output.title.clone().unwrap_or_else(|| id.clone());
     let stored = state.store.commit(vec![make(&id, &title)])?;
     Ok(stored

@@ -426,12 +426,10 @@ impl Network {
                         skipped += 1;
                         continue;
                     };
+                    // Loops (u = v) are kept: they never shorten a path, and edges then
+                    // match the features one to one.
                     let from = builder.node(u, *first);
                     let to = builder.node(v, *last);
-                    if from == to {
-                        skipped += 1;
-                        continue;
-                    }
                     builder.push(from, to, line.clone(), p);
                 }
                 Some(_) => skipped += 1,

@@ -74,6 +74,8 @@ pub struct Reached {
     pub length_m: Vec<f64>,
     /// The nearest source per node, `u32::MAX` when unreached.
     pub source: Vec<u32>,
+    /// The edge over which each node was reached, `u32::MAX` for seeds and unreached nodes.
+    pub via: Vec<u32>,
     /// What was minimised.
     pub weight: Weight,
 }
@@ -87,6 +89,19 @@ impl Reached {
             length_m: self.length_m[n],
             source: self.source[n],
         })
+    }
+
+    /// The edges of the best path between `node` and its source's seed node, starting at
+    /// `node`.
+    pub fn path(&self, network: &Network, node: u32) -> Vec<u32> {
+        let mut edges = Vec::new();
+        let mut at = node;
+        while let Some(&edge) = self.via.get(at as usize).filter(|e| **e != u32::MAX) {
+            edges.push(edge);
+            let e = &network.edges[edge as usize];
+            at = if e.to == at { e.from } else { e.to };
+        }
+        edges
     }
 
     /// The minimised quantity at `node` (infinite when unreached).
@@ -139,6 +154,7 @@ impl Network {
         let mut time = vec![f64::INFINITY; n];
         let mut length = vec![f64::INFINITY; n];
         let mut source = vec![u32::MAX; n];
+        let mut via = vec![u32::MAX; n];
         let mut best = vec![f64::INFINITY; n];
         let mut heap = BinaryHeap::new();
         let limit = limit.unwrap_or(f64::INFINITY);
@@ -173,6 +189,7 @@ impl Network {
                     time[j] = t;
                     length[j] = l;
                     source[j] = source[i];
+                    via[j] = arc.edge;
                     heap.push(Reverse((next.to_bits(), arc.node)));
                 }
             }
@@ -181,6 +198,7 @@ impl Network {
             time_s: time,
             length_m: length,
             source,
+            via,
             weight,
         }
     }

@@ -23,7 +23,7 @@ use serde::Serialize;
 pub use build::{NetworkSettings, SpeedSource};
 pub use cache::NetworkCache;
 pub use components::Components;
-pub use dijkstra::{Direction, Nearest, Reached, Seed, Weight};
+pub use dijkstra::{Cost, Direction, Nearest, Reached, Seed, Weight};
 pub use snap::{Location, SnapSettings};
 
 /// Errors building a network.
