@@ -138,13 +138,14 @@ pub fn representative_point(geometry: &Geometry<f64>) -> Option<Coord<f64>> {
     }
 }
 
-/// What analyses keep between requests: built networks and prepared demand units, keyed by
-/// layer versions and settings. One per server.
+/// What analyses keep between requests: built networks, prepared demand units and baseline
+/// results, keyed by layer versions and settings. One per server.
 #[derive(Debug)]
 pub struct AnalysisCache {
     /// Built networks.
     pub networks: NetworkCache,
     demand: Memo<service_access::Prepared>,
+    baselines: Memo<service_access::Run>,
 }
 
 impl Default for AnalysisCache {
@@ -152,6 +153,7 @@ impl Default for AnalysisCache {
         Self {
             networks: NetworkCache::default(),
             demand: Memo::new(8),
+            baselines: Memo::new(8),
         }
     }
 }
