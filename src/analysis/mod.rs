@@ -177,8 +177,8 @@ pub fn network_note(layer: &Layer) -> String {
         .any(|w| text.contains(w));
     if bus {
         format!(
-            "Travel times follow the bus network (layer {:?}: the roads that bus lines run on), \
-             not all roads. Places off it attach by a straight connector, so times away from \
+            "Travel times follow the bus network, not all roads (layer {:?}: the roads that bus \
+             lines run on). Places off it attach by a straight connector, so times away from \
              bus routes are estimates.",
             m.id
         )
