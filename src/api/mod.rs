@@ -1,6 +1,7 @@
 //! The HTTP API (axum). Handlers are thin: they parse, call the library, and map errors to
 //! problem+json in [`error`].
 
+mod analysis;
 mod auth;
 mod error;
 mod jobs;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
             get(views::get).put(views::replace).delete(views::delete),
         )
         .route("/config", get(client_config))
+        .nest("/analysis", analysis::routes())
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
         .route("/healthz", get(health))
