@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::analysis::corridor::CorridorError;
 use crate::ingest::IngestError;
 use crate::store::StoreError;
 
@@ -118,5 +119,18 @@ impl From<MultipartRejection> for ApiError {
                 rejection.body_text()
             ),
         )
+    }
+}
+
+impl From<CorridorError> for ApiError {
+    fn from(error: CorridorError) -> Self {
+        use CorridorError::*;
+        let status = match &error {
+            Crs(_) => return Self::internal(error),
+            UnknownLayer(_) => StatusCode::NOT_FOUND,
+            UnknownField { .. } => StatusCode::BAD_REQUEST,
+            Geometry(_) | Invalid(_) | Layer { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Self::new(status, error.to_string())
     }
 }

@@ -2,6 +2,7 @@
 //! problem+json in [`error`].
 
 mod auth;
+mod corridor;
 mod error;
 mod layers;
 
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/layers/{id}", get(layers::get).delete(layers::delete))
         .route("/layers/{id}/features", get(layers::features))
         .route("/config", get(client_config))
+        .route("/analysis/corridor", axum::routing::post(corridor::analyse))
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
         .route("/healthz", get(health))

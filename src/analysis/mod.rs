@@ -1,0 +1,3 @@
+//! Analyses over the layers in the store. Each knows nothing of HTTP.
+
+pub mod corridor;
