@@ -1,4 +1,4 @@
-//! The `kartrum` command line: `serve`, `ingest`, `layers`.
+//! The `kartrum` command line: `serve`, `ingest`, `layers`, `analyze`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -6,11 +6,16 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::analysis::AnalysisCache;
+use crate::analysis::service_access::{
+    self, AccessSpec, AreaSpec, Bands, DemandSpec, Mode, SupplySpec, Unit,
+};
 use crate::api::{self, AppState};
 use crate::config::{Config, ConfigFile, DEFAULT_MAX_UPLOAD_MB};
 use crate::crs::DEFAULT_ANALYSIS_CRS;
 use crate::demo;
 use crate::ingest::{self, IngestOptions, Progress};
+use crate::network::{NetworkSettings, SnapSettings};
 use crate::store::Store;
 
 /// Kartrummet: tar kartan till mötet.
@@ -83,6 +88,63 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Run an analysis on the store's layers.
+    Analyze {
+        #[command(subcommand)]
+        analysis: Analysis,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum Analysis {
+    /// Service access: how far residents live from the nearest service, per unit and area.
+    ServiceAccess(ServiceAccessArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServiceAccessArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Line layer of the network.
+    #[arg(long)]
+    network: Option<String>,
+    /// Demand layer (points or polygons).
+    #[arg(long)]
+    demand: String,
+    /// Numeric population field of the demand layer.
+    #[arg(long)]
+    population: String,
+    /// A service kind, `NAME=LAYER` or `NAME=LAYER:FIELD=VALUE[,FIELD=VALUE]`; repeat for
+    /// several kinds, e.g. `--supply grocery=servicepunkter:category=grocery`.
+    #[arg(long, required = true)]
+    supply: Vec<String>,
+    /// Polygon layer to aggregate per (e.g. kommuner).
+    #[arg(long)]
+    areas: Option<String>,
+    /// Band breaks, e.g. `5,10,20,30`.
+    #[arg(long, value_delimiter = ',', default_value = "5,10,20,30")]
+    bands: Vec<f64>,
+    /// Unit of bands and threshold: min or km.
+    #[arg(long, default_value = "min")]
+    unit: String,
+    /// Report the population beyond this (default the last break).
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// Measure straight-line distance instead of along the network (needs --unit km).
+    #[arg(long)]
+    straight_line: bool,
+    /// Maximum distance from a point to the network (metres).
+    #[arg(long, default_value_t = SnapSettings::default().max_distance_m)]
+    max_snap_m: f64,
+    /// Speed on the connector between a point and the network (km/h).
+    #[arg(long, default_value_t = SnapSettings::default().connector_speed_kmh)]
+    connector_kmh: f64,
+    /// Folder for NAME_areas.csv and NAME_units.csv per kind.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Commit each kind's per-unit results as layer `sa_NAME`.
+    #[arg(long)]
+    store_layers: bool,
 }
 
 /// Runs the command line; the error is printed by `main` with a non-zero exit.
@@ -150,6 +212,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{report}");
             Ok(())
         }
+        Command::Analyze {
+            analysis: Analysis::ServiceAccess(args),
+        } => service_access(args),
         Command::Layers { store } => {
             let config = read_config(&store)?;
             let opened = open_store(&store, &config)?;
@@ -171,6 +236,131 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A `--supply` value: `NAME=LAYER[:FIELD=VALUE[,FIELD=VALUE]]`.
+fn parse_supply(text: &str) -> anyhow::Result<(String, SupplySpec)> {
+    let (name, rest) = text
+        .split_once('=')
+        .ok_or_else(|| anyhow::anyhow!("--supply {text:?}: expected NAME=LAYER[:FIELD=VALUE]"))?;
+    let (layer, filters) = rest.split_once(':').unwrap_or((rest, ""));
+    let filter = filters
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .map(|f| {
+            f.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("--supply {text:?}: filter {f:?} is not FIELD=VALUE")
+                })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok((
+        name.to_string(),
+        SupplySpec {
+            layer: layer.to_string(),
+            filter,
+            name_field: None,
+        },
+    ))
+}
+
+fn service_access(args: ServiceAccessArgs) -> anyhow::Result<()> {
+    let config = read_config(&args.store)?;
+    let store = open_store(&args.store, &config)?;
+    let kinds = args
+        .supply
+        .iter()
+        .map(|s| parse_supply(s))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let unit = match args.unit.as_str() {
+        "min" => Unit::Min,
+        "km" => Unit::Km,
+        other => anyhow::bail!("--unit must be min or km, not {other:?}"),
+    };
+    if let Some(out) = &args.out {
+        std::fs::create_dir_all(out)?;
+    }
+    let cache = AnalysisCache::default();
+    let bar = ProgressBar::new(kinds.len() as u64 * 4).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    for (name, supply) in kinds {
+        let spec = AccessSpec {
+            network: args.network.clone(),
+            network_settings: NetworkSettings::default(),
+            snap: SnapSettings {
+                max_distance_m: args.max_snap_m,
+                connector_speed_kmh: args.connector_kmh,
+            },
+            demand: DemandSpec {
+                layer: args.demand.clone(),
+                population: args.population.clone(),
+            },
+            supply: vec![supply],
+            areas: args.areas.clone().map(|layer| AreaSpec {
+                layer,
+                name_field: None,
+                code_field: None,
+            }),
+            mode: if args.straight_line {
+                Mode::StraightLine
+            } else {
+                Mode::Network
+            },
+            bands: Bands {
+                unit,
+                breaks: args.bands.clone(),
+            },
+            threshold: args.threshold,
+        };
+        let run = service_access::run(&cache, &store.snapshot(), &spec, &mut |stage| {
+            bar.set_message(format!("{name}: {stage}"));
+            bar.inc(1);
+        })?;
+        if let Some(out) = &args.out {
+            std::fs::write(out.join(format!("{name}_areas.csv")), run.areas_csv())?;
+            std::fs::write(out.join(format!("{name}_units.csv")), run.units_csv())?;
+        }
+        if args.store_layers {
+            let id = crate::layer::slug(&format!("sa_{name}"));
+            let layer = service_access::result_layer(
+                &run,
+                &spec.bands,
+                &id,
+                &format!("Service access: {name}"),
+                None,
+            );
+            store.commit(vec![layer])?;
+        }
+        bar.suspend(|| print_summary(&name, &run));
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+fn print_summary(name: &str, run: &service_access::Run) {
+    let t = &run.total;
+    println!("{name}: {} units, population {}", t.units, t.population);
+    for b in &t.bands {
+        println!(
+            "  {:<14} {:>10.0}  {:>5.1} %",
+            b.label,
+            b.population,
+            b.share * 100.0
+        );
+    }
+    println!("  {:<14} {:>10.0}", "unreachable", t.unreachable);
+    let show = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.1}"));
+    println!(
+        "  mean {}, median {}, beyond {}: {:.0}",
+        show(t.mean),
+        show(t.median),
+        t.threshold,
+        t.beyond_threshold
+    );
 }
 
 fn read_config(args: &StoreArgs) -> anyhow::Result<ConfigFile> {

@@ -73,6 +73,50 @@ impl Reprojection {
     }
 }
 
+/// Transforms WGS84 longitude/latitude pairs into the `analysis` CRS.
+pub fn from_display(
+    points: &[(f64, f64)],
+    analysis: &str,
+) -> Result<Vec<geo::Coord<f64>>, CrsError> {
+    if points.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (from, to) = (spatial_ref(DISPLAY_CRS)?, spatial_ref(analysis)?);
+    let failed = || CrsError::NoTransform {
+        from: DISPLAY_CRS.to_string(),
+        to: analysis.to_string(),
+    };
+    let t = CoordTransform::new(&from, &to).map_err(|_| failed())?;
+    let mut xs: Vec<f64> = points.iter().map(|p| p.0).collect();
+    let mut ys: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let mut zs = vec![0.0; points.len()];
+    t.transform_coords(&mut xs, &mut ys, &mut zs)
+        .map_err(|_| failed())?;
+    Ok(xs
+        .into_iter()
+        .zip(ys)
+        .map(|(x, y)| geo::Coord { x, y })
+        .collect())
+}
+
+/// Transforms a geometry from the `analysis` CRS into WGS84 longitude/latitude.
+pub fn to_display(
+    geometry: &geo::Geometry<f64>,
+    analysis: &str,
+) -> Result<geo::Geometry<f64>, CrsError> {
+    use gdal::vector::ToGdal;
+    let failed = || CrsError::NoTransform {
+        from: analysis.to_string(),
+        to: DISPLAY_CRS.to_string(),
+    };
+    let t = CoordTransform::new(&spatial_ref(analysis)?, &spatial_ref(DISPLAY_CRS)?)
+        .map_err(|_| failed())?;
+    let g = geometry.to_gdal().map_err(|_| failed())?;
+    g.transform(&t)
+        .and_then(|g| g.to_geo())
+        .map_err(|_| failed())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +131,16 @@ mod tests {
         t.transform_coords(&mut x, &mut y, &mut z).unwrap();
         assert!((15.0..16.0).contains(&x[0]), "lon {}", x[0]);
         assert!((60.0..61.0).contains(&y[0]), "lat {}", y[0]);
+    }
+
+    #[test]
+    fn round_trip_through_display() {
+        let p = from_display(&[(15.63, 60.6)], "EPSG:3006").unwrap()[0];
+        let back = to_display(&geo::Point(p).into(), "EPSG:3006").unwrap();
+        let geo::Geometry::Point(q) = back else {
+            panic!("a point stays a point")
+        };
+        assert!((q.x() - 15.63).abs() < 1e-9 && (q.y() - 60.6).abs() < 1e-9);
     }
 
     #[test]

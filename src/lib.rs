@@ -11,5 +11,6 @@ pub mod crs;
 pub mod demo;
 pub mod ingest;
 pub mod layer;
+pub mod network;
 pub mod ogr;
 pub mod store;

@@ -6,8 +6,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::analysis::AnalysisError;
 use crate::analysis::corridor::CorridorError;
 use crate::ingest::IngestError;
+use crate::network::NetworkError;
 use crate::store::StoreError;
 
 /// An HTTP error with a human explanation.
@@ -89,6 +91,32 @@ impl From<IngestError> for ApiError {
             | Read { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         };
         Self::new(status, error.to_string())
+    }
+}
+
+impl From<AnalysisError> for ApiError {
+    fn from(error: AnalysisError) -> Self {
+        use AnalysisError::*;
+        let status = match &error {
+            Store(_) => return Self::internal(error),
+            UnknownLayer(_) => StatusCode::NOT_FOUND,
+            NoSuchField { .. } | Invalid(_) | Crs(_) => StatusCode::BAD_REQUEST,
+            Network(
+                NetworkError::NoSuchField { .. }
+                | NetworkError::BadSpeed(_)
+                | NetworkError::BadSnap(_),
+            ) => StatusCode::BAD_REQUEST,
+            NotNumeric { .. } | WrongGeometry { .. } | EmptySupply(_) | Network(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+        };
+        Self::new(status, error.to_string())
+    }
+}
+
+impl From<crate::crs::CrsError> for ApiError {
+    fn from(error: crate::crs::CrsError) -> Self {
+        Self::internal(error)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP API (axum). Handlers are thin: they parse, call the library, and map errors to
 //! problem+json in [`error`].
 
+mod analysis;
 mod auth;
 mod corridor;
 mod error;
@@ -48,7 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/layers/{id}", get(layers::get).delete(layers::delete))
         .route("/layers/{id}/features", get(layers::features))
         .route("/config", get(client_config))
-        .route("/analysis/corridor", axum::routing::post(corridor::analyse))
+        .nest("/analysis", analysis::routes())
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
         .route("/healthz", get(health))

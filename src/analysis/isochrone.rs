@@ -1,0 +1,323 @@
+//! Isochrones: the area reachable from a point within given minutes along the network.
+//!
+//! One search from the point finds the time to every node; every edge is then covered as far
+//! as the remaining time allows from either end it may be entered from. The reached pieces,
+//! buffered by a set width and joined (geo's `Buffer`), make the polygon. The population
+//! inside is that of demand units whose representative point lies within the buffer width
+//! of a reached piece — the same area, measured without a point-in-polygon test.
+
+use std::sync::Arc;
+
+use geo::{Area, Buffer, Coord, Line, LineString, MultiLineString, MultiPolygon};
+use rstar::primitives::Line as IndexLine;
+use rstar::{PointDistance, RTree};
+use serde::{Deserialize, Serialize};
+
+use super::service_access::DemandSpec;
+use super::{AnalysisCache, AnalysisError, layer, numeric_field, representative_point};
+use crate::crs;
+use crate::layer::Layer;
+use crate::network::{Direction, Location, Network, NetworkSettings, SnapSettings, Weight};
+use crate::store::Catalog;
+
+/// What to compute: the query of `GET /api/analysis/isochrone`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IsochroneSpec {
+    /// Line layer of the network.
+    pub network: String,
+    /// How to read it.
+    #[serde(default)]
+    pub network_settings: NetworkSettings,
+    /// How the point attaches to the network.
+    #[serde(default)]
+    pub snap: SnapSettings,
+    /// Longitude of the start (EPSG:4326).
+    pub lon: f64,
+    /// Latitude of the start (EPSG:4326).
+    pub lat: f64,
+    /// Time budgets in minutes, e.g. `[10, 20, 30]`.
+    pub minutes: Vec<f64>,
+    /// Half-width of the band drawn around reached roads (metres).
+    #[serde(default = "default_buffer")]
+    pub buffer_m: f64,
+    /// Population to count inside, optional.
+    #[serde(default)]
+    pub population: Option<DemandSpec>,
+}
+
+/// Default half-width of the band around reached roads (metres).
+pub const DEFAULT_BUFFER_M: f64 = 250.0;
+
+fn default_buffer() -> f64 {
+    DEFAULT_BUFFER_M
+}
+
+/// One isochrone.
+#[derive(Debug, Clone)]
+pub struct Isochrone {
+    /// The time budget.
+    pub minutes: f64,
+    /// The reachable area in the analysis CRS.
+    pub area: MultiPolygon<f64>,
+    /// Its area in km².
+    pub area_km2: f64,
+    /// Population of units inside, when a population layer was given.
+    pub population: Option<f64>,
+    /// Network nodes reached within the budget.
+    pub reached_nodes: usize,
+}
+
+/// Isochrones from one point.
+#[derive(Debug, Clone)]
+pub struct Isochrones {
+    /// The network layer used.
+    pub network_layer: Arc<Layer>,
+    /// The start in the analysis CRS.
+    pub origin: Coord<f64>,
+    /// Length of the connector from the start to the network (metres).
+    pub snap_m: f64,
+    /// One per budget, in the order asked.
+    pub bands: Vec<Isochrone>,
+}
+
+/// Computes the isochrones of `spec`.
+pub fn isochrones(
+    cache: &AnalysisCache,
+    catalog: &Catalog,
+    spec: &IsochroneSpec,
+    analysis_crs: &str,
+) -> Result<Isochrones, AnalysisError> {
+    let ok = (1..=10).contains(&spec.minutes.len())
+        && spec
+            .minutes
+            .iter()
+            .all(|m| m.is_finite() && *m > 0.0 && *m <= 600.0);
+    if !ok {
+        return Err(AnalysisError::Invalid(format!(
+            "minutes: give 1 to 10 budgets between 0 and 600, not {:?}",
+            spec.minutes
+        )));
+    }
+    if !(spec.buffer_m.is_finite() && spec.buffer_m > 0.0 && spec.buffer_m <= 5_000.0) {
+        return Err(AnalysisError::Invalid(format!(
+            "buffer_m must be between 0 and 5000, not {}",
+            spec.buffer_m
+        )));
+    }
+    spec.snap.validate()?;
+    let network_layer = layer(catalog, &spec.network)?;
+    let population = match &spec.population {
+        Some(d) => {
+            let l = layer(catalog, &d.layer)?;
+            let i = numeric_field(&l, &d.population)?;
+            Some((l, i))
+        }
+        None => None,
+    };
+    let network = cache.networks.get(&network_layer, &spec.network_settings)?;
+    let origin = crs::from_display(&[(spec.lon, spec.lat)], analysis_crs)?[0];
+    let start = network.locate(origin, &spec.snap).ok_or_else(|| {
+        AnalysisError::Invalid(format!(
+            "the point is farther than {} m from the network {:?}",
+            spec.snap.max_distance_m, spec.network
+        ))
+    })?;
+    let nearest = network.nearest(&[start], Direction::FromSources, Weight::Time);
+    let units: Vec<(Coord<f64>, f64)> = population
+        .iter()
+        .flat_map(|(l, i)| {
+            l.features.iter().filter_map(|f| {
+                Some((
+                    representative_point(&f.geometry)?,
+                    f.properties[*i].as_f64().unwrap_or(0.0),
+                ))
+            })
+        })
+        .collect();
+    let bands = spec
+        .minutes
+        .iter()
+        .map(|&minutes| {
+            let budget = minutes * 60.0;
+            let mut pieces = reached_pieces(&network, &nearest.reached.time_s, &start, budget);
+            if start.connector_s < budget && start.connector_m > 0.0 {
+                let on = point_at(&network.edges[start.edge as usize].geometry, start.offset_m);
+                pieces.push(LineString::from(vec![origin, on]));
+            }
+            let area = MultiLineString(pieces.clone()).buffer(spec.buffer_m);
+            Isochrone {
+                minutes,
+                area_km2: area.unsigned_area() / 1e6,
+                population: population
+                    .as_ref()
+                    .map(|_| population_near(&pieces, &units, spec.buffer_m)),
+                reached_nodes: nearest
+                    .reached
+                    .time_s
+                    .iter()
+                    .filter(|t| **t <= budget)
+                    .count(),
+                area,
+            }
+        })
+        .collect();
+    Ok(Isochrones {
+        network_layer,
+        origin,
+        snap_m: start.connector_m,
+        bands,
+    })
+}
+
+/// The parts of every edge reachable within `budget` seconds, given the time to each node.
+fn reached_pieces(
+    network: &Network,
+    time: &[f64],
+    start: &Location,
+    budget: f64,
+) -> Vec<LineString<f64>> {
+    let mut pieces = Vec::new();
+    let reach = |remaining: f64, time_s: f64, length_m: f64| {
+        if time_s > 0.0 {
+            (remaining / time_s * length_m).min(length_m)
+        } else {
+            length_m
+        }
+    };
+    for (i, e) in network.edges.iter().enumerate() {
+        let (t_from, t_to) = (time[e.from as usize], time[e.to as usize]);
+        let mut spans = Vec::new();
+        if e.forward && t_from < budget {
+            spans.push((0.0, reach(budget - t_from, e.time_s, e.length_m)));
+        }
+        if e.backward && t_to < budget {
+            spans.push((
+                e.length_m - reach(budget - t_to, e.time_s, e.length_m),
+                e.length_m,
+            ));
+        }
+        if i as u32 == start.edge && start.connector_s < budget {
+            let d = reach(budget - start.connector_s, e.time_s, e.length_m);
+            let from = if e.backward {
+                (start.offset_m - d).max(0.0)
+            } else {
+                start.offset_m
+            };
+            let to = if e.forward {
+                (start.offset_m + d).min(e.length_m)
+            } else {
+                start.offset_m
+            };
+            spans.push((from, to));
+        }
+        for (a, b) in spans {
+            if b - a > 0.01 {
+                pieces.push(substring(&e.geometry, a, b));
+            }
+        }
+    }
+    pieces
+}
+
+/// The point `at` metres along `line`.
+fn point_at(line: &LineString<f64>, at: f64) -> Coord<f64> {
+    substring(line, at, at).0[0]
+}
+
+/// The part of `line` between `from` and `to` metres along it.
+fn substring(line: &LineString<f64>, from: f64, to: f64) -> LineString<f64> {
+    let mut out: Vec<Coord<f64>> = Vec::new();
+    let mut along = 0.0;
+    for seg in line.lines() {
+        let len = (seg.end.x - seg.start.x).hypot(seg.end.y - seg.start.y);
+        let (s, e) = (along, along + len);
+        if e >= from && s <= to {
+            let at = |d: f64| {
+                let t = if len > 0.0 {
+                    ((d - s) / len).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                seg.start + (seg.end - seg.start) * t
+            };
+            if out.is_empty() {
+                out.push(at(from.max(s)));
+            }
+            out.push(at(to.min(e)));
+        }
+        along = e;
+    }
+    if out.is_empty() {
+        out.push(line.0.last().copied().unwrap_or(Coord { x: 0.0, y: 0.0 }));
+    }
+    if out.len() == 1 {
+        out.push(out[0]);
+    }
+    LineString::from(out)
+}
+
+/// Population of units within `distance` of any piece.
+fn population_near(pieces: &[LineString<f64>], units: &[(Coord<f64>, f64)], distance: f64) -> f64 {
+    let segments: Vec<IndexLine<[f64; 2]>> = pieces
+        .iter()
+        .flat_map(|p| p.lines())
+        .map(|l: Line<f64>| IndexLine::new([l.start.x, l.start.y], [l.end.x, l.end.y]))
+        .collect();
+    let tree = RTree::bulk_load(segments);
+    units
+        .iter()
+        .filter(|(p, _)| {
+            tree.nearest_neighbor(&[p.x, p.y])
+                .is_some_and(|s| s.distance_2(&[p.x, p.y]) <= distance * distance)
+        })
+        .map(|(_, pop)| pop)
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substring_cuts_inside_segments() {
+        let line = LineString::from(vec![(0.0, 0.0), (100.0, 0.0), (100.0, 100.0)]);
+        let part = substring(&line, 50.0, 150.0);
+        assert_eq!(
+            part.0,
+            vec![
+                Coord { x: 50.0, y: 0.0 },
+                Coord { x: 100.0, y: 0.0 },
+                Coord { x: 100.0, y: 50.0 }
+            ]
+        );
+        assert_eq!(point_at(&line, 200.0), Coord { x: 100.0, y: 100.0 });
+    }
+
+    #[test]
+    fn pieces_grow_with_the_budget_and_respect_one_way() {
+        let net = crate::network::dijkstra::tests::grid(6);
+        let snap = SnapSettings::default();
+        let start = net.locate(Coord { x: 250.0, y: 250.0 }, &snap).unwrap();
+        let nearest = net.nearest(&[start], Direction::FromSources, Weight::Time);
+        let length = |b: f64| -> f64 {
+            reached_pieces(&net, &nearest.reached.time_s, &start, b)
+                .iter()
+                .map(crate::network::length_of)
+                .sum()
+        };
+        assert!(length(30.0) < length(60.0));
+        assert!(length(60.0) < length(600.0));
+        // Edges nobody can enter from the start are never covered.
+        let all: f64 = net
+            .edges
+            .iter()
+            .filter(|e| {
+                (e.forward && nearest.reached.time_s[e.from as usize].is_finite())
+                    || (e.backward && nearest.reached.time_s[e.to as usize].is_finite())
+            })
+            .map(|e| e.length_m)
+            .sum();
+        assert!(length(1e6) <= all + net.edges[start.edge as usize].length_m + 1e-6);
+    }
+}

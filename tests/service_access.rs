@@ -1,0 +1,492 @@
+//! Service access on real data: the Dalarna bus network and population grid, the inner
+//! Stockholm OSM network, and the HTTP API against a real server.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, OnceLock};
+
+use geo::Coord;
+use kartrummet::analysis::AnalysisCache;
+use kartrummet::analysis::service_access::{
+    self, AccessSpec, AreaSpec, Bands, Changes, DemandSpec, Mode, Status, SupplySpec, Unit,
+};
+use kartrummet::ingest::{self, IngestOptions};
+use kartrummet::layer::Layer;
+use kartrummet::network::{Direction, Network, NetworkSettings, SnapSettings, Weight};
+use kartrummet::store::Store;
+
+const DALARNA_POPULATION: f64 = 285_587.0;
+
+/// One store with the layers every test needs, ingested once per test binary.
+fn store() -> &'static (tempfile::TempDir, Store) {
+    static STORE: OnceLock<(tempfile::TempDir, Store)> = OnceLock::new();
+    STORE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "EPSG:3006").unwrap();
+        for (id, file) in [
+            ("busslinjer", "data/dalarna/kollektivtrafik_linjer.geojson"),
+            ("befolkning_1km", "data/dalarna/befolkning_1km_2025.geojson"),
+            (
+                "servicepunkter",
+                "data/sverige/servicepunkter_se_poi.geojson",
+            ),
+            ("vardcentraler", "data/dalarna/vardcentraler.csv"),
+            ("kommuner", "data/sverige/kommuner_scb_2024.geojson"),
+            ("vagnat", "data/stockholm/vagnat_osm_2020.geojson"),
+        ] {
+            let options = IngestOptions {
+                layer_id: Some(id.into()),
+                ..Default::default()
+            };
+            ingest::ingest(&store, Path::new(file), &options, &mut |_| {}).unwrap();
+        }
+        (dir, store)
+    })
+}
+
+fn layer(id: &str) -> Arc<Layer> {
+    store().1.layer(id).unwrap()
+}
+
+fn grocery_spec() -> AccessSpec {
+    AccessSpec {
+        network: Some("busslinjer".into()),
+        network_settings: NetworkSettings::default(),
+        snap: SnapSettings::default(),
+        demand: DemandSpec {
+            layer: "befolkning_1km".into(),
+            population: "befolkning_2025".into(),
+        },
+        supply: vec![SupplySpec {
+            layer: "servicepunkter".into(),
+            filter: [("category".to_string(), "grocery".to_string())].into(),
+            name_field: None,
+        }],
+        areas: Some(AreaSpec {
+            layer: "kommuner".into(),
+            name_field: None,
+            code_field: None,
+        }),
+        mode: Mode::Network,
+        bands: Bands::default(),
+        threshold: None,
+    }
+}
+
+fn stockholm() -> Network {
+    Network::from_layer(&layer("vagnat"), &NetworkSettings::default()).unwrap()
+}
+
+#[test]
+fn dalarna_bus_network_has_the_documented_shape() {
+    let n = Network::from_layer(&layer("busslinjer"), &NetworkSettings::default()).unwrap();
+    let s = n.summary();
+    assert_eq!((s.nodes, s.edges), (33_409, 39_516));
+    assert!((s.length_km - 6_065.0).abs() < 1.0, "{} km", s.length_km);
+    assert_eq!(s.components, 2);
+    assert_eq!(s.component_sizes, vec![32_079, 1_330]);
+}
+
+#[test]
+fn stockholm_network_uses_u_v_and_is_one_piece() {
+    let n = stockholm();
+    let s = n.summary();
+    assert_eq!((s.nodes, s.edges), (6_974, 15_021));
+    assert_eq!(s.components, 1);
+    assert!(s.oneway_edges > 4_000, "{} one-way edges", s.oneway_edges);
+}
+
+/// Points spread over the Stockholm network's extent.
+fn stockholm_points(n: &Network, count: usize, seed: u64) -> Vec<Coord<f64>> {
+    let (mut minx, mut miny, mut maxx, mut maxy) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for c in &n.nodes {
+        (minx, miny, maxx, maxy) = (minx.min(c.x), miny.min(c.y), maxx.max(c.x), maxy.max(c.y));
+    }
+    let mut state = seed;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..count)
+        .map(|_| Coord {
+            x: minx + next() * (maxx - minx),
+            y: miny + next() * (maxy - miny),
+        })
+        .collect()
+}
+
+#[test]
+fn multi_source_equals_single_source_from_each_unit_on_stockholm() {
+    let n = stockholm();
+    let snap = SnapSettings::default();
+    let services: Vec<_> = stockholm_points(&n, 25, 1)
+        .into_iter()
+        .filter_map(|p| n.locate(p, &snap))
+        .collect();
+    let units: Vec<_> = stockholm_points(&n, 80, 2)
+        .into_iter()
+        .filter_map(|p| n.locate(p, &snap))
+        .collect();
+    let mut compared = 0;
+    for weight in [Weight::Time, Weight::Length] {
+        let cost = |c: kartrummet::network::Cost| match weight {
+            Weight::Time => c.time_s,
+            Weight::Length => c.length_m,
+        };
+        let nearest = n.nearest(&services, Direction::ToSources, weight);
+        for unit in &units {
+            let multi = nearest.at(&n, unit).map(cost);
+            // Brute force: a search outwards from the unit alone, then the best service.
+            let from_unit = n.nearest(std::slice::from_ref(unit), Direction::FromSources, weight);
+            let brute = services
+                .iter()
+                .filter_map(|s| from_unit.at(&n, s).map(cost))
+                .reduce(f64::min);
+            match (multi, brute) {
+                (Some(m), Some(b)) => {
+                    assert!((m - b).abs() < 1e-6, "{weight:?}: multi {m}, brute {b}");
+                    compared += 1;
+                }
+                (None, None) => {}
+                other => panic!("{weight:?}: {other:?}"),
+            }
+        }
+    }
+    assert!(compared > 100, "{compared} units compared");
+}
+
+#[test]
+fn known_pair_time_is_the_sum_of_its_edges() {
+    let n = stockholm();
+    let l = layer("vagnat");
+    let tt = l.field_index("travel_time_s").unwrap();
+    let seeds = [kartrummet::network::Seed {
+        node: 0,
+        time_s: 0.0,
+        length_m: 0.0,
+        source: 0,
+    }];
+    let reached = n.nearest_from(&seeds, Direction::FromSources, Weight::Time, None);
+    // The farthest node: a long path.
+    let far = (0..n.nodes.len() as u32)
+        .filter(|&v| reached.at(v).is_some())
+        .max_by(|&a, &b| reached.time_s[a as usize].total_cmp(&reached.time_s[b as usize]))
+        .unwrap();
+    let path = reached.path(&n, far);
+    assert!(path.len() > 20, "a long path, {} edges", path.len());
+    let ours: f64 = path.iter().map(|&e| n.edges[e as usize].time_s).sum();
+    assert!((ours - reached.time_s[far as usize]).abs() < 1e-6);
+    // Edges are the features in order: the file's own travel times agree within 1 %.
+    let file: f64 = path
+        .iter()
+        .map(|&e| l.features[e as usize].properties[tt].as_f64().unwrap())
+        .sum();
+    assert!(
+        (ours - file).abs() / file < 0.01,
+        "ours {ours} s, file {file} s"
+    );
+}
+
+#[test]
+fn one_way_streets_are_respected() {
+    let n = stockholm();
+    let seed = |node| {
+        [kartrummet::network::Seed {
+            node,
+            time_s: 0.0,
+            length_m: 0.0,
+            source: 0,
+        }]
+    };
+    let one_way: Vec<u32> = (0..n.edges.len() as u32)
+        .filter(|&i| {
+            let e = &n.edges[i as usize];
+            e.forward && !e.backward && e.from != e.to
+        })
+        .take(60)
+        .collect();
+    assert_eq!(one_way.len(), 60);
+    for i in one_way {
+        let e = &n.edges[i as usize];
+        let ahead = n.nearest_from(&seed(e.from), Direction::FromSources, Weight::Time, None);
+        assert!(ahead.time_s[e.to as usize] <= e.time_s + 1e-9);
+        // Back from its end to its start, the route never runs against the one-way edge.
+        let back = n.nearest_from(&seed(e.to), Direction::FromSources, Weight::Time, None);
+        assert!(
+            !back.path(&n, e.from).contains(&i),
+            "edge {i} used against its direction"
+        );
+        let towards = n.nearest_from(&seed(e.from), Direction::ToSources, Weight::Time, None);
+        assert!(!towards.path(&n, e.to).contains(&i));
+    }
+}
+
+#[test]
+fn dalarna_population_is_conserved_and_unreachable_reported() {
+    let cache = AnalysisCache::default();
+    let catalog = store().1.snapshot();
+    let run = service_access::run(&cache, &catalog, &grocery_spec(), &mut |_| {}).unwrap();
+    let t = &run.total;
+    assert_eq!(t.units, 4_004);
+    assert!((t.population - DALARNA_POPULATION).abs() < 1e-6);
+    let bands: f64 = t.bands.iter().map(|b| b.population).sum();
+    assert!((bands + t.unreachable - DALARNA_POPULATION).abs() < 1e-6);
+    let areas: f64 = run.areas.iter().map(|a| a.population).sum();
+    assert!((areas - DALARNA_POPULATION).abs() < 1e-6);
+    // Units beyond the snap distance are counted, not dropped.
+    let counts = run.status_counts();
+    let beyond = counts["beyond_snap"];
+    assert!(beyond.0 > 0);
+    let unreachable: f64 = run
+        .prepared
+        .units
+        .iter()
+        .zip(&run.outcome.units)
+        .filter(|(_, r)| r.status != Status::Reached)
+        .map(|(u, _)| u.population)
+        .sum();
+    assert!((unreachable - t.unreachable).abs() < 1e-6);
+    assert!(
+        t.median.unwrap() < t.mean.unwrap(),
+        "access is skewed: most live near a shop"
+    );
+
+    // Straight line: everyone has a distance, so the bands alone hold everyone.
+    let straight = AccessSpec {
+        mode: Mode::StraightLine,
+        bands: Bands {
+            unit: Unit::Km,
+            breaks: vec![1.0, 5.0, 10.0],
+        },
+        ..grocery_spec()
+    };
+    let run = service_access::run(&cache, &catalog, &straight, &mut |_| {}).unwrap();
+    let bands: f64 = run.total.bands.iter().map(|b| b.population).sum();
+    assert!((bands - DALARNA_POPULATION).abs() < 1e-6);
+    assert_eq!(run.total.unreachable, 0.0);
+}
+
+#[test]
+fn closing_a_shop_only_makes_people_travel_farther() {
+    let cache = AnalysisCache::default();
+    let catalog = store().1.snapshot();
+    let spec = grocery_spec();
+    let base = service_access::run(&cache, &catalog, &spec, &mut |_| {}).unwrap();
+    // The shop nearest to the most people.
+    let mut served = std::collections::HashMap::<u32, f64>::new();
+    for (u, r) in base.prepared.units.iter().zip(&base.outcome.units) {
+        if let Some(s) = r.service {
+            *served.entry(s).or_default() += u.population;
+        }
+    }
+    let (&busiest, _) = served.iter().max_by(|a, b| a.1.total_cmp(b.1)).unwrap();
+    let id = base.outcome.services[busiest as usize].id.clone();
+    let changes = Changes {
+        remove: vec![id.clone()],
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    let c = service_access::scenario(&cache, &catalog, &spec, &changes, "EPSG:3006").unwrap();
+    eprintln!(
+        "scenario (cached network, debug build): {:?}",
+        started.elapsed()
+    );
+    assert!(c.total.population_farther > 0.0);
+    assert_eq!(c.total.population_closer, 0.0);
+    assert!(c.units.iter().all(|u| u.change.is_none_or(|d| d > 0.0)));
+    assert!(
+        c.units
+            .iter()
+            .all(|u| u.before_service.as_deref() == Some(id.as_str()))
+    );
+    let after = &c.after.total;
+    let bands: f64 = after.bands.iter().map(|b| b.population).sum();
+    assert!((bands + after.unreachable - DALARNA_POPULATION).abs() < 1e-6);
+    assert!(after.mean.unwrap() > c.before.total.mean.unwrap());
+    // No changes, no differences.
+    let same = service_access::scenario(&cache, &catalog, &spec, &Changes::default(), "EPSG:3006")
+        .unwrap();
+    assert!(same.units.is_empty());
+    // Unknown ids are refused.
+    let bad = Changes {
+        remove: vec!["servicepunkter/0".into()],
+        ..Default::default()
+    };
+    assert!(service_access::scenario(&cache, &catalog, &spec, &bad, "EPSG:3006").is_err());
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn server() -> Server {
+    let dir = store().0.path();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kartrum"))
+        .args(["serve", "--port", "0", "--data-dir"])
+        .arg(dir)
+        .arg("--web-dir")
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    Server { child, base }
+}
+
+/// One server for all HTTP checks: two servers on one data directory could clear each
+/// other's work files.
+#[test]
+fn http_api() {
+    let server = server();
+    service_access_scenario_and_isochrone(&server);
+    bad_requests_are_problems(&server);
+}
+
+fn service_access_scenario_and_isochrone(server: &Server) {
+    let client = reqwest::blocking::Client::new();
+    let url = |p: &str| format!("{}{p}", server.base);
+    let post =
+        |path: &str, body: serde_json::Value| client.post(url(path)).json(&body).send().unwrap();
+    let request = serde_json::json!({
+        "network": "busslinjer",
+        "demand": { "layer": "befolkning_1km", "population": "befolkning_2025" },
+        "supply": [{ "layer": "vardcentraler" }],
+        "areas": { "layer": "kommuner" },
+        "output": { "layer": "sa_vard" },
+    });
+    let response = post("/api/analysis/service-access", request.clone());
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().unwrap();
+    assert_eq!(body["total"]["population"], DALARNA_POPULATION);
+    assert_eq!(body["network"]["nodes"], 33_409);
+    assert!(
+        body["network_note"]
+            .as_str()
+            .unwrap()
+            .contains("bus network")
+    );
+    assert_eq!(body["layer"]["id"], "sa_vard");
+    let features: serde_json::Value = client
+        .get(url("/api/layers/sa_vard/features?limit=1"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(features["numberMatched"], 4_004);
+
+    let csv = post(
+        "/api/analysis/service-access",
+        serde_json::json!({
+            "network": "busslinjer",
+            "demand": { "layer": "befolkning_1km", "population": "befolkning_2025" },
+            "supply": [{ "layer": "vardcentraler" }],
+            "areas": { "layer": "kommuner" },
+            "output": { "format": "csv", "store": false },
+        }),
+    );
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = csv.text().unwrap();
+    assert!(text.lines().any(|l| l.starts_with("2080,Falun,")), "{text}");
+
+    let mut what_if = request.clone();
+    what_if["changes"] = serde_json::json!({
+        "remove": ["vardcentraler/1"],
+        "add": [{ "name": "Ny vårdcentral", "lon": 14.55, "lat": 61.0 }],
+    });
+    let response = post("/api/analysis/service-access/scenario", what_if);
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().unwrap();
+    assert!(body["units_changed"].as_u64().unwrap() > 0);
+    assert!(body["total"]["population_farther"].as_f64().unwrap() > 0.0);
+
+    let iso: serde_json::Value = client
+        .get(url(
+            "/api/analysis/isochrone?network=busslinjer&lon=15.6300&lat=60.6060&minutes=10,20\
+             &population_layer=befolkning_1km&population_field=befolkning_2025",
+        ))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let bands = iso["features"].as_array().unwrap();
+    assert_eq!(bands.len(), 2);
+    let pop = |i: usize| bands[i]["properties"]["population"].as_f64().unwrap();
+    assert!(
+        pop(0) > pop(1) && pop(1) > 10_000.0,
+        "20 min {} vs 10 min {}",
+        pop(0),
+        pop(1)
+    );
+}
+
+fn bad_requests_are_problems(server: &Server) {
+    let client = reqwest::blocking::Client::new();
+    let base = serde_json::json!({
+        "network": "busslinjer",
+        "demand": { "layer": "befolkning_1km", "population": "befolkning_2025" },
+        "supply": [{ "layer": "vardcentraler", "filter": {} }],
+        "bands": { "breaks": [5, 10, 20, 30] },
+        "output": { "store": false },
+    });
+    let cases = [
+        ("/network", serde_json::json!("nope"), 404),
+        ("/demand/population", serde_json::json!("rutid"), 422),
+        (
+            "/supply/0/filter",
+            serde_json::json!({ "Kommun": "Atlantis" }),
+            422,
+        ),
+        ("/network", serde_json::json!("kommuner"), 422),
+        ("/bands", serde_json::json!({ "breaks": [10, 5] }), 400),
+        ("/demand/layer", serde_json::json!("nope"), 404),
+    ];
+    for (pointer, value, status) in cases {
+        let mut body = base.clone();
+        *body.pointer_mut(pointer).unwrap() = value;
+        let response = client
+            .post(format!("{}/api/analysis/service-access", server.base))
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), status, "{pointer}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{pointer}"
+        );
+        let problem: serde_json::Value = response.json().unwrap();
+        assert!(!problem["detail"].as_str().unwrap().is_empty());
+    }
+    let response = client
+        .get(format!(
+            "{}/api/analysis/isochrone?network=busslinjer&lon=15.6&lat=60.6&minutes=abc",
+            server.base
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}
