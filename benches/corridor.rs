@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use geo::{Euclidean, Length};
+use kartrummet::analysis::AnalysisCache;
 use kartrummet::analysis::corridor::{self, CorridorRequest};
 use kartrummet::ingest::{self, IngestOptions};
 use kartrummet::store::Store;
@@ -49,6 +50,7 @@ fn main() {
         .min_by(|a, b| (a.1 - 100_000.0).abs().total_cmp(&(b.1 - 100_000.0).abs()))
         .expect("line 121");
     let catalog = store.snapshot();
+    let cache = AnalysisCache::default();
     let cases = [
         (
             "1 corridor, 1 km buffer, region = population grid",
@@ -81,15 +83,15 @@ fn main() {
         let mut times: Vec<Duration> = (0..runs)
             .map(|_| {
                 let start = Instant::now();
-                let response =
-                    corridor::analyse(&catalog, store.analysis_crs(), &request).expect("analysis");
+                let response = corridor::analyse(&catalog, store.analysis_crs(), &request, &cache)
+                    .expect("analysis");
                 std::hint::black_box(&response);
                 start.elapsed()
             })
             .collect();
         times.sort();
         let response =
-            corridor::analyse(&catalog, store.analysis_crs(), &request).expect("analysis");
+            corridor::analyse(&catalog, store.analysis_crs(), &request, &cache).expect("analysis");
         let first = &response.corridors[0];
         println!(
             "{label:<50} median {:>7.2} ms   max {:>7.2} ms   (population {:.0}, {} stops, {} bins)",

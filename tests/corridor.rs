@@ -6,6 +6,7 @@ mod common;
 use common::*;
 use gdal::spatial_ref::CoordTransform;
 use geo::{BoundingRect, Distance, Euclidean};
+use kartrummet::analysis::AnalysisCache;
 use kartrummet::analysis::corridor::{self, CorridorRequest, CorridorResponse};
 use kartrummet::layer::Value;
 use kartrummet::store::Store;
@@ -29,7 +30,13 @@ const LAN: (&str, &str) = ("lan", "sverige/lan_scb_2024.geojson");
 
 fn analyse(store: &Store, request: Json) -> CorridorResponse {
     let request: CorridorRequest = serde_json::from_value(request).expect("a valid request");
-    corridor::analyse(&store.snapshot(), store.analysis_crs(), &request).expect("analysis")
+    corridor::analyse(
+        &store.snapshot(),
+        store.analysis_crs(),
+        &request,
+        &AnalysisCache::default(),
+    )
+    .expect("analysis")
 }
 
 /// SWEREF 99 TM → WGS84 lon/lat.
@@ -378,4 +385,55 @@ fn bad_requests_get_problem_json() {
         422,
     );
     assert!(detail.contains("buffer_m"), "{detail}");
+}
+
+#[test]
+fn catchment_and_travel_over_the_bus_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), &[GRID, TATORTER, STOPS, LINES]);
+    let line101 = json!({"layer": "busslinjer", "where": {"klassificering": "Stråktrafik", "linjenummer": "101"}});
+    let response = analyse(
+        &store,
+        json!({"corridors": [
+            {"name": "buffer", "features": line101, "buffer_m": 500,
+             "between": {"from": "Falun", "to": "Borlänge"}},
+            {"name": "buffer + 10 min", "features": line101, "buffer_m": 500,
+             "catchment": {"minutes": 10}}
+        ]}),
+    );
+    let network = response.network.as_ref().expect("the network is described");
+    assert_eq!(network.layer, "busslinjer");
+    assert!(
+        network.note.contains("bus network") && network.note.contains("not all roads"),
+        "{}",
+        network.note
+    );
+
+    let travel = response.corridors[0].between.as_ref().unwrap();
+    assert!(
+        (10_000.0..40_000.0).contains(&travel.straight_m),
+        "{}",
+        travel.straight_m
+    );
+    assert!(
+        (1.0..2.0).contains(&travel.detour_factor),
+        "{}",
+        travel.detour_factor
+    );
+    assert!((10.0..90.0).contains(&travel.minutes), "{}", travel.minutes);
+    assert_eq!(
+        response.comparison[0].detour_factor,
+        Some(travel.detour_factor)
+    );
+
+    let (plain, wider) = (&response.corridors[0], &response.corridors[1]);
+    let catchment = wider.catchment.as_ref().unwrap();
+    assert!(catchment.from_platforms > 0 && catchment.area_km2 > 0.0);
+    assert!(
+        wider.area_km2 > plain.area_km2,
+        "{} > {}",
+        wider.area_km2,
+        plain.area_km2
+    );
+    assert!(population(&response, 1) >= population(&response, 0));
 }

@@ -147,6 +147,8 @@ pub struct AnalysisCache {
     /// Built networks.
     pub networks: NetworkCache,
     demand: Memo<service_access::Prepared>,
+    /// Region totals of corridor analyses.
+    pub corridor_regions: Memo<corridor::RegionTotals>,
 }
 
 impl Default for AnalysisCache {
@@ -154,6 +156,7 @@ impl Default for AnalysisCache {
         Self {
             networks: NetworkCache::default(),
             demand: Memo::new(8),
+            corridor_regions: Memo::new(8),
         }
     }
 }

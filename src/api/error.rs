@@ -157,7 +157,14 @@ impl From<CorridorError> for ApiError {
             Crs(_) => return Self::internal(error),
             UnknownLayer(_) => StatusCode::NOT_FOUND,
             UnknownField { .. } => StatusCode::BAD_REQUEST,
-            Geometry(_) | Invalid(_) | Layer { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Network(
+                NetworkError::NoSuchField { .. }
+                | NetworkError::BadSpeed(_)
+                | NetworkError::BadSnap(_),
+            ) => StatusCode::BAD_REQUEST,
+            Geometry(_) | Invalid(_) | Layer { .. } | Network(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
         };
         Self::new(status, error.to_string())
     }

@@ -5,31 +5,38 @@
 //! the edge count in proportion to their area inside), the tätorter, service points and stops
 //! inside, their shares of the region's totals, and a profile of population and weekday
 //! departures along the line. Several corridors in one request come back side by side with a
-//! comparison table. All measuring happens in the store's metric analysis CRS; geometry comes
+//! comparison table. Over the network (by default the bus network `busslinjer`), a corridor
+//! can also take in the catchment of its stops within N minutes, and report the travel time
+//! between two tätorter with its detour factor. All measuring happens in the store's metric analysis CRS; geometry comes
 //! in and goes out in EPSG:4326. `docs/corridor.md` describes the HTTP request and response.
 
 pub mod area;
 pub mod axis;
 pub mod profile;
+pub mod reach;
 pub mod tally;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use gdal::spatial_ref::CoordTransform;
 use geo::algorithm::buffer::{BufferStyle, LineCap};
 use geo::{
-    BoundingRect, Buffer, Coord, Euclidean, Geometry, Length, LineString, MultiLineString,
-    MultiPolygon,
+    BooleanOps, BoundingRect, Buffer, Coord, Distance, Euclidean, Geometry, Length, LineString,
+    MultiLineString, MultiPolygon,
 };
 use rstar::RTree;
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::AnalysisCache;
 use crate::crs::{self, CrsError};
 use crate::layer::{GeometryKind, Layer};
+use crate::network::{Network, NetworkError};
 use crate::store::Catalog;
 use area::PreparedArea;
 use axis::Chainage;
 use profile::{Bin, Profile};
+use reach::{BetweenSpec, Catchment, CatchmentSpec, NetworkSpec, Travel};
 use tally::{Resolved, StopFields, Tally, Zone};
 
 /// Largest buffer accepted, metres: more than the length of Sweden.
@@ -73,6 +80,9 @@ pub enum CorridorError {
         /// What is wrong.
         why: String,
     },
+    /// The network could not be built from its layer.
+    #[error(transparent)]
+    Network(#[from] NetworkError),
     /// The analysis CRS is unusable (a server fault).
     #[error(transparent)]
     Crs(#[from] CrsError),
@@ -93,6 +103,9 @@ pub struct CorridorRequest {
     /// Profile bin length along the line, metres (default 1000).
     #[serde(default = "default_bin")]
     pub profile_bin_m: f64,
+    /// The network for `catchment` and `between` (default: the bus lines `busslinjer`).
+    #[serde(default)]
+    pub network: NetworkSpec,
 }
 
 fn default_bin() -> f64 {
@@ -118,6 +131,12 @@ pub struct CorridorSpec {
     /// How the corridor ends at the line's ends.
     #[serde(default)]
     pub ends: Ends,
+    /// Also take in what the stops on the line reach over the network within N minutes.
+    #[serde(default)]
+    pub catchment: Option<CatchmentSpec>,
+    /// Travel between two tätorter over the network, with the detour factor.
+    #[serde(default)]
+    pub between: Option<BetweenSpec>,
 }
 
 /// The shape of a corridor's ends.
@@ -288,8 +307,19 @@ pub struct CorridorResponse {
     pub corridors: Vec<CorridorResult>,
     /// One row per corridor, for a side-by-side table.
     pub comparison: Vec<ComparisonRow>,
+    /// The network used for catchments and travel times, when any corridor asked for them.
+    pub network: Option<NetworkInfo>,
     /// Remarks, e.g. default layers missing from the store.
     pub notes: Vec<String>,
+}
+
+/// Which network the travel times follow.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkInfo {
+    /// Its line layer.
+    pub layer: String,
+    /// What it is, e.g. that it is the bus network, not all roads.
+    pub note: String,
 }
 
 /// The region's totals.
@@ -326,6 +356,10 @@ pub struct CorridorResult {
     pub shares: Shares,
     /// Population and departures per bin of chainage along the axis.
     pub profile: ProfileResult,
+    /// The catchment of the stops on the line, when asked for.
+    pub catchment: Option<Catchment>,
+    /// Travel between two tätorter, when asked for.
+    pub between: Option<Travel>,
 }
 
 /// A corridor's shares of the region's totals (`null` when the region total is 0 or the part
@@ -395,6 +429,10 @@ pub struct ComparisonRow {
     pub departures: Option<f64>,
     /// Share of the region's weekday departures.
     pub departures_share: Option<f64>,
+    /// Travel time between the `between` places, minutes.
+    pub travel_minutes: Option<f64>,
+    /// Detour factor between them.
+    pub detour_factor: Option<f64>,
 }
 
 /// A corridor built in the analysis CRS.
@@ -405,6 +443,8 @@ pub struct Corridor {
     pub lines: MultiLineString<f64>,
     /// The longest connected part, for the profile.
     pub axis: Chainage,
+    /// The catchment of its stops, when joined.
+    pub catchment: Option<Catchment>,
     segments: RTree<geo::Line<f64>>,
 }
 
@@ -449,14 +489,31 @@ impl Corridor {
             segments: RTree::bulk_load(lines.iter().flat_map(|l| l.lines()).collect()),
             axis: Chainage::new(axis),
             lines,
+            catchment: None,
         })
     }
 
     fn on_line(&self, at: Coord<f64>) -> bool {
+        self.distance_to_line(at) <= ON_LINE_M
+    }
+
+    /// Distance from `at` to the nearest part of the line, metres.
+    pub fn distance_to_line(&self, at: Coord<f64>) -> f64 {
+        use rstar::PointDistance;
+        let p = geo::Point::from(at);
         self.segments
-            .locate_within_distance(geo::Point::from(at), ON_LINE_M * ON_LINE_M)
-            .next()
-            .is_some()
+            .nearest_neighbor(&p)
+            .map_or(f64::INFINITY, |s| s.distance_2(&p).sqrt())
+    }
+
+    /// Adds a catchment to the corridor's area.
+    pub fn join(self, polygons: &MultiPolygon<f64>, catchment: Catchment) -> Self {
+        let area = PreparedArea::new(self.area.polygons().union(polygons));
+        Self {
+            area,
+            catchment: Some(catchment),
+            ..self
+        }
     }
 }
 
@@ -585,14 +642,18 @@ struct Context<'a> {
     to_display: CoordTransform,
     catalog: &'a Catalog,
     sources: Resolved<'a>,
+    /// The network and its spec, when a corridor needs them.
+    network: Option<(Arc<Network>, &'a NetworkSpec)>,
     notes: Vec<String>,
 }
 
 /// Runs the analysis of `request` over `catalog`, whose analysis CRS is `analysis_crs`.
-pub fn analyse(
-    catalog: &Catalog,
+/// Networks and the region's totals come from (and stay in) `cache`.
+pub fn analyse<'a>(
+    catalog: &'a Catalog,
     analysis_crs: &str,
-    request: &CorridorRequest,
+    request: &'a CorridorRequest,
+    cache: &AnalysisCache,
 ) -> Result<CorridorResponse, CorridorError> {
     if request.corridors.is_empty() || request.corridors.len() > MAX_CORRIDORS {
         return Err(CorridorError::Invalid(format!(
@@ -624,9 +685,27 @@ pub fn analyse(
             services: vec![],
             stops: None,
         },
+        network: None,
         notes: vec![],
     };
     resolve_sources(&mut context, &request.sources)?;
+    let mut network_info = None;
+    let wants_network = request
+        .corridors
+        .iter()
+        .any(|c| c.catchment.is_some() || c.between.is_some());
+    if wants_network {
+        let spec = &request.network;
+        spec.snap.validate()?;
+        let layer = catalog
+            .get(&spec.layer)
+            .ok_or_else(|| CorridorError::UnknownLayer(spec.layer.clone()))?;
+        context.network = Some((cache.networks.get(layer, &spec.settings)?, spec));
+        network_info = Some(NetworkInfo {
+            layer: spec.layer.clone(),
+            note: crate::analysis::network_note(layer),
+        });
+    }
 
     let corridors = request
         .corridors
@@ -635,7 +714,10 @@ pub fn analyse(
         .map(|(i, spec)| build(&context, spec).map_err(|e| prefix(i, e)))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let (region_source, region_tally) = region_totals(&context, request.region.as_ref())?;
+    let region = cache.corridor_regions.get_or_try(
+        region_key(&context.sources, request.region.as_ref(), catalog),
+        || region_totals(&context, request.region.as_ref()),
+    )?;
 
     let mut results = Vec::with_capacity(corridors.len());
     for (i, (spec, corridor)) in request.corridors.iter().zip(&corridors).enumerate() {
@@ -647,18 +729,16 @@ pub fn analyse(
                 )),
             ));
         }
-        results.push(measure(&context, spec, i, corridor, bin_m, &region_tally)?);
+        results.push(measure(&context, spec, i, corridor, bin_m, &region.tally)?);
     }
     let comparison = results.iter().map(ComparisonRow::of).collect();
     Ok(CorridorResponse {
         crs: crs::DISPLAY_CRS,
         analysis_crs: analysis_crs.to_string(),
-        region: RegionTotals {
-            source: region_source,
-            tally: region_tally,
-        },
+        region: RegionTotals::clone(&region),
         corridors: results,
         comparison,
+        network: network_info,
         notes: context.notes,
     })
 }
@@ -753,16 +833,133 @@ fn build(context: &Context, spec: &CorridorSpec) -> Result<Corridor, CorridorErr
             ));
         }
     };
-    Corridor::new(lines, spec.buffer_m, spec.ends)
+    let corridor = Corridor::new(lines, spec.buffer_m, spec.ends)?;
+    match &spec.catchment {
+        Some(catchment) => {
+            let (polygons, summary) = stop_catchment(context, &corridor, catchment)?;
+            Ok(corridor.join(&polygons, summary))
+        }
+        None => Ok(corridor),
+    }
+}
+
+/// The catchment of the stops within `spec.stop_distance_m` of the corridor's line.
+fn stop_catchment(
+    context: &Context,
+    corridor: &Corridor,
+    spec: &CatchmentSpec,
+) -> Result<(MultiPolygon<f64>, Catchment), CorridorError> {
+    spec.validate()?;
+    let (network, network_spec) = context.network.as_ref().expect("resolved when asked for");
+    let (stops, _) = context.sources.stops.as_ref().ok_or_else(|| {
+        CorridorError::Invalid("catchment needs the stop layer (sources.stops)".into())
+    })?;
+    let d = spec.stop_distance_m;
+    let near = corridor.lines.bounding_rect().map_or(vec![], |r| {
+        stops.analysis_candidates([r.min().x - d, r.min().y - d, r.max().x + d, r.max().y + d])
+    });
+    let on_line: Vec<Coord<f64>> = near
+        .into_iter()
+        .filter_map(|i| tally::representative(&stops.features[i].geometry))
+        .filter(|&at| corridor.distance_to_line(at) <= d)
+        .collect();
+    Ok(reach::catchment(
+        network,
+        &on_line,
+        spec,
+        &network_spec.snap,
+    ))
+}
+
+/// Travel between the two tätorter of `spec` over the network.
+fn travel(
+    context: &Context,
+    corridor: &Corridor,
+    spec: &BetweenSpec,
+) -> Result<Travel, CorridorError> {
+    let (network, network_spec) = context.network.as_ref().expect("resolved when asked for");
+    let (places, name, _) = context.sources.tatorter.ok_or_else(|| {
+        CorridorError::Invalid("between needs the tätort layer (sources.tatorter)".into())
+    })?;
+    // By name; of several with one name, the one nearest the line.
+    let find = |wanted: &str| {
+        places
+            .features
+            .iter()
+            .filter(|f| f.properties[name].matches_text(wanted))
+            .filter_map(|f| Some((tally::representative(&f.geometry)?, f)))
+            .min_by(|a, b| {
+                corridor
+                    .distance_to_line(a.0)
+                    .total_cmp(&corridor.distance_to_line(b.0))
+            })
+            .ok_or_else(|| {
+                CorridorError::Invalid(format!(
+                    "between: no tätort named {wanted:?} in layer {:?}",
+                    places.meta.id
+                ))
+            })
+    };
+    let ((a, fa), (b, fb)) = (find(&spec.from)?, find(&spec.to)?);
+    let (minutes, network_m) = reach::route(network, a, b, &network_spec.snap).map_err(|why| {
+        CorridorError::Invalid(format!("between {} and {}: {why}", spec.from, spec.to))
+    })?;
+    let straight_m = Euclidean.distance(a, b);
+    Ok(Travel {
+        from: spec.from.clone(),
+        to: spec.to.clone(),
+        lon_lat: [lon_lat(&fa.display), lon_lat(&fb.display)],
+        straight_m,
+        network_m,
+        minutes,
+        detour_factor: if straight_m > 0.0 {
+            network_m / straight_m
+        } else {
+            1.0
+        },
+    })
+}
+
+/// What the region's totals depend on: the versions of every layer read, the fields and the
+/// region's selection.
+fn region_key(sources: &Resolved, region: Option<&Selection>, catalog: &Catalog) -> String {
+    use crate::network::cache::layer_key;
+    let mut key = String::new();
+    if let Some((l, f)) = sources.population {
+        key += &format!("pop:{}:{f};", layer_key(l));
+    }
+    if let Some((l, n, p)) = sources.tatorter {
+        key += &format!("tat:{}:{n}:{p};", layer_key(l));
+    }
+    for (l, kind) in &sources.services {
+        key += &format!("svc:{}:{kind:?};", layer_key(l));
+    }
+    if let Some((l, f)) = &sources.stops {
+        key += &format!(
+            "stop:{}:{}:{}:{:?};",
+            layer_key(l),
+            f.name,
+            f.departures,
+            f.group
+        );
+    }
+    if let Some(region) = region {
+        let version = catalog
+            .get(&region.layer)
+            .map(|l| layer_key(l))
+            .unwrap_or_default();
+        key += &format!("region:{version}:{:?}:{:?}", region.filter, region.ids);
+    }
+    key
 }
 
 /// The region's totals, and how the region was defined.
 fn region_totals(
     context: &Context,
     region: Option<&Selection>,
-) -> Result<(String, Tally), CorridorError> {
+) -> Result<RegionTotals, CorridorError> {
     let display = |g: &Geometry<f64>| lon_lat(g);
-    let mut totals = match region {
+    let totals = match region {
         Some(selection) => {
             let layer = layer(context.catalog, &selection.layer)?;
             let positions = select(layer, selection)?;
@@ -809,13 +1006,14 @@ fn region_totals(
             }
         },
     };
-    if let Some(t) = totals.1.tatorter.as_mut() {
+    let (source, mut tally) = totals;
+    if let Some(t) = tally.tatorter.as_mut() {
         t.items.clear();
     }
-    if let Some(s) = totals.1.stops.as_mut() {
+    if let Some(s) = tally.stops.as_mut() {
         s.items.clear();
     }
-    Ok(totals)
+    Ok(RegionTotals { source, tally })
 }
 
 fn describe_filter(selection: &Selection) -> String {
@@ -866,6 +1064,11 @@ fn measure(
         &display,
     );
     let shares = shares(&tally, region);
+    let between = spec
+        .between
+        .as_ref()
+        .map(|b| travel(context, corridor, b))
+        .transpose()?;
     let geometry = to_display(&context.to_display, corridor.area.polygons().clone().into())?;
     let axis = to_display(&context.to_display, corridor.axis.line().clone().into())?;
     Ok(CorridorResult {
@@ -885,6 +1088,8 @@ fn measure(
             bin_m,
             bins: profile.into_bins(),
         },
+        catchment: corridor.catchment.clone(),
+        between,
     })
 }
 
@@ -949,6 +1154,8 @@ impl ComparisonRow {
             stops: result.tally.stops.as_ref().map(|s| s.count),
             departures: result.tally.stops.as_ref().map(|s| s.departures),
             departures_share: result.shares.departures,
+            travel_minutes: result.between.as_ref().map(|t| t.minutes),
+            detour_factor: result.between.as_ref().map(|t| t.detour_factor),
         }
     }
 }
