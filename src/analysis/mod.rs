@@ -4,10 +4,12 @@
 //! - [`service_access`]: how far each resident lives from the nearest service, per unit and
 //!   per area, with what-if scenarios.
 //! - [`isochrone`]: the area reachable from a point within given minutes.
+//! - [`corridor`]: stråk, the numbers of a corridor along a road or railway.
 //!
 //! Shared here: the error type, layer look-ups, representative points of demand units and the
 //! [`AnalysisCache`] that keeps networks and snapped units between requests.
 
+pub mod corridor;
 pub mod isochrone;
 pub mod service_access;
 
@@ -146,6 +148,8 @@ pub struct AnalysisCache {
     pub networks: NetworkCache,
     demand: Memo<service_access::Prepared>,
     baselines: Memo<service_access::Run>,
+    /// Region totals of corridor analyses.
+    pub corridor_regions: Memo<corridor::RegionTotals>,
 }
 
 impl Default for AnalysisCache {
@@ -154,6 +158,7 @@ impl Default for AnalysisCache {
             networks: NetworkCache::default(),
             demand: Memo::new(8),
             baselines: Memo::new(8),
+            corridor_regions: Memo::new(8),
         }
     }
 }
