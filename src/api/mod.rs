@@ -5,12 +5,14 @@ mod analysis;
 mod auth;
 mod error;
 mod layers;
+mod places;
+mod rural;
 
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
@@ -47,6 +49,15 @@ pub fn router(state: AppState) -> Router {
         .route("/layers/{id}/features", get(layers::features))
         .route("/config", get(client_config))
         .nest("/analysis", analysis::routes())
+        .merge(
+            Router::new()
+                .route("/analysis/rural", post(rural::analyze))
+                .route("/places", get(places::list))
+                .route("/places/{id}/profile", get(places::profile))
+                .layer(Extension(Arc::new(
+                    crate::analysis::AnalysisCache::default(),
+                ))),
+        )
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
         .route("/healthz", get(health))
@@ -57,7 +68,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Json<serde_json::Value> {
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Json<serde_json::Value> {
     Json(json!({ "status": "ok", "layers": state.store.snapshot().len() }))
 }
 
