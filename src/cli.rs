@@ -328,7 +328,7 @@ fn service_access(args: ServiceAccessArgs) -> anyhow::Result<()> {
         std::fs::create_dir_all(out)?;
     }
     let cache = AnalysisCache::default();
-    let bar = ProgressBar::new(kinds.len() as u64 * 4).with_style(
+    let bar = ProgressBar::new(kinds.len() as u64 * service_access::STAGES).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
             .expect("valid template")
             .progress_chars("=> "),

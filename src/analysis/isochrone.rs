@@ -211,7 +211,16 @@ fn reached_pieces(
             };
             spans.push((from, to));
         }
+        // Join overlapping spans, so each stretch of road is drawn once.
+        spans.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let mut joined: Vec<(f64, f64)> = Vec::new();
         for (a, b) in spans {
+            match joined.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => joined.push((a, b)),
+            }
+        }
+        for (a, b) in joined {
             if b - a > 0.01 {
                 pieces.push(substring(&e.geometry, a, b));
             }
@@ -308,7 +317,7 @@ mod tests {
         };
         assert!(length(30.0) < length(60.0));
         assert!(length(60.0) < length(600.0));
-        // Edges nobody can enter from the start are never covered.
+        // Every stretch is covered once, and edges nobody can enter are never covered.
         let all: f64 = net
             .edges
             .iter()

@@ -142,13 +142,14 @@ pub fn representative_point(geometry: &Geometry<f64>) -> Option<Coord<f64>> {
     }
 }
 
-/// What analyses keep between requests: built networks and prepared demand units, keyed by
-/// layer versions and settings. One per server.
+/// What analyses keep between requests: built networks, prepared demand units and baseline
+/// results, keyed by layer versions and settings. One per server.
 #[derive(Debug)]
 pub struct AnalysisCache {
     /// Built networks.
     pub networks: NetworkCache,
     demand: Memo<service_access::Prepared>,
+    baselines: Memo<service_access::Run>,
 }
 
 impl Default for AnalysisCache {
@@ -156,6 +157,7 @@ impl Default for AnalysisCache {
         Self {
             networks: NetworkCache::default(),
             demand: Memo::new(8),
+            baselines: Memo::new(8),
         }
     }
 }
@@ -179,8 +181,8 @@ pub fn network_note(layer: &Layer) -> String {
         .any(|w| text.contains(w));
     if bus {
         format!(
-            "Travel times follow the bus network (layer {:?}: the roads that bus lines run on), \
-             not all roads. Places off it attach by a straight connector, so times away from \
+            "Travel times follow the bus network, not all roads (layer {:?}: the roads that bus \
+             lines run on). Places off it attach by a straight connector, so times away from \
              bus routes are estimates.",
             m.id
         )

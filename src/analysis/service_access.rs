@@ -246,6 +246,8 @@ pub struct Prepared {
     pub units: Vec<DemandUnit>,
     /// Areas; units outside every area have none.
     pub areas: Vec<AreaInfo>,
+    /// The cache key: layer versions and settings it was prepared from.
+    key: String,
 }
 
 /// Why a unit has no result.
@@ -433,7 +435,7 @@ pub fn prepare(
             .as_ref()
             .map(|(l, n, c)| format!("{}:{n:?}:{c:?}", layer_key(l))),
     );
-    cache.demand.get_or_try(key, || {
+    cache.demand.get_or_try(key.clone(), || {
         let network = network_layer
             .as_ref()
             .map(|l| cache.networks.get(l, &spec.network_settings))
@@ -480,6 +482,7 @@ pub fn prepare(
             demand: demand.clone(),
             units,
             areas: area_infos,
+            key,
         })
     })
 }
@@ -700,8 +703,8 @@ fn summarize_units(
             }
         }
     }
-    let population: f64 = members.iter().map(|&i| prepared.units[i].population).sum();
-    let weight: f64 = reached.iter().map(|(_, p)| p).sum();
+    let population = sum(members.iter().map(|&i| prepared.units[i].population));
+    let weight = sum(reached.iter().map(|(_, p)| *p));
     let mean = (weight > 0.0).then(|| reached.iter().map(|(v, p)| v * p).sum::<f64>() / weight);
     reached.sort_by(|a, b| a.0.total_cmp(&b.0));
     let median = (weight > 0.0).then(|| {
@@ -785,7 +788,8 @@ pub fn summarize(
 }
 
 /// Runs the analysis: prepares (or reuses) the network and units, finds the services and
-/// every unit's nearest, and aggregates. `progress` hears each stage's name.
+/// every unit's nearest, and aggregates; a repeated request is answered from the cache.
+/// `progress` hears each of the [`STAGES`] stages' names.
 pub fn run(
     cache: &AnalysisCache,
     catalog: &Catalog,
@@ -794,13 +798,37 @@ pub fn run(
 ) -> Result<Run, AnalysisError> {
     progress("network and units");
     let prepared = prepare(cache, catalog, spec)?;
-    progress("service points");
-    let services = services(catalog, &spec.supply)?;
     progress("nearest service");
-    let outcome = evaluate(&prepared, spec, services);
+    let run = baseline(cache, catalog, spec, prepared)?;
     progress("aggregates");
-    Ok(finish(prepared, outcome, spec))
+    Ok(Run::clone(&run))
 }
+
+/// The run with the unchanged services, cached by the prepared key, the supply layers'
+/// versions and the rest of the spec: a scenario after an analysis only searches once.
+fn baseline(
+    cache: &AnalysisCache,
+    catalog: &Catalog,
+    spec: &AccessSpec,
+    prepared: Arc<Prepared>,
+) -> Result<Arc<Run>, AnalysisError> {
+    let mut key = prepared.key.clone();
+    for s in &spec.supply {
+        key.push('|');
+        let supply = layer(catalog, &s.layer)?;
+        key.push_str(&layer_key(&supply));
+    }
+    let rest = serde_json::json!([spec.supply, spec.mode, spec.bands, spec.threshold]);
+    key.push_str(&rest.to_string());
+    cache.baselines.get_or_try(key, || {
+        let services = services(catalog, &spec.supply)?;
+        let outcome = evaluate(&prepared, spec, services);
+        Ok(finish(prepared.clone(), outcome, spec))
+    })
+}
+
+/// Number of progress stages [`run`] reports.
+pub const STAGES: u64 = 3;
 
 fn finish(prepared: Arc<Prepared>, outcome: Outcome, spec: &AccessSpec) -> Run {
     let threshold = threshold_of(spec);
@@ -921,6 +949,8 @@ pub struct UnitChange {
     pub id: u64,
     /// Its population.
     pub population: f64,
+    /// Its area's code.
+    pub area_code: Option<String>,
     /// Its area's name.
     pub area: Option<String>,
     /// Value before (minutes or km), absent when unreachable.
@@ -983,9 +1013,8 @@ pub fn scenario(
     analysis_crs: &str,
 ) -> Result<Comparison, AnalysisError> {
     let prepared = prepare(cache, catalog, spec)?;
-    let baseline = services(catalog, &spec.supply)?;
-    let changed = apply(&baseline, changes, analysis_crs)?;
-    let before = finish(prepared.clone(), evaluate(&prepared, spec, baseline), spec);
+    let before = Run::clone(&*baseline(cache, catalog, spec, prepared.clone())?);
+    let changed = apply(&before.outcome.services, changes, analysis_crs)?;
     let after = finish(prepared.clone(), evaluate(&prepared, spec, changed), spec);
     let service_id = |run: &Run, i: usize| {
         run.outcome.units[i]
@@ -1006,6 +1035,7 @@ pub fn scenario(
         units.push(UnitChange {
             id: u.id,
             population: u.population,
+            area_code: u.area.and_then(|a| prepared.areas[a as usize].code.clone()),
             area: u.area.map(|a| prepared.areas[a as usize].name.clone()),
             before: b,
             after: a,
@@ -1026,23 +1056,21 @@ pub fn scenario(
             .iter()
             .filter_map(|c| c.change.filter(|d| *d > 0.0).map(|d| (d, c.population)))
             .collect();
-        let weight: f64 = farther.iter().map(|(_, p)| p).sum();
+        let weight = sum(farther.iter().map(|(_, p)| *p));
         AreaChange {
             code: b.code.clone(),
             name: b.name.clone(),
             population_farther: weight,
-            population_closer: picked
+            population_closer: sum(picked
                 .iter()
                 .filter(|c| {
                     c.change.is_some_and(|d| d < 0.0) || (c.before.is_none() && c.after.is_some())
                 })
-                .map(|c| c.population)
-                .sum(),
-            population_lost_access: picked
+                .map(|c| c.population)),
+            population_lost_access: sum(picked
                 .iter()
                 .filter(|c| c.before.is_some() && c.after.is_none())
-                .map(|c| c.population)
-                .sum(),
+                .map(|c| c.population)),
             mean_increase: (weight > 0.0)
                 .then(|| farther.iter().map(|(d, p)| d * p).sum::<f64>() / weight),
             max_increase: farther.iter().map(|(d, _)| *d).reduce(f64::max),
@@ -1056,12 +1084,10 @@ pub fn scenario(
         .iter()
         .zip(&after.areas)
         .map(|(b, a)| {
-            let name = b.name.as_str();
-            change_of(
-                &|c: &UnitChange| c.area.as_deref().unwrap_or(OUTSIDE) == name,
-                b,
-                a,
-            )
+            let in_area = |c: &UnitChange| {
+                c.area_code == b.code && c.area.as_deref().unwrap_or(OUTSIDE) == b.name
+            };
+            change_of(&in_area, b, a)
         })
         .collect();
     Ok(Comparison {
@@ -1304,6 +1330,11 @@ impl Run {
         }
         out
     }
+}
+
+/// A sum that is +0 when empty (`Iterator::sum` gives -0 for no floats).
+fn sum(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(0.0, |a, b| a + b)
 }
 
 fn number(v: Option<f64>) -> String {

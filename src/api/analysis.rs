@@ -227,13 +227,6 @@ fn services_json(run: &Run) -> Json_ {
     json!({
         "count": run.outcome.services.len(),
         "beyond_snap": run.outcome.services_beyond_snap.len(),
-        "beyond_snap_ids": run
-            .outcome
-            .services_beyond_snap
-            .iter()
-            .take(50)
-            .map(|&i| run.outcome.services[i as usize].id.clone())
-            .collect::<Vec<_>>(),
     })
 }
 

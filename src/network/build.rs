@@ -64,6 +64,7 @@ const CLASS_SPEEDS: &[(&str, f64)] = &[
     ("stråktrafik", 80.0),
     ("landsbygdstrafik", 70.0),
     ("stadstrafik", 40.0),
+    ("utomlänstrafik", 80.0),
 ];
 
 /// How to read a line layer as a network. Every field is optional; unnamed fields are
