@@ -80,12 +80,26 @@ fn stockholm() -> Network {
 
 #[test]
 fn dalarna_bus_network_has_the_documented_shape() {
-    let n = Network::from_layer(&layer("busslinjer"), &NetworkSettings::default()).unwrap();
+    // Noded at shared vertices only, the bus lines form two pieces.
+    let shared_vertices_only = NetworkSettings {
+        join_tolerance_m: 0.0,
+        ..NetworkSettings::default()
+    };
+    let n = Network::from_layer(&layer("busslinjer"), &shared_vertices_only).unwrap();
     let s = n.summary();
     assert_eq!((s.nodes, s.edges), (33_409, 39_516));
     assert!((s.length_km - 6_065.0).abs() < 1.0, "{} km", s.length_km);
     assert_eq!(s.components, 2);
     assert_eq!(s.component_sizes, vec![32_079, 1_330]);
+
+    // The smaller piece (the lines to Gävle, Västerås and Örebro) passes within 3 m of the
+    // main one at Ludvika and 16 m at Avesta: the default join tolerance (25 m) links them
+    // there with short links, and the network is one piece.
+    let n = Network::from_layer(&layer("busslinjer"), &NetworkSettings::default()).unwrap();
+    let s = n.summary();
+    assert_eq!(s.nodes, 33_409);
+    assert!((39_517..39_700).contains(&s.edges), "{} edges", s.edges);
+    assert_eq!(s.component_sizes, vec![33_409]);
 }
 
 #[test]

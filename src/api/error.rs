@@ -114,7 +114,8 @@ impl From<AnalysisError> for ApiError {
             Network(
                 NetworkError::NoSuchField { .. }
                 | NetworkError::BadSpeed(_)
-                | NetworkError::BadSnap(_),
+                | NetworkError::BadSnap(_)
+                | NetworkError::BadJoinTolerance(_),
             ) => StatusCode::BAD_REQUEST,
             NotNumeric { .. } | WrongGeometry { .. } | EmptySupply(_) | Network(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -208,7 +209,8 @@ impl From<CorridorError> for ApiError {
             Network(
                 NetworkError::NoSuchField { .. }
                 | NetworkError::BadSpeed(_)
-                | NetworkError::BadSnap(_),
+                | NetworkError::BadSnap(_)
+                | NetworkError::BadJoinTolerance(_),
             ) => StatusCode::BAD_REQUEST,
             Geometry(_) | Invalid(_) | Layer { .. } | Network(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY

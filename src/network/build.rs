@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use geo::{Coord, Geometry, LineString};
+use rstar::{RTree, primitives::GeomWithData};
 use serde::{Deserialize, Serialize};
 
 use super::{Edge, Network, NetworkError, length_of};
@@ -67,6 +68,9 @@ const CLASS_SPEEDS: &[(&str, f64)] = &[
     ("utomlänstrafik", 80.0),
 ];
 
+/// Default of [`NetworkSettings::join_tolerance_m`].
+pub const DEFAULT_JOIN_TOLERANCE_M: f64 = 25.0;
+
 /// How to read a line layer as a network. Every field is optional; unnamed fields are
 /// looked for under their usual names (`speed_kmh`, `maxspeed`, `hastighet`; `highway`,
 /// `klass`, `klassificering`; `oneway`; `u`/`v`, `from_node`/`to_node`).
@@ -88,6 +92,11 @@ pub struct NetworkSettings {
     pub from_field: Option<String>,
     /// Field with the id of the end node (with `from_field`).
     pub to_field: Option<String>,
+    /// Separate pieces of the network are joined wherever their nodes lie within this many
+    /// metres of each other, by short two-way links at the default speed. Line layers drawn
+    /// without shared vertices (e.g. a bus line that meets another 3 m off its vertex) then
+    /// form one network. 0 joins only at shared vertices or node ids.
+    pub join_tolerance_m: f64,
 }
 
 impl Default for NetworkSettings {
@@ -100,6 +109,7 @@ impl Default for NetworkSettings {
             oneway_field: None,
             from_field: None,
             to_field: None,
+            join_tolerance_m: DEFAULT_JOIN_TOLERANCE_M,
         }
     }
 }
@@ -353,6 +363,74 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// Links every pair of nodes that lie within `tolerance` metres of each other but in
+    /// different connected pieces, with a two-way straight link at `speed` km/h. Every such
+    /// pair is linked, not only the nearest, so pieces that run side by side connect all
+    /// along, as the roads they stand for do.
+    fn join_pieces(&mut self, tolerance: f64, speed: f64) {
+        if tolerance <= 0.0 {
+            return;
+        }
+        let mut pieces = UnionFind::new(self.nodes.len());
+        for draft in &self.drafts {
+            pieces.union(draft.edge.from, draft.edge.to);
+        }
+        let piece: Vec<u32> = (0..self.nodes.len() as u32)
+            .map(|n| pieces.find(n))
+            .collect();
+        let points: Vec<GeomWithData<[f64; 2], u32>> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| GeomWithData::new([c.x, c.y], i as u32))
+            .collect();
+        let tree = RTree::bulk_load(points);
+        let mut links = Vec::new();
+        for (i, c) in self.nodes.iter().enumerate() {
+            for near in tree.locate_within_distance([c.x, c.y], tolerance * tolerance) {
+                let j = near.data;
+                if (i as u32) < j && piece[i] != piece[j as usize] {
+                    links.push((i as u32, j));
+                }
+            }
+        }
+        let props = Props {
+            speed,
+            source: SpeedSource::Default,
+            forward: true,
+            backward: true,
+        };
+        for (a, b) in links {
+            let geometry = LineString::from(vec![self.nodes[a as usize], self.nodes[b as usize]]);
+            self.push(a, b, geometry, props);
+        }
+    }
+}
+
+/// Disjoint sets of nodes, for joining pieces.
+struct UnionFind(Vec<u32>);
+
+impl UnionFind {
+    fn new(n: usize) -> Self {
+        Self((0..n as u32).collect())
+    }
+
+    fn find(&mut self, mut a: u32) -> u32 {
+        while self.0[a as usize] != a {
+            let parent = self.0[self.0[a as usize] as usize];
+            self.0[a as usize] = parent;
+            a = parent;
+        }
+        a
+    }
+
+    fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        self.0[ra as usize] = rb;
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Props {
     speed: f64,
@@ -446,6 +524,10 @@ impl Network {
         if builder.drafts.is_empty() {
             return Err(NetworkError::Empty(layer.meta.id.clone()));
         }
+        if !(settings.join_tolerance_m.is_finite() && settings.join_tolerance_m >= 0.0) {
+            return Err(NetworkError::BadJoinTolerance(settings.join_tolerance_m));
+        }
+        builder.join_pieces(settings.join_tolerance_m, reader.default_speed);
         let mut sources = BTreeMap::new();
         let edges = builder
             .drafts
@@ -506,6 +588,31 @@ mod tests {
             })
             .collect();
         Layer::new(meta, features)
+    }
+
+    #[test]
+    fn nearby_pieces_are_joined_within_the_tolerance_only() {
+        // Two lines whose ends are 10 m apart, and a third 100 m away from both.
+        let roads = layer(
+            &[],
+            vec![
+                (vec![(0.0, 0.0), (1000.0, 0.0)], vec![]),
+                (vec![(1010.0, 0.0), (2000.0, 0.0)], vec![]),
+                (vec![(1000.0, 100.0), (1000.0, 900.0)], vec![]),
+            ],
+        );
+        let with = |join_tolerance_m| NetworkSettings {
+            join_tolerance_m,
+            ..NetworkSettings::default()
+        };
+        let apart = Network::from_layer(&roads, &with(0.0)).unwrap();
+        assert_eq!((apart.edges.len(), apart.components.count()), (3, 3));
+        let joined = Network::from_layer(&roads, &with(25.0)).unwrap();
+        assert_eq!((joined.edges.len(), joined.components.count()), (4, 2));
+        let link = &joined.edges[3];
+        assert!((link.length_m - 10.0).abs() < 1e-9);
+        assert!(link.forward && link.backward);
+        assert!(Network::from_layer(&roads, &with(f64::NAN)).is_err());
     }
 
     #[test]

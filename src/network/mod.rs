@@ -50,6 +50,9 @@ pub enum NetworkError {
     /// A speed in the settings is not a positive number.
     #[error("speed {0} km/h is not a positive number")]
     BadSpeed(f64),
+    /// The join tolerance is not a finite number of metres ≥ 0.
+    #[error("join_tolerance_m {0} is not a distance in metres ≥ 0")]
+    BadJoinTolerance(f64),
     /// Snap settings out of range.
     #[error("snap settings: {0}")]
     BadSnap(String),
