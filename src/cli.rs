@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::analysis::AnalysisCache;
+use crate::analysis::rural::{self, ClassRule, RuralSpec, TownSpec};
 use crate::analysis::service_access::{
     self, AccessSpec, AreaSpec, Bands, DemandSpec, Mode, SupplySpec, Unit,
 };
@@ -117,6 +118,48 @@ enum Command {
 enum Analysis {
     /// Service access: how far residents live from the nearest service, per unit and area.
     ServiceAccess(ServiceAccessArgs),
+    /// Rural distance classes: time and distance to the nearest tätort of N+ inhabitants,
+    /// tätort / tätortsnära landsbygd / glesbygd per unit and municipality.
+    Rural(RuralArgs),
+}
+
+#[derive(Debug, Args)]
+struct RuralArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Line layer of the network.
+    #[arg(long, default_value = "busslinjer")]
+    network: String,
+    /// Demand layer (points or polygons).
+    #[arg(long, default_value = "befolkning_1km")]
+    demand: String,
+    /// Numeric population field of the demand layer.
+    #[arg(long, default_value = "befolkning_2025")]
+    population: String,
+    /// Tätort layer: points (tatorter) or polygons (tatortsytor).
+    #[arg(long, default_value = "tatorter")]
+    towns: String,
+    /// Population field of the tätort layer (default pop, BEF, …).
+    #[arg(long)]
+    towns_population: Option<String>,
+    /// Polygon layer to aggregate per.
+    #[arg(long, default_value = "kommuner")]
+    areas: String,
+    /// Tätort sizes N, e.g. `200,1000,3000,50000`.
+    #[arg(long, value_delimiter = ',', default_value = "200,1000,3000,50000")]
+    thresholds: Vec<f64>,
+    /// Tätort size of the class rule.
+    #[arg(long, default_value_t = 3000.0)]
+    class_size: f64,
+    /// Minutes of the class rule (tätortsnära landsbygd at most this far).
+    #[arg(long, default_value_t = 45.0)]
+    class_minutes: f64,
+    /// Write the per-area table as JSON to this file.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Commit the per-unit results as a layer with this id.
+    #[arg(long)]
+    store_layer: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -239,6 +282,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Analyze {
             analysis: Analysis::ServiceAccess(args),
         } => service_access(args),
+        Command::Analyze {
+            analysis: Analysis::Rural(args),
+        } => rural(args),
         Command::Layers { store } => {
             let config = read_config(&store)?;
             let opened = open_store(&store, &config)?;
@@ -420,6 +466,88 @@ fn print_summary(name: &str, run: &service_access::Run) {
         t.threshold,
         t.beyond_threshold
     );
+}
+
+fn rural(args: RuralArgs) -> anyhow::Result<()> {
+    let config = read_config(&args.store)?;
+    let store = open_store(&args.store, &config)?;
+    let spec = RuralSpec {
+        network: args.network,
+        demand: DemandSpec {
+            layer: args.demand,
+            population: args.population,
+        },
+        towns: TownSpec {
+            layer: args.towns,
+            population: args.towns_population,
+            ..TownSpec::default()
+        },
+        areas: AreaSpec {
+            layer: args.areas,
+            name_field: None,
+            code_field: None,
+        },
+        thresholds: args.thresholds,
+        classes: ClassRule {
+            town_population: args.class_size,
+            minutes: args.class_minutes,
+        },
+        ..RuralSpec::default()
+    };
+    let bar = ProgressBar::new(spec.sizes().len() as u64 + 3).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let started = std::time::Instant::now();
+    let result = rural::classify(
+        &AnalysisCache::default(),
+        &store.snapshot(),
+        &spec,
+        &mut |s| {
+            bar.set_message(s.to_string());
+            bar.inc(1);
+        },
+    )?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    for a in result.areas.iter().chain([&result.total]) {
+        let classes: Vec<String> = a
+            .classes
+            .iter()
+            .map(|c| format!("{} {:.0} ({:.0} km²)", c.label, c.population, c.land_km2))
+            .collect();
+        let means: Vec<String> = a
+            .mean_minutes
+            .iter()
+            .map(|(n, m)| format!("{n}+: {}", m.map_or("–".into(), |m| format!("{m:.0} min"))))
+            .collect();
+        println!(
+            "{:<16} {:>8.0}  {}  | mean {}{}",
+            a.name,
+            a.population,
+            classes.join(", "),
+            means.join(", "),
+            if a.very_sparse == Some(true) {
+                "  very sparse"
+            } else {
+                ""
+            }
+        );
+    }
+    println!(
+        "classified {} units in {:.2} s (network build included)",
+        result.prepared.units.len(),
+        elapsed.as_secs_f64()
+    );
+    if let Some(out) = &args.out {
+        std::fs::write(out, serde_json::to_string_pretty(&result.areas)?)?;
+    }
+    if let Some(id) = args.store_layer {
+        store.commit(vec![result.result_layer(&id, "Landsbygdsavstånd")])?;
+        println!("stored layer {id}");
+    }
+    Ok(())
 }
 
 fn read_config(args: &StoreArgs) -> anyhow::Result<ConfigFile> {

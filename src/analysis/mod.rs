@@ -4,11 +4,15 @@
 //! - [`service_access`]: how far each resident lives from the nearest service, per unit and
 //!   per area, with what-if scenarios.
 //! - [`isochrone`]: the area reachable from a point within given minutes.
+//! - [`rural`]: distance classes (landsbygdsavstånd) from the nearest tätort of a size.
+//! - [`place_profile`]: profiles of tätorter (ortsanalys) and a place class.
 //!
 //! Shared here: the error type, layer look-ups, representative points of demand units and the
 //! [`AnalysisCache`] that keeps networks and snapped units between requests.
 
 pub mod isochrone;
+pub mod place_profile;
+pub mod rural;
 pub mod service_access;
 
 use std::sync::Arc;

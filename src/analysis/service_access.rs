@@ -498,7 +498,8 @@ fn pick_field(
     }
 }
 
-fn text_of(value: &Value) -> String {
+/// A value as display text: strings as they are, null as empty, numbers as JSON.
+pub(crate) fn text_of(value: &Value) -> String {
     match value {
         Value::Str(s) => s.clone(),
         Value::Null => String::new(),
@@ -617,39 +618,7 @@ pub fn evaluate(prepared: &Prepared, spec: &AccessSpec, services: Vec<Service>) 
                 })
                 .collect()
         }
-        None => {
-            let tree = RTree::bulk_load(
-                services
-                    .iter()
-                    .enumerate()
-                    .map(|(i, s)| GeomWithData::new([s.point.x, s.point.y], i as u32))
-                    .collect(),
-            );
-            prepared
-                .units
-                .iter()
-                .map(|u| {
-                    let found = u.point.and_then(|p| {
-                        let n = tree.nearest_neighbor(&[p.x, p.y])?;
-                        Some((n.data, (n.geom()[0] - p.x).hypot(n.geom()[1] - p.y)))
-                    });
-                    match found {
-                        Some((s, d)) => UnitResult {
-                            status: Status::Reached,
-                            service: Some(s),
-                            time_s: None,
-                            length_m: Some(d),
-                        },
-                        None => UnitResult {
-                            status: Status::BeyondSnap,
-                            service: None,
-                            time_s: None,
-                            length_m: None,
-                        },
-                    }
-                })
-                .collect()
-        }
+        None => nearest_straight(&prepared.units, &services),
     };
     Outcome {
         services,
@@ -657,6 +626,51 @@ pub fn evaluate(prepared: &Prepared, spec: &AccessSpec, services: Vec<Service>) 
         units,
         unit,
     }
+}
+
+/// Every unit's nearest service as the crow flies (distance only, no time). Units without a
+/// point count as [`Status::BeyondSnap`].
+///
+/// ```
+/// use geo::Coord;
+/// use kartrummet::analysis::service_access::{nearest_straight, DemandUnit, Service};
+/// let unit = DemandUnit { feature: 0, id: 1, population: 5.0,
+///     point: Some(Coord { x: 0.0, y: 0.0 }), location: None, area: None };
+/// let shop = |x: f64| Service { id: format!("s/{x}"), name: String::new(), point: Coord { x, y: 0.0 } };
+/// let found = nearest_straight(&[unit], &[shop(300.0), shop(-100.0)]);
+/// assert_eq!((found[0].service, found[0].length_m), (Some(1), Some(100.0)));
+/// ```
+pub fn nearest_straight(units: &[DemandUnit], services: &[Service]) -> Vec<UnitResult> {
+    let tree = RTree::bulk_load(
+        services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| GeomWithData::new([s.point.x, s.point.y], i as u32))
+            .collect(),
+    );
+    units
+        .iter()
+        .map(|u| {
+            let found = u.point.and_then(|p| {
+                let n = tree.nearest_neighbor(&[p.x, p.y])?;
+                Some((n.data, (n.geom()[0] - p.x).hypot(n.geom()[1] - p.y)))
+            });
+            match found {
+                Some((s, d)) => UnitResult {
+                    status: Status::Reached,
+                    service: Some(s),
+                    time_s: None,
+                    length_m: Some(d),
+                },
+                None => UnitResult {
+                    status: Status::BeyondSnap,
+                    service: None,
+                    time_s: None,
+                    length_m: None,
+                },
+            }
+        })
+        .collect()
 }
 
 /// Aggregates of the units in `members` (positions in the unit list).

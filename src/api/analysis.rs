@@ -99,10 +99,10 @@ pub enum Table {
 }
 
 /// Splits a request body into the analysis spec and the named extra objects.
-fn parse_body<const N: usize>(
+pub(super) fn parse_body<T: serde::de::DeserializeOwned, const N: usize>(
     body: Result<Json<Json_>, JsonRejection>,
     extras: [&str; N],
-) -> Result<(AccessSpec, [Option<Json_>; N]), ApiError> {
+) -> Result<(T, [Option<Json_>; N]), ApiError> {
     let Json(body) = body.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
     let Json_::Object(mut map) = body else {
         return Err(ApiError::bad_request("the body must be a JSON object"));
@@ -113,7 +113,8 @@ fn parse_body<const N: usize>(
     Ok((spec, taken))
 }
 
-fn parse_part<T: for<'de> Deserialize<'de> + Default>(
+/// Reads one extra object of a body (see [`parse_body`]); absent gives the default.
+pub(super) fn parse_part<T: for<'de> Deserialize<'de> + Default>(
     value: Option<Json_>,
     name: &str,
 ) -> Result<T, ApiError> {
@@ -137,19 +138,48 @@ fn store_layer(
     make: impl FnOnce(&str, &str) -> Layer,
     spec: &AccessSpec,
 ) -> Result<Option<Json_>, ApiError> {
+    let derived = Derived {
+        default_id: service_access::default_layer_id(spec),
+        prefix: "sa_",
+        source: service_access::RESULT_SOURCE,
+    };
+    store_derived(state, headers, output, default_store, make, &derived)
+}
+
+/// How an analysis names and marks its result layers.
+pub(super) struct Derived {
+    /// Id when the request names none.
+    pub default_id: String,
+    /// Ids with this prefix need no token while they only replace layers of `source`.
+    pub prefix: &'static str,
+    /// The `source` of the analysis's result layers.
+    pub source: &'static str,
+}
+
+/// Commits a derived layer when `output` asks for it (default `default_store`); returns its
+/// id and version. Ids with the analysis's prefix need no token as long as they only ever
+/// replace the same analysis's result layers; any other id needs the write token.
+pub(super) fn store_derived(
+    state: &AppState,
+    headers: &HeaderMap,
+    output: &Output,
+    default_store: bool,
+    make: impl FnOnce(&str, &str) -> Layer,
+    derived: &Derived,
+) -> Result<Option<Json_>, ApiError> {
     if !output.store.unwrap_or(default_store) {
         return Ok(None);
     }
     let id = output
         .layer
         .clone()
-        .unwrap_or_else(|| service_access::default_layer_id(spec));
+        .unwrap_or_else(|| derived.default_id.clone());
     layer::validate_id(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let derived_only = id.starts_with("sa_")
+    let derived_only = id.starts_with(derived.prefix)
         && state
             .store
             .layer(&id)
-            .is_none_or(|l| l.meta.source == service_access::RESULT_SOURCE);
+            .is_none_or(|l| l.meta.source == derived.source);
     if !derived_only {
         auth::require_token(state.config.token.as_deref(), headers)?;
     }

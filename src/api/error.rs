@@ -8,6 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::analysis::AnalysisError;
+use crate::analysis::place_profile::PlaceError;
+use crate::analysis::rural::RuralError;
 use crate::ingest::IngestError;
 use crate::network::NetworkError;
 use crate::store::StoreError;
@@ -118,6 +120,25 @@ impl From<AnalysisError> for ApiError {
             }
         };
         Self::new(status, error.to_string())
+    }
+}
+
+impl From<RuralError> for ApiError {
+    fn from(error: RuralError) -> Self {
+        match error {
+            RuralError::Analysis(e) => e.into(),
+            RuralError::Invalid(_) => Self::bad_request(error.to_string()),
+        }
+    }
+}
+
+impl From<PlaceError> for ApiError {
+    fn from(error: PlaceError) -> Self {
+        match error {
+            PlaceError::Analysis(e) => e.into(),
+            PlaceError::UnknownPlace(_) => Self::not_found(error.to_string()),
+            PlaceError::Invalid(_) => Self::bad_request(error.to_string()),
+        }
     }
 }
 

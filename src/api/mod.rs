@@ -6,14 +6,16 @@ mod auth;
 mod error;
 mod jobs;
 mod layers;
+mod places;
+mod rural;
 mod tiles;
 mod views;
 
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
@@ -75,6 +77,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/config", get(client_config))
         .nest("/analysis", analysis::routes())
+        .merge(
+            Router::new()
+                .route("/analysis/rural", post(rural::analyze))
+                .route("/places", get(places::list))
+                .route("/places/{id}/profile", get(places::profile))
+                .layer(Extension(Arc::new(
+                    crate::analysis::AnalysisCache::default(),
+                ))),
+        )
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
         .route("/healthz", get(health))

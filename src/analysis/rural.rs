@@ -1,0 +1,901 @@
+//! Rural distance classes (landsbygdsavstånd): for every demand unit the travel time along the
+//! network and the straight-line distance to the nearest tätort of at least N inhabitants, for
+//! a list of N; a class per unit (tätort, tätortsnära landsbygd, glesbygd) and, per
+//! municipality, population and land area per class and population-weighted mean times.
+//!
+//! The nearest-tätort search is the service-access search with tätorter as the services:
+//! [`service_access::prepare`] attaches the units to the network (cached), and
+//! [`service_access::evaluate`] runs one multi-source Dijkstra per threshold. A unit inside a
+//! tätort (its representative point in a tätort polygon, or a tätort point inside the unit's
+//! polygon) is 0 minutes from it.
+//!
+//! The class rule is the common Swedish one (Tillväxtverket): *tätort* = inside a tätort of
+//! 3,000+, *tätortsnära landsbygd* = at most 45 minutes by car to one, *glesbygd* = farther.
+//! Units that cannot reach any such tätort over the network count as glesbygd and are
+//! reported as unreachable.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::Utc;
+use geo::{Area, Contains, Intersects};
+use serde::{Deserialize, Serialize};
+
+use super::service_access::{
+    self, AccessSpec, AreaSpec, Bands, DemandSpec, Mode, Outcome, Prepared, Service, Status,
+    Summary, SupplySpec, Unit, UnitResult, text_of,
+};
+use super::{AnalysisCache, AnalysisError, field, layer, numeric_field, representative_point};
+use crate::layer::{Feature, Field, FieldKind, GeometryKind, Layer, LayerMeta, Value};
+use crate::network::{NetworkSettings, SnapSettings};
+use crate::store::Catalog;
+
+/// Errors of the rural analysis.
+#[derive(Debug, thiserror::Error)]
+pub enum RuralError {
+    /// A layer, field, network or store problem.
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    /// Parameters out of range.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The tätort layer: points (SCB `tatorter`) or polygons (Lantmäteriet `tatortsytor`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TownSpec {
+    /// Layer id.
+    pub layer: String,
+    /// Numeric population field; default `pop`, `BEF`, `folkmangd` or `befolkning`.
+    pub population: Option<String>,
+    /// Name field; default `name`, `NAMN1` or `namn`.
+    pub name_field: Option<String>,
+    /// Code field (the place id); default `code`, `TATNR` or `kod`, else the feature id.
+    pub code_field: Option<String>,
+}
+
+impl Default for TownSpec {
+    fn default() -> Self {
+        Self {
+            layer: "tatorter".into(),
+            population: None,
+            name_field: None,
+            code_field: None,
+        }
+    }
+}
+
+/// One tätort.
+#[derive(Debug, Clone, Serialize)]
+pub struct Town {
+    /// Its code (place id).
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// Inhabitants.
+    pub population: f64,
+    /// Position of the feature in the tätort layer.
+    #[serde(skip)]
+    pub feature: usize,
+    /// `LAYER/FEATURE_ID`.
+    #[serde(skip)]
+    pub service_id: String,
+}
+
+/// The tätorter of a layer with their positions, read as [`TownSpec`] says.
+#[derive(Debug, Clone)]
+pub struct Towns {
+    /// The layer.
+    pub layer: Arc<Layer>,
+    /// The population field's name.
+    pub population_field: String,
+    /// Every tätort of the layer, in layer order.
+    pub towns: Vec<Town>,
+}
+
+impl TownSpec {
+    /// Reads the tätorter. Errors when the layer or a named field is missing or the
+    /// population is not numeric.
+    pub fn read(&self, catalog: &Catalog) -> Result<Towns, AnalysisError> {
+        let l = layer(catalog, &self.layer)?;
+        let pick = |given: &Option<String>, usual: &[&str]| match given {
+            Some(name) => field(&l, name).map(|i| Some((i, name.clone()))),
+            None => Ok(usual
+                .iter()
+                .find_map(|n| l.field_index(n).map(|i| (i, n.to_string())))),
+        };
+        let usual = ["pop", "BEF", "folkmangd", "befolkning"];
+        let (_, population_field) = pick(&self.population, &usual)?.ok_or_else(|| {
+            AnalysisError::Invalid(format!(
+                "layer {:?} has none of the usual population fields {usual:?}; name one",
+                l.meta.id
+            ))
+        })?;
+        let population = numeric_field(&l, &population_field)?;
+        let name = pick(&self.name_field, &["name", "NAMN1", "namn"])?.map(|f| f.0);
+        let code = pick(&self.code_field, &["code", "TATNR", "kod"])?.map(|f| f.0);
+        let towns = l
+            .features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Town {
+                code: code.map_or_else(|| f.id.to_string(), |c| text_of(&f.properties[c])),
+                name: name.map_or_else(String::new, |n| text_of(&f.properties[n])),
+                population: f.properties[population].as_f64().unwrap_or(0.0),
+                feature: i,
+                service_id: format!("{}/{}", l.meta.id, f.id),
+            })
+            .collect();
+        Ok(Towns {
+            layer: l,
+            population_field,
+            towns,
+        })
+    }
+}
+
+impl Towns {
+    /// The tätorter of at least `n` inhabitants as service points (at their representative
+    /// points), with their positions in [`Towns::towns`].
+    pub fn at_least(&self, n: f64) -> (Vec<Service>, Vec<usize>) {
+        self.towns
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.population >= n)
+            .filter_map(|(i, t)| {
+                let point = representative_point(&self.layer.features[t.feature].geometry)?;
+                Some((
+                    Service {
+                        id: t.service_id.clone(),
+                        name: t.name.clone(),
+                        point,
+                    },
+                    i,
+                ))
+            })
+            .unzip()
+    }
+
+    /// For every unit of `prepared`, the most populous tätort it lies inside: its point in a
+    /// tätort polygon, or (tätort points) a tätort point inside the unit's polygon.
+    pub fn inside(&self, prepared: &Prepared) -> Vec<Option<usize>> {
+        let mut inside: Vec<Option<usize>> = vec![None; prepared.units.len()];
+        let bigger = |slot: &mut Option<usize>, t: usize| {
+            if slot.is_none_or(|s| self.towns[s].population < self.towns[t].population) {
+                *slot = Some(t);
+            }
+        };
+        if self.layer.meta.geometry_type.is_polygon() {
+            let by_feature: BTreeMap<usize, usize> = self
+                .towns
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.feature, i))
+                .collect();
+            for (slot, u) in inside.iter_mut().zip(&prepared.units) {
+                let Some(p) = u.point else { continue };
+                for f in self.layer.analysis_candidates([p.x, p.y, p.x, p.y]) {
+                    if self.layer.features[f].geometry.intersects(&geo::Point(p)) {
+                        bigger(slot, by_feature[&f]);
+                    }
+                }
+            }
+        } else {
+            let demand = &prepared.demand;
+            let unit_of: BTreeMap<usize, usize> = prepared
+                .units
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (u.feature, i))
+                .collect();
+            for (t, town) in self.towns.iter().enumerate() {
+                let Some(p) = representative_point(&self.layer.features[town.feature].geometry)
+                else {
+                    continue;
+                };
+                for f in demand.analysis_candidates([p.x, p.y, p.x, p.y]) {
+                    if demand.features[f].geometry.contains(&geo::Point(p))
+                        && let Some(&u) = unit_of.get(&f)
+                    {
+                        bigger(&mut inside[u], t);
+                    }
+                }
+            }
+        }
+        inside
+    }
+}
+
+/// The class rule: inside a tätort of `town_population`+ is tätort, at most `minutes` to one
+/// is tätortsnära landsbygd, farther is glesbygd.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClassRule {
+    /// Size of the tätort that counts (inhabitants).
+    pub town_population: f64,
+    /// Travel time limit of tätortsnära landsbygd (minutes).
+    pub minutes: f64,
+}
+
+impl Default for ClassRule {
+    fn default() -> Self {
+        Self {
+            town_population: 3_000.0,
+            minutes: 45.0,
+        }
+    }
+}
+
+/// The rule for a very sparsely populated municipality: a population-weighted mean time to a
+/// tätort of `town_population`+ of at least `minutes`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SparseRule {
+    /// Size of the tätort (inhabitants).
+    pub town_population: f64,
+    /// Mean time from which a municipality is very sparsely populated (minutes).
+    pub minutes: f64,
+}
+
+impl Default for SparseRule {
+    fn default() -> Self {
+        Self {
+            town_population: 50_000.0,
+            minutes: 90.0,
+        }
+    }
+}
+
+/// The request of `POST /api/analysis/rural` and `kartrum analyze rural`. Every field has a
+/// default for the Dalarna demo.
+///
+/// ```json
+/// {
+///   "network": "busslinjer",
+///   "demand": { "layer": "befolkning_1km", "population": "befolkning_2025" },
+///   "towns": { "layer": "tatortsytor", "population": "BEF" },
+///   "areas": { "layer": "kommuner" },
+///   "thresholds": [200, 1000, 3000, 50000],
+///   "classes": { "town_population": 3000, "minutes": 45 }
+/// }
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuralSpec {
+    /// Line layer of the network.
+    pub network: String,
+    /// How to read the network layer.
+    pub network_settings: NetworkSettings,
+    /// How units and tätorter attach to the network.
+    pub snap: SnapSettings,
+    /// Where people live.
+    pub demand: DemandSpec,
+    /// The tätorter.
+    pub towns: TownSpec,
+    /// Municipalities (or other areas) to aggregate per.
+    pub areas: AreaSpec,
+    /// Demand field with the code of the unit's area (e.g. `kommunkod`), matched against the
+    /// areas' codes; default one of the usual names when the layer has it, else units join
+    /// the area their point lies in.
+    pub area_code_field: Option<String>,
+    /// Tätort sizes N to measure the nearest of.
+    pub thresholds: Vec<f64>,
+    /// The class rule.
+    pub classes: ClassRule,
+    /// The very-sparse-municipality rule.
+    pub sparse: SparseRule,
+}
+
+impl Default for RuralSpec {
+    fn default() -> Self {
+        Self {
+            network: "busslinjer".into(),
+            network_settings: NetworkSettings::default(),
+            snap: SnapSettings::default(),
+            demand: DemandSpec {
+                layer: "befolkning_1km".into(),
+                population: "befolkning_2025".into(),
+            },
+            towns: TownSpec::default(),
+            areas: AreaSpec {
+                layer: "kommuner".into(),
+                name_field: None,
+                code_field: None,
+            },
+            area_code_field: None,
+            thresholds: vec![200.0, 1_000.0, 3_000.0, 50_000.0],
+            classes: ClassRule::default(),
+            sparse: SparseRule::default(),
+        }
+    }
+}
+
+/// Time bands of the per-threshold summaries (minutes).
+const BANDS: [f64; 6] = [15.0, 30.0, 45.0, 60.0, 90.0, 120.0];
+
+impl RuralSpec {
+    /// Checks thresholds and rules.
+    pub fn validate(&self) -> Result<(), RuralError> {
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        if !(1..=10).contains(&self.thresholds.len())
+            || !self.thresholds.iter().all(|&n| positive(n))
+        {
+            return Err(RuralError::Invalid(format!(
+                "thresholds: give 1 to 10 positive tätort sizes, not {:?}",
+                self.thresholds
+            )));
+        }
+        for (name, v) in [
+            ("classes.town_population", self.classes.town_population),
+            ("classes.minutes", self.classes.minutes),
+            ("sparse.town_population", self.sparse.town_population),
+            ("sparse.minutes", self.sparse.minutes),
+        ] {
+            if !positive(v) {
+                return Err(RuralError::Invalid(format!(
+                    "{name} must be a positive number, not {v}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The thresholds measured: those asked for plus the class and sparse rules' sizes,
+    /// increasing.
+    pub fn sizes(&self) -> Vec<f64> {
+        let mut sizes = self.thresholds.clone();
+        sizes.extend([self.classes.town_population, self.sparse.town_population]);
+        sizes.sort_by(f64::total_cmp);
+        sizes.dedup();
+        sizes
+    }
+
+    /// The service-access request that prepares the same units, network and areas.
+    pub fn access_spec(&self) -> AccessSpec {
+        AccessSpec {
+            network: Some(self.network.clone()),
+            network_settings: self.network_settings.clone(),
+            snap: self.snap,
+            demand: self.demand.clone(),
+            supply: vec![SupplySpec {
+                layer: self.towns.layer.clone(),
+                filter: BTreeMap::new(),
+                name_field: None,
+            }],
+            areas: Some(self.areas.clone()),
+            mode: Mode::Network,
+            bands: Bands {
+                unit: Unit::Min,
+                breaks: BANDS.to_vec(),
+            },
+            threshold: Some(self.classes.minutes),
+        }
+    }
+}
+
+/// The class of a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// Inside a tätort of the rule's size.
+    Tatort,
+    /// Within the rule's minutes of one.
+    TatortsnaraLandsbygd,
+    /// Farther, or no route to one.
+    Glesbygd,
+}
+
+impl Class {
+    /// All classes, in order.
+    pub const ALL: [Class; 3] = [Class::Tatort, Class::TatortsnaraLandsbygd, Class::Glesbygd];
+
+    /// The key, e.g. `tatortsnara_landsbygd`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Class::Tatort => "tatort",
+            Class::TatortsnaraLandsbygd => "tatortsnara_landsbygd",
+            Class::Glesbygd => "glesbygd",
+        }
+    }
+
+    /// The Swedish label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Class::Tatort => "Tätort",
+            Class::TatortsnaraLandsbygd => "Tätortsnära landsbygd",
+            Class::Glesbygd => "Glesbygd",
+        }
+    }
+
+    /// The rule in words, for legends and responses.
+    pub fn rule(self, rule: &ClassRule) -> String {
+        let (n, m) = (rule.town_population, rule.minutes);
+        match self {
+            Class::Tatort => format!("inside a tätort of {n}+ inhabitants"),
+            Class::TatortsnaraLandsbygd => {
+                format!("outside, at most {m} min by car to a tätort of {n}+")
+            }
+            Class::Glesbygd => {
+                format!("more than {m} min by car to a tätort of {n}+, or no route to one")
+            }
+        }
+    }
+}
+
+/// The nearest tätort of at least `n` inhabitants for every unit.
+#[derive(Debug, Clone)]
+pub struct Nearest {
+    /// The size N.
+    pub n: f64,
+    /// Along the network: time and network distance (units inside such a tätort are 0).
+    pub network: Outcome,
+    /// As the crow flies.
+    pub straight: Vec<UnitResult>,
+    /// Positions in [`Towns::towns`] of the services of both outcomes.
+    pub towns: Vec<usize>,
+    /// Aggregates of the network times, whole region.
+    pub total: Summary,
+}
+
+/// Population, units and land area of one class in one area.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassCount {
+    /// Class key.
+    pub class: Class,
+    /// Swedish label.
+    pub label: &'static str,
+    /// Demand units.
+    pub units: usize,
+    /// Inhabitants.
+    pub population: f64,
+    /// Share of the area's population (0–1).
+    pub share: f64,
+    /// Land area of the units (km²): the grid cells' own area.
+    pub land_km2: f64,
+}
+
+/// Classes and mean times of one area (or the whole).
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaClasses {
+    /// Area code.
+    pub code: Option<String>,
+    /// Area name.
+    pub name: String,
+    /// Inhabitants (the class populations sum to it).
+    pub population: f64,
+    /// Area of the area polygon (km²), when an area.
+    pub area_km2: Option<f64>,
+    /// Per class.
+    pub classes: Vec<ClassCount>,
+    /// Population-weighted mean minutes to the nearest tätort of N+, per N (reached units).
+    pub mean_minutes: BTreeMap<String, Option<f64>>,
+    /// Population that cannot reach a tätort of N+ over the network, per N.
+    pub unreachable: BTreeMap<String, f64>,
+    /// Whether the mean time to a tätort of the sparse rule's size reaches its minutes.
+    pub very_sparse: Option<bool>,
+}
+
+/// A complete classification.
+#[derive(Debug, Clone)]
+pub struct Rural {
+    /// The request.
+    pub spec: RuralSpec,
+    /// Network, units and areas.
+    pub prepared: Arc<Prepared>,
+    /// The tätorter.
+    pub towns: Towns,
+    /// The tätort each unit lies inside.
+    pub inside: Vec<Option<usize>>,
+    /// Per size N, increasing.
+    pub nearest: Vec<Nearest>,
+    /// Per unit.
+    pub classes: Vec<Class>,
+    /// Per unit, its area as a position in the prepared areas ([`unit_areas`]).
+    pub unit_areas: Vec<Option<u32>>,
+    /// The whole region.
+    pub total: AreaClasses,
+    /// Per area, in the area layer's order, units in no area last.
+    pub areas: Vec<AreaClasses>,
+}
+
+/// `3000` for 3000.0: the key of a size in tables and field names.
+pub fn size_key(n: f64) -> String {
+    if n.fract() == 0.0 {
+        format!("{n:.0}")
+    } else {
+        format!("{n}")
+    }
+}
+
+/// Classifies every unit: nearest tätort per size, class, aggregates. `progress` hears each
+/// stage's name.
+///
+/// ```no_run
+/// # use kartrummet::analysis::{AnalysisCache, rural::{self, RuralSpec}};
+/// # let store = kartrummet::store::Store::open("data", "EPSG:3006").unwrap();
+/// let rural = rural::classify(&AnalysisCache::default(), &store.snapshot(),
+///     &RuralSpec::default(), &mut |_| {}).unwrap();
+/// println!("{} live in glesbygd", rural.total.classes[2].population);
+/// ```
+pub fn classify(
+    cache: &AnalysisCache,
+    catalog: &Catalog,
+    spec: &RuralSpec,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Rural, RuralError> {
+    spec.validate()?;
+    progress("network and units");
+    let access = spec.access_spec();
+    let prepared = service_access::prepare(cache, catalog, &access)?;
+    progress("tätorter");
+    let towns = spec.towns.read(catalog)?;
+    let inside = towns.inside(&prepared);
+    let bands = access.bands.clone();
+    let mut nearest = Vec::new();
+    for n in spec.sizes() {
+        progress(&format!("nearest tätort of {}+", size_key(n)));
+        let (services, town_of) = towns.at_least(n);
+        let service_of: BTreeMap<usize, u32> = town_of
+            .iter()
+            .enumerate()
+            .map(|(s, &t)| (t, s as u32))
+            .collect();
+        let mut straight = service_access::nearest_straight(&prepared.units, &services);
+        let mut network = service_access::evaluate(&prepared, &access, services);
+        for (i, t) in inside.iter().enumerate() {
+            if let Some(s) = t.and_then(|t| service_of.get(&t)) {
+                let zero = UnitResult {
+                    status: Status::Reached,
+                    service: Some(*s),
+                    time_s: Some(0.0),
+                    length_m: Some(0.0),
+                };
+                network.units[i] = zero;
+                straight[i] = UnitResult {
+                    time_s: None,
+                    ..zero
+                };
+            }
+        }
+        let (total, _) =
+            service_access::summarize(&prepared, &network, &bands, spec.classes.minutes);
+        nearest.push(Nearest {
+            n,
+            network,
+            straight,
+            towns: town_of,
+            total,
+        });
+    }
+    progress("classes and aggregates");
+    let rule = &spec.classes;
+    let by_rule = nearest
+        .iter()
+        .find(|x| x.n == rule.town_population)
+        .expect("the class size is measured");
+    let classes: Vec<Class> = (0..prepared.units.len())
+        .map(|i| {
+            let is_inside =
+                inside[i].is_some_and(|t| towns.towns[t].population >= rule.town_population);
+            match by_rule.network.units[i].time_s {
+                _ if is_inside => Class::Tatort,
+                Some(t) if t <= rule.minutes * 60.0 => Class::TatortsnaraLandsbygd,
+                _ => Class::Glesbygd,
+            }
+        })
+        .collect();
+    let area_layer = layer(catalog, &spec.areas.layer)?;
+    let unit_areas = unit_areas(&prepared, spec.area_code_field.as_deref())?;
+    let rural = aggregate(
+        spec,
+        Measured {
+            prepared,
+            towns,
+            inside,
+            nearest,
+            classes,
+            unit_areas,
+        },
+        &area_layer,
+    );
+    Ok(rural)
+}
+
+/// Fields that usually hold a unit's municipality code.
+const AREA_CODE_FIELDS: [&str; 3] = ["kommunkod", "mun_code", "KOMMUNKOD"];
+
+/// The area of every unit of `prepared`: the area whose code equals the unit's
+/// `code_field` (default the first of `kommunkod`, `mun_code`, `KOMMUNKOD` the layer has),
+/// else the area its point lies in. Codes beat location because 1 km cells and tätort points
+/// near a border often fall on the wrong side of generalised boundaries.
+///
+/// Errors when a named field does not exist.
+pub fn unit_areas(
+    prepared: &Prepared,
+    code_field: Option<&str>,
+) -> Result<Vec<Option<u32>>, AnalysisError> {
+    let demand = &prepared.demand;
+    let by_field = match code_field {
+        Some(name) => Some(field(demand, name)?),
+        None => AREA_CODE_FIELDS.iter().find_map(|n| demand.field_index(n)),
+    };
+    let codes: BTreeMap<&str, u32> = prepared
+        .areas
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| Some((a.code.as_deref()?, i as u32)))
+        .collect();
+    Ok(prepared
+        .units
+        .iter()
+        .map(|u| {
+            by_field
+                .and_then(|f| {
+                    let code = text_of(&demand.features[u.feature].properties[f]);
+                    codes.get(code.as_str()).copied()
+                })
+                .or(u.area)
+        })
+        .collect())
+}
+
+/// Everything measured per unit, before aggregation.
+struct Measured {
+    prepared: Arc<Prepared>,
+    towns: Towns,
+    inside: Vec<Option<usize>>,
+    nearest: Vec<Nearest>,
+    classes: Vec<Class>,
+    unit_areas: Vec<Option<u32>>,
+}
+
+fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
+    let Measured {
+        prepared,
+        towns,
+        inside,
+        nearest,
+        classes,
+        unit_areas,
+    } = m;
+    let land: Vec<f64> = prepared
+        .units
+        .iter()
+        .map(|u| prepared.demand.features[u.feature].geometry.unsigned_area() / 1e6)
+        .collect();
+    let outside = prepared.areas.len();
+    let summarize = |members: &[usize], area: Option<usize>| {
+        let population: f64 = members.iter().map(|&i| prepared.units[i].population).sum();
+        let classes = Class::ALL
+            .iter()
+            .map(|&c| {
+                let of: Vec<usize> = members
+                    .iter()
+                    .copied()
+                    .filter(|&i| classes[i] == c)
+                    .collect();
+                let pop: f64 = of.iter().map(|&i| prepared.units[i].population).sum();
+                ClassCount {
+                    class: c,
+                    label: c.label(),
+                    units: of.len(),
+                    population: pop,
+                    share: if population > 0.0 {
+                        pop / population
+                    } else {
+                        0.0
+                    },
+                    land_km2: of.iter().map(|&i| land[i]).sum(),
+                }
+            })
+            .collect();
+        // Population-weighted mean minutes over reached units, and the unreached population.
+        let times = |x: &Nearest| {
+            let (mut weight, mut sum, mut unreached) = (0.0, 0.0, 0.0);
+            for &i in members {
+                let pop = prepared.units[i].population;
+                match x.network.value(i) {
+                    Some(v) => (weight, sum) = (weight + pop, sum + v * pop),
+                    None => unreached += pop,
+                }
+            }
+            ((weight > 0.0).then(|| sum / weight), unreached)
+        };
+        let mean_minutes = nearest
+            .iter()
+            .map(|x| (size_key(x.n), times(x).0))
+            .collect();
+        let unreachable = nearest
+            .iter()
+            .map(|x| (size_key(x.n), times(x).1))
+            .collect();
+        let very_sparse = nearest
+            .iter()
+            .find(|x| x.n == spec.sparse.town_population)
+            .and_then(|x| times(x).0)
+            .map(|m| m >= spec.sparse.minutes);
+        let (code, name) = match area {
+            None => (None, "Totalt".to_string()),
+            Some(a) => match prepared.areas.get(a) {
+                Some(info) => (info.code.clone(), info.name.clone()),
+                None => (None, "Utanför områdena".to_string()),
+            },
+        };
+        AreaClasses {
+            code,
+            name,
+            population,
+            area_km2: area
+                .and_then(|a| area_layer.features.get(a))
+                .map(|f| f.geometry.unsigned_area() / 1e6),
+            classes,
+            mean_minutes,
+            unreachable,
+            very_sparse,
+        }
+    };
+    let all: Vec<usize> = (0..prepared.units.len()).collect();
+    let total = summarize(&all, None);
+    let mut members = vec![Vec::new(); outside + 1];
+    for (i, a) in unit_areas.iter().enumerate() {
+        members[a.map_or(outside, |a| a as usize)].push(i);
+    }
+    let areas = members
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(a, m)| summarize(m, Some(a)))
+        .collect();
+    Rural {
+        spec: spec.clone(),
+        prepared,
+        towns,
+        inside,
+        nearest,
+        classes,
+        unit_areas,
+        total,
+        areas,
+    }
+}
+
+/// The `source` of rural result layers.
+pub const RESULT_SOURCE: &str = "analysis/rural";
+
+/// A layer id for the results of `spec`: `rural_` and a hash of the request.
+pub fn default_layer_id(spec: &RuralSpec) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    serde_json::to_string(spec)
+        .unwrap_or_default()
+        .hash(&mut hasher);
+    format!("rural_{:012x}", hasher.finish() & 0xffff_ffff_ffff)
+}
+
+impl Rural {
+    /// The per-unit results as a layer with the units' geometries: class, the tätort the unit
+    /// lies in, and per size N the minutes (`min_N`), network km (`km_N`), straight-line km
+    /// (`line_km_N`) and name (`town_N`) of the nearest tätort of N+.
+    pub fn result_layer(&self, id: &str, title: &str) -> Layer {
+        let mut fields: Vec<Field> = [
+            ("unit_id", FieldKind::Integer),
+            ("population", FieldKind::Real),
+            ("class", FieldKind::String),
+            ("class_label", FieldKind::String),
+            ("inside_tatort", FieldKind::String),
+            ("area_code", FieldKind::String),
+            ("area_name", FieldKind::String),
+            ("land_km2", FieldKind::Real),
+        ]
+        .iter()
+        .map(|(n, k)| Field {
+            name: n.to_string(),
+            kind: *k,
+        })
+        .collect();
+        for x in &self.nearest {
+            let key = size_key(x.n);
+            for (prefix, kind) in [
+                ("min_", FieldKind::Real),
+                ("km_", FieldKind::Real),
+                ("line_km_", FieldKind::Real),
+                ("town_", FieldKind::String),
+            ] {
+                fields.push(Field {
+                    name: format!("{prefix}{key}"),
+                    kind,
+                });
+            }
+        }
+        let p = &self.prepared;
+        let real = |v: Option<f64>| v.map_or(Value::Null, Value::Real);
+        let text = |v: Option<String>| v.map_or(Value::Null, Value::Str);
+        let features = p
+            .units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                let area = self.unit_areas[i].map(|a| &p.areas[a as usize]);
+                let source = &p.demand.features[u.feature];
+                let mut properties = vec![
+                    Value::Int(u.id as i64),
+                    Value::Real(u.population),
+                    Value::Str(self.classes[i].key().into()),
+                    Value::Str(self.classes[i].label().into()),
+                    text(self.inside[i].map(|t| self.towns.towns[t].name.clone())),
+                    text(area.and_then(|a| a.code.clone())),
+                    text(area.map(|a| a.name.clone())),
+                    Value::Real(source.geometry.unsigned_area() / 1e6),
+                ];
+                for x in &self.nearest {
+                    let r = &x.network.units[i];
+                    let s = &x.straight[i];
+                    properties.extend([
+                        real(r.time_s.map(|t| t / 60.0)),
+                        real(r.length_m.map(|l| l / 1000.0)),
+                        real(s.length_m.map(|l| l / 1000.0)),
+                        text(
+                            r.service
+                                .map(|k| x.network.services[k as usize].name.clone()),
+                        ),
+                    ]);
+                }
+                Feature {
+                    id: i as u64 + 1,
+                    geometry: source.geometry.clone(),
+                    display: source.display.clone(),
+                    properties,
+                }
+            })
+            .collect();
+        let meta = LayerMeta {
+            id: id.to_string(),
+            title: title.to_string(),
+            description: format!(
+                "Landsbygdsavstånd of {} to tätorter of {} along {} (the bus network, not all \
+                 roads), derived by kartrum",
+                p.demand.meta.id, self.towns.layer.meta.id, self.spec.network
+            ),
+            geometry_type: GeometryKind::Geometry,
+            feature_count: 0,
+            bbox: None,
+            fields,
+            source: RESULT_SOURCE.into(),
+            ingested_at: Utc::now(),
+            version: 0,
+        };
+        Layer::new(meta, features)
+    }
+
+    /// The class rules in words, per class key.
+    pub fn rules(&self) -> BTreeMap<&'static str, String> {
+        Class::ALL
+            .iter()
+            .map(|c| (c.key(), c.rule(&self.spec.classes)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_include_the_rules_and_validation_refuses_nonsense() {
+        let spec = RuralSpec {
+            thresholds: vec![1000.0, 200.0],
+            ..Default::default()
+        };
+        assert_eq!(spec.sizes(), vec![200.0, 1000.0, 3000.0, 50000.0]);
+        assert!(spec.validate().is_ok());
+        for bad in [vec![], vec![-5.0], vec![f64::NAN]] {
+            let s = RuralSpec {
+                thresholds: bad,
+                ..Default::default()
+            };
+            assert!(matches!(s.validate(), Err(RuralError::Invalid(_))));
+        }
+        assert_eq!(size_key(3000.0), "3000");
+    }
+}

@@ -1,0 +1,108 @@
+//! `POST /api/analysis/rural`: rural distance classes (landsbygdsavstånd).
+//!
+//! The body is a [`RuralSpec`] (every field has a demo default, so `{}` works) plus an
+//! optional `output` object as for service access (`store`, `layer`, `title`,
+//! `include_units`, `format`: `json` or `geojson`). The per-unit results are committed as a
+//! layer (`rural_…` by default, no token needed) so tiles and the features API show them;
+//! the response gives its id, the class rules, totals and the per-municipality table.
+//! Shapes: `docs/rural.md`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::{Value as Json_, json};
+
+use super::analysis::{Derived, Format, Output, parse_body, parse_part, store_derived};
+use super::{ApiError, AppState, layers};
+use crate::analysis::rural::{self, RuralSpec, size_key};
+use crate::analysis::{AnalysisCache, network_note};
+
+/// `POST /api/analysis/rural`.
+pub async fn analyze(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Arc<AnalysisCache>>,
+    headers: HeaderMap,
+    body: Result<Json<Json_>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let started = Instant::now();
+    let (spec, [output]): (RuralSpec, _) = parse_body(body, ["output"])?;
+    let output: Output = parse_part(output, "output")?;
+    if output.format == Format::Csv {
+        return Err(ApiError::bad_request(
+            "the rural analysis answers json or geojson; the stored layer exports to other formats",
+        ));
+    }
+    tokio::task::spawn_blocking(move || {
+        let catalog = state.store.snapshot();
+        let result = rural::classify(&cache, &catalog, &spec, &mut |_| {})?;
+        let make = |id: &str, title: &str| result.result_layer(id, title);
+        if output.format == Format::Geojson {
+            let layer = make("result", "result");
+            let features: Vec<Json_> = (0..layer.features.len())
+                .map(|i| layers::feature_json(&layer, i))
+                .collect();
+            let body = json!({ "type": "FeatureCollection", "features": features });
+            return Ok((
+                [(header::CONTENT_TYPE, "application/geo+json")],
+                body.to_string(),
+            )
+                .into_response());
+        }
+        let derived = Derived {
+            default_id: rural::default_layer_id(&spec),
+            prefix: "rural_",
+            source: rural::RESULT_SOURCE,
+        };
+        let stored = store_derived(&state, &headers, &output, true, make, &derived)?;
+        let network = result.prepared.network_layer.as_deref();
+        let thresholds: Vec<Json_> = result
+            .nearest
+            .iter()
+            .map(|x| {
+                json!({
+                    "n": x.n,
+                    "key": size_key(x.n),
+                    "towns": x.network.services.len(),
+                    "towns_beyond_snap": x.network.services_beyond_snap.len(),
+                    "total": x.total,
+                })
+            })
+            .collect();
+        let mut body = json!({
+            "layer": stored,
+            "network": {
+                "layer": spec.network,
+                "summary": result.prepared.network.as_deref().map(|n| n.summary()),
+            },
+            "network_note": network.map(network_note),
+            "by_car_note": "\"By car\" means along the roads the bus lines use, at the speeds \
+                the network code assigns per line class (stråktrafik 80, landsbygdstrafik 70, \
+                stadstrafik 40 km/h), with a straight connector at the snap speed.",
+            "classes": {
+                "rule": spec.classes,
+                "rules": result.rules(),
+            },
+            "sparse_rule": spec.sparse,
+            "land_area_note": "land_km2 is the area of the demand units (populated 1 km grid \
+                cells) in each class; area_km2 is the whole municipality polygon.",
+            "thresholds": thresholds,
+            "total": result.total,
+            "areas": result.areas,
+            "elapsed_ms": started.elapsed().as_millis(),
+        });
+        if output.include_units {
+            let layer = make("result", "result");
+            body["units"] = (0..layer.features.len())
+                .map(|i| layers::feature_json(&layer, i)["properties"].clone())
+                .collect();
+        }
+        Ok(Json(body).into_response())
+    })
+    .await
+    .map_err(ApiError::internal)?
+}

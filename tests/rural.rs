@@ -1,0 +1,520 @@
+//! Rural distance classes and place profiles on the real Dalarna data, a hand-built road for
+//! the 45-minute rule, and the HTTP API against a real server.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use chrono::Utc;
+use geo::{Geometry, Intersects, LineString, Point, polygon};
+use kartrummet::analysis::AnalysisCache;
+use kartrummet::analysis::place_profile::{self, PlaceClass, PlaceSpec};
+use kartrummet::analysis::rural::{self, Class, ClassRule, Rural, RuralSpec, TownSpec};
+use kartrummet::analysis::service_access::{AreaSpec, DemandSpec};
+use kartrummet::ingest::{self, IngestOptions};
+use kartrummet::layer::{Feature, Field, FieldKind, GeometryKind, Layer, LayerMeta, Value};
+use kartrummet::store::Store;
+
+const DALARNA_POPULATION: f64 = 285_587.0;
+
+/// One store with the Dalarna layers, ingested once per test binary.
+fn store() -> &'static (tempfile::TempDir, Store) {
+    static STORE: OnceLock<(tempfile::TempDir, Store)> = OnceLock::new();
+    STORE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), "EPSG:3006").unwrap();
+        for (id, file, xy) in [
+            (
+                "busslinjer",
+                "data/dalarna/kollektivtrafik_linjer.geojson",
+                None,
+            ),
+            (
+                "befolkning_1km",
+                "data/dalarna/befolkning_1km_2025.geojson",
+                None,
+            ),
+            (
+                "tatorter",
+                "data/sverige/tatorter_scb_2020_punkter.geojson",
+                None,
+            ),
+            (
+                "tatortsytor",
+                "data/sverige/tatorter_lm_1milj_shp/mb_riks.shp",
+                None,
+            ),
+            ("kommuner", "data/sverige/kommuner_scb_2024.geojson", None),
+            (
+                "servicepunkter",
+                "data/sverige/servicepunkter_se_poi.geojson",
+                None,
+            ),
+            ("vardcentraler", "data/dalarna/vardcentraler.csv", None),
+            (
+                "paketombud",
+                "data/dalarna/paketservicepunkter_2026.csv",
+                Some(("e", "n")),
+            ),
+            (
+                "hallplatser",
+                "data/dalarna/kollektivtrafik_hallplatser.geojson",
+                None,
+            ),
+        ] {
+            let options = IngestOptions {
+                layer_id: Some(id.into()),
+                crs: xy.map(|_| "EPSG:3006".to_string()),
+                x_field: xy.map(|(x, _)| x.to_string()),
+                y_field: xy.map(|(_, y)| y.to_string()),
+                ..Default::default()
+            };
+            ingest::ingest(&store, Path::new(file), &options, &mut |_| {}).unwrap();
+        }
+        (dir, store)
+    })
+}
+
+/// The classification of Dalarna against tätort polygons, computed once.
+fn dalarna_polygons() -> &'static Rural {
+    static RESULT: OnceLock<Rural> = OnceLock::new();
+    RESULT.get_or_init(|| {
+        let spec = RuralSpec {
+            towns: TownSpec {
+                layer: "tatortsytor".into(),
+                population: Some("BEF".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        rural::classify(cache(), &store().1.snapshot(), &spec, &mut |_| {}).unwrap()
+    })
+}
+
+fn cache() -> &'static AnalysisCache {
+    static CACHE: OnceLock<AnalysisCache> = OnceLock::new();
+    CACHE.get_or_init(AnalysisCache::default)
+}
+
+fn class_sum(a: &rural::AreaClasses) -> f64 {
+    a.classes.iter().map(|c| c.population).sum()
+}
+
+#[test]
+fn dalarna_population_per_class_sums_to_the_total() {
+    let r = dalarna_polygons();
+    assert!((r.total.population - DALARNA_POPULATION).abs() < 0.5);
+    assert!((class_sum(&r.total) - DALARNA_POPULATION).abs() < 0.5);
+    let mut over_areas = 0.0;
+    for a in &r.areas {
+        assert!((class_sum(a) - a.population).abs() < 1e-6, "{}", a.name);
+        over_areas += a.population;
+    }
+    assert!((over_areas - DALARNA_POPULATION).abs() < 0.5);
+    assert_eq!(r.areas.len(), 15, "Dalarna's 15 municipalities");
+    // Every class is populated in Dalarna.
+    eprintln!("polygons: {}", serde_json::to_string(&r.total).unwrap());
+    for c in &r.total.classes {
+        assert!(c.population > 0.0, "{:?}", c.class);
+    }
+    // The same holds with tätort points.
+    let points = rural::classify(
+        cache(),
+        &store().1.snapshot(),
+        &RuralSpec::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!((class_sum(&points.total) - DALARNA_POPULATION).abs() < 0.5);
+    eprintln!("points: {}", serde_json::to_string(&points.total).unwrap());
+}
+
+#[test]
+fn units_inside_a_tatort_polygon_of_3000_are_tatort() {
+    let r = dalarna_polygons();
+    let polygons = store().1.layer("tatortsytor").unwrap();
+    let bef = polygons.field_index("BEF").unwrap();
+    let big: Vec<&Geometry<f64>> = polygons
+        .features
+        .iter()
+        .filter(|f| f.properties[bef].as_f64().unwrap_or(0.0) >= 3000.0)
+        .map(|f| &f.geometry)
+        .collect();
+    let mut inside = 0;
+    for (i, u) in r.prepared.units.iter().enumerate() {
+        let p = Point(u.point.unwrap());
+        let is_inside = big.iter().any(|g| g.intersects(&p));
+        if is_inside {
+            inside += 1;
+            assert_eq!(r.classes[i], Class::Tatort, "unit {}", u.id);
+            let by_rule = r.nearest.iter().find(|x| x.n == 3000.0).unwrap();
+            assert_eq!(by_rule.network.units[i].time_s, Some(0.0));
+        } else {
+            assert_ne!(r.classes[i], Class::Tatort, "unit {}", u.id);
+        }
+    }
+    assert!(inside > 100, "{inside} units inside");
+    // Everyone has a straight-line distance to a 50,000+ tätort (Gävle, Västerås, …) and the
+    // bus network reaches some.
+    let fifty = r.nearest.iter().find(|x| x.n == 50_000.0).unwrap();
+    assert!(fifty.straight.iter().all(|s| s.length_m.is_some()));
+    assert!(fifty.total.mean.is_some());
+}
+
+fn meta(id: &str, fields: &[(&str, FieldKind)]) -> LayerMeta {
+    LayerMeta {
+        id: id.into(),
+        title: id.into(),
+        description: String::new(),
+        geometry_type: GeometryKind::Geometry,
+        feature_count: 0,
+        bbox: None,
+        fields: fields
+            .iter()
+            .map(|(n, k)| Field {
+                name: n.to_string(),
+                kind: *k,
+            })
+            .collect(),
+        source: "test".into(),
+        ingested_at: Utc::now(),
+        version: 0,
+    }
+}
+
+fn feature(id: u64, geometry: Geometry<f64>, properties: Vec<Value>) -> Feature {
+    Feature {
+        id,
+        display: geometry.clone(),
+        geometry,
+        properties,
+    }
+}
+
+/// A straight 100 km road at the default 50 km/h, a tätort of 5,000 at its west end, and
+/// units on the road 44 and 46 minutes east of it.
+#[test]
+fn forty_six_minutes_is_glesbygd_and_forty_four_is_tatortsnara() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), "EPSG:3006").unwrap();
+    let (x0, y0) = (500_000.0, 6_700_000.0);
+    let road: Geometry<f64> =
+        LineString::from(vec![(x0, y0), (x0 + 50_000.0, y0), (x0 + 100_000.0, y0)]).into();
+    let metres_per_minute = 50_000.0 / 60.0;
+    let at = |min: f64| -> Geometry<f64> { Point::new(x0 + min * metres_per_minute, y0).into() };
+    let pop = |v: f64| vec![Value::Real(v)];
+    let area: Geometry<f64> = polygon![
+        (x: x0 - 1000.0, y: y0 - 1000.0), (x: x0 + 101_000.0, y: y0 - 1000.0),
+        (x: x0 + 101_000.0, y: y0 + 1000.0), (x: x0 - 1000.0, y: y0 + 1000.0)
+    ]
+    .into();
+    store
+        .commit(vec![
+            Layer::new(
+                meta("vag", &[("klass", FieldKind::String)]),
+                vec![feature(1, road, vec![Value::Null])],
+            ),
+            Layer::new(
+                meta("towns", &[("pop", FieldKind::Real)]),
+                vec![feature(1, at(0.0), pop(5000.0))],
+            ),
+            Layer::new(
+                meta("units", &[("pop", FieldKind::Real)]),
+                vec![
+                    feature(1, at(44.0), pop(10.0)),
+                    feature(2, at(46.0), pop(20.0)),
+                ],
+            ),
+            Layer::new(
+                meta(
+                    "areas",
+                    &[("code", FieldKind::String), ("name", FieldKind::String)],
+                ),
+                vec![feature(
+                    1,
+                    area,
+                    vec![Value::Str("9999".into()), Value::Str("Test".into())],
+                )],
+            ),
+        ])
+        .unwrap();
+    let spec = RuralSpec {
+        network: "vag".into(),
+        demand: DemandSpec {
+            layer: "units".into(),
+            population: "pop".into(),
+        },
+        towns: TownSpec {
+            layer: "towns".into(),
+            ..Default::default()
+        },
+        areas: AreaSpec {
+            layer: "areas".into(),
+            name_field: None,
+            code_field: None,
+        },
+        thresholds: vec![3000.0],
+        classes: ClassRule::default(),
+        ..Default::default()
+    };
+    let r = rural::classify(
+        &AnalysisCache::default(),
+        &store.snapshot(),
+        &spec,
+        &mut |_| {},
+    )
+    .unwrap();
+    let minutes: Vec<f64> = r.nearest[0]
+        .network
+        .units
+        .iter()
+        .map(|u| u.time_s.unwrap() / 60.0)
+        .collect();
+    assert!((minutes[0] - 44.0).abs() < 1e-6 && (minutes[1] - 46.0).abs() < 1e-6);
+    assert_eq!(
+        r.classes,
+        vec![Class::TatortsnaraLandsbygd, Class::Glesbygd]
+    );
+    let straight = r.nearest[0].straight[1].length_m.unwrap();
+    assert!((straight - 46.0 * metres_per_minute).abs() < 1e-6);
+    assert_eq!(r.areas[0].classes[1].population, 10.0);
+    assert_eq!(r.areas[0].classes[2].population, 20.0);
+    // Per area mean minutes to a 3,000+ tätort: (44·10 + 46·20) / 30.
+    let mean = r.areas[0].mean_minutes["3000"].unwrap();
+    assert!((mean - (44.0 * 10.0 + 46.0 * 20.0) / 30.0).abs() < 1e-6);
+    // A 45-minute unit is still tätortsnära with a 46-minute rule … and the rule is the
+    // caller's: at 40 minutes both are glesbygd.
+    let strict = RuralSpec {
+        classes: ClassRule {
+            town_population: 3000.0,
+            minutes: 40.0,
+        },
+        ..spec
+    };
+    let r = rural::classify(
+        &AnalysisCache::default(),
+        &store.snapshot(),
+        &strict,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(r.classes, vec![Class::Glesbygd, Class::Glesbygd]);
+}
+
+/// Health centre names of `vardcentraler.csv` per municipality (field `Kommun`).
+fn health_centres_of(municipality: &str) -> BTreeSet<String> {
+    let layer = store().1.layer("vardcentraler").unwrap();
+    let (m, n) = (
+        layer.field_index("Kommun").unwrap(),
+        layer.field_index("Populärnamn").unwrap(),
+    );
+    layer
+        .features
+        .iter()
+        .filter(|f| f.properties[m].to_json() == serde_json::json!(municipality))
+        .map(|f| f.properties[n].to_json().as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
+    let catalog = store().1.snapshot();
+    let places = place_profile::places(cache(), &catalog, &PlaceSpec::default()).unwrap();
+    let rows = places.rows();
+    assert!(rows.len() > 80, "{} tätorter in Dalarna", rows.len());
+    assert!(rows.iter().all(|r| {
+        r.municipality
+            .as_ref()
+            .is_some_and(|m| m.code.as_deref().is_some_and(|c| c.starts_with("20")))
+    }));
+    for town in ["Ludvika", "Smedjebacken"] {
+        let row = rows.iter().find(|r| r.name == town).unwrap();
+        assert_eq!(row.class, PlaceClass::Huvudort, "{town}");
+        let profile = places.profile(&catalog, &row.id).unwrap();
+        assert_eq!(profile.municipality.as_ref().unwrap().name, town);
+        let expected = health_centres_of(town);
+        assert!(
+            !expected.is_empty(),
+            "{town} has health centres in the file"
+        );
+        let listed: BTreeSet<String> = profile
+            .health_centres_in_municipality
+            .iter()
+            .map(|h| h.name.clone())
+            .collect();
+        assert_eq!(listed, expected, "{town}");
+        let nearest = profile
+            .nearest
+            .iter()
+            .find(|n| n.kind == "health_centre")
+            .unwrap();
+        assert!(
+            expected.contains(nearest.name.as_ref().unwrap()),
+            "{town}: nearest health centre {:?} is not in {town}",
+            nearest.name
+        );
+        assert!(nearest.minutes.unwrap() < 15.0, "{town}: {nearest:?}");
+        for n in &profile.nearest {
+            assert!(
+                n.minutes.is_some() && n.straight_km.is_some(),
+                "{town}: {n:?}"
+            );
+        }
+        assert!(profile.bus.stops > 0 && profile.bus.weekday_departures > 0.0);
+        let within: Vec<f64> = profile
+            .population_within
+            .iter()
+            .map(|r| r.population)
+            .collect();
+        assert!(within[0] >= profile.population * 0.5, "{town}: {within:?}");
+        assert!(within[1] >= within[0]);
+        eprintln!("{}", serde_json::to_string(&profile).unwrap());
+    }
+    assert!(
+        places
+            .profile(&catalog, "no-such-place")
+            .is_err_and(|e| matches!(e, place_profile::PlaceError::UnknownPlace(_)))
+    );
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn server() -> Server {
+    let dir = store().0.path();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kartrum"))
+        .args(["serve", "--port", "0", "--data-dir"])
+        .arg(dir)
+        .arg("--web-dir")
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    Server { child, base }
+}
+
+#[test]
+fn http_api() {
+    let server = server();
+    let client = reqwest::blocking::Client::new();
+    let url = |p: &str| format!("{}{p}", server.base);
+    // The classification, committed as a layer the features API serves.
+    let response = client
+        .post(url("/api/analysis/rural"))
+        .json(&serde_json::json!({}))
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().unwrap();
+    let id = body["layer"]["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("rural_"));
+    assert!(
+        body["network_note"]
+            .as_str()
+            .unwrap()
+            .contains("not all roads")
+    );
+    assert_eq!(body["areas"].as_array().unwrap().len(), 15);
+    let total: f64 = body["total"]["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["population"].as_f64().unwrap())
+        .sum();
+    assert!((total - DALARNA_POPULATION).abs() < 0.5);
+    let layer: serde_json::Value = client
+        .get(url(&format!("/api/layers/{id}")))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(layer["feature_count"], 4004);
+    let features = client
+        .get(url(&format!("/api/layers/{id}/features?limit=5")))
+        .send()
+        .unwrap();
+    assert_eq!(features.status(), 200);
+    // Places and a profile.
+    let places: serde_json::Value = client
+        .get(url("/api/places"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let list = places["places"].as_array().unwrap();
+    let falun = list.iter().find(|p| p["name"] == "Falun").unwrap();
+    assert_eq!(falun["class"], "huvudort");
+    let profile = client
+        .get(url(&format!(
+            "/api/places/{}/profile",
+            falun["id"].as_str().unwrap()
+        )))
+        .send()
+        .unwrap();
+    assert_eq!(profile.status(), 200);
+    let profile: serde_json::Value = profile.json().unwrap();
+    assert_eq!(profile["nearest"].as_array().unwrap().len(), 4);
+    assert!(!profile["rules"].as_array().unwrap().is_empty());
+    // Errors are problems.
+    let problems = [
+        (serde_json::json!({ "thresholds": [-1] }), 400),
+        (serde_json::json!({ "towns": { "layer": "nope" } }), 404),
+        (
+            serde_json::json!({ "towns": { "layer": "tatorter", "population": "name" } }),
+            422,
+        ),
+        (
+            serde_json::json!({ "towns": { "layer": "tatorter", "population": "nope" } }),
+            400,
+        ),
+        (serde_json::json!({ "unknown": 1 }), 400),
+        (serde_json::json!([1, 2]), 400),
+        (serde_json::json!({ "output": { "format": "csv" } }), 400),
+    ];
+    for (body, status) in problems {
+        let response = client
+            .post(url("/api/analysis/rural"))
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), status, "{body}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{body}"
+        );
+    }
+    for (path, status) in [
+        ("/api/places/nope/profile", 404),
+        ("/api/places?towns=nope", 404),
+        ("/api/places?bogus=1", 400),
+    ] {
+        let response = client.get(url(path)).send().unwrap();
+        assert_eq!(response.status(), status, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+    }
+}
