@@ -33,7 +33,7 @@ pub enum DemoError {
     Ingest {
         /// The layer.
         id: String,
-        /// The cause.
+        /// The cause (boxed: it is large).
         source: Box<IngestError>,
     },
 }

@@ -171,7 +171,7 @@ pub fn isochrones(
 }
 
 /// The parts of every edge reachable within `budget` seconds, given the time to each node.
-fn reached_pieces(
+pub(crate) fn reached_pieces(
     network: &Network,
     time: &[f64],
     start: &Location,

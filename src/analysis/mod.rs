@@ -6,10 +6,12 @@
 //! - [`isochrone`]: the area reachable from a point within given minutes.
 //! - [`rural`]: distance classes (landsbygdsavstånd) from the nearest tätort of a size.
 //! - [`place_profile`]: profiles of tätorter (ortsanalys) and a place class.
+//! - [`corridor`]: stråk, the numbers of a corridor along a road or railway.
 //!
 //! Shared here: the error type, layer look-ups, representative points of demand units and the
 //! [`AnalysisCache`] that keeps networks and snapped units between requests.
 
+pub mod corridor;
 pub mod isochrone;
 pub mod place_profile;
 pub mod rural;
@@ -150,6 +152,8 @@ pub struct AnalysisCache {
     pub networks: NetworkCache,
     demand: Memo<service_access::Prepared>,
     baselines: Memo<service_access::Run>,
+    /// Region totals of corridor analyses.
+    pub corridor_regions: Memo<corridor::RegionTotals>,
 }
 
 impl Default for AnalysisCache {
@@ -158,6 +162,7 @@ impl Default for AnalysisCache {
             networks: NetworkCache::default(),
             demand: Memo::new(8),
             baselines: Memo::new(8),
+            corridor_regions: Memo::new(8),
         }
     }
 }

@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/service-access", post(service_access))
         .route("/service-access/scenario", post(scenario))
         .route("/isochrone", get(isochrone))
+        .route("/corridor", post(super::corridor::analyse))
         .layer(Extension(Arc::new(AnalysisCache::default())))
 }
 

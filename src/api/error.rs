@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::analysis::AnalysisError;
+use crate::analysis::corridor::CorridorError;
 use crate::analysis::place_profile::PlaceError;
 use crate::analysis::rural::RuralError;
 use crate::ingest::IngestError;
@@ -194,5 +195,25 @@ impl From<JsonRejection> for ApiError {
             rejection.status(),
             format!("expected a JSON view: {}", rejection.body_text()),
         )
+    }
+}
+
+impl From<CorridorError> for ApiError {
+    fn from(error: CorridorError) -> Self {
+        use CorridorError::*;
+        let status = match &error {
+            Crs(_) => return Self::internal(error),
+            UnknownLayer(_) => StatusCode::NOT_FOUND,
+            UnknownField { .. } => StatusCode::BAD_REQUEST,
+            Network(
+                NetworkError::NoSuchField { .. }
+                | NetworkError::BadSpeed(_)
+                | NetworkError::BadSnap(_),
+            ) => StatusCode::BAD_REQUEST,
+            Geometry(_) | Invalid(_) | Layer { .. } | Network(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+        };
+        Self::new(status, error.to_string())
     }
 }

@@ -3,6 +3,7 @@
 
 mod analysis;
 mod auth;
+mod corridor;
 mod error;
 mod jobs;
 mod layers;

@@ -1,0 +1,1175 @@
+//! Stråk: corridor analysis along roads and railways.
+//!
+//! A corridor is a line (drawn, or features of a line layer) widened by a buffer. For each
+//! corridor of a request the analysis returns its polygon, the population inside (units cut by
+//! the edge count in proportion to their area inside), the tätorter, service points and stops
+//! inside, their shares of the region's totals, and a profile of population and weekday
+//! departures along the line. Several corridors in one request come back side by side with a
+//! comparison table. Over the network (by default the bus network `busslinjer`), a corridor
+//! can also take in the catchment of its stops within N minutes, and report the travel time
+//! between two tätorter with its detour factor. All measuring happens in the store's metric analysis CRS; geometry comes
+//! in and goes out in EPSG:4326. `docs/corridor.md` describes the HTTP request and response.
+
+pub mod area;
+pub mod axis;
+pub mod profile;
+pub mod reach;
+pub mod tally;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use gdal::spatial_ref::CoordTransform;
+use geo::algorithm::buffer::{BufferStyle, LineCap};
+use geo::{
+    BooleanOps, BoundingRect, Buffer, Coord, Distance, Euclidean, Geometry, Length, LineString,
+    MultiLineString, MultiPolygon,
+};
+use rstar::RTree;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::AnalysisCache;
+use crate::crs::{self, CrsError};
+use crate::layer::{GeometryKind, Layer};
+use crate::network::{Network, NetworkError};
+use crate::store::Catalog;
+use area::PreparedArea;
+use axis::Chainage;
+use profile::{Bin, Profile};
+use reach::{BetweenSpec, Catchment, CatchmentSpec, NetworkSpec, Travel};
+use tally::{Resolved, StopFields, Tally, Zone};
+
+/// Largest buffer accepted, metres: more than the length of Sweden.
+pub const MAX_BUFFER_M: f64 = 2_000_000.0;
+/// Most corridors in one request.
+pub const MAX_CORRIDORS: usize = 12;
+/// Default profile bin, metres.
+pub const DEFAULT_BIN_M: f64 = 1000.0;
+/// Most profile bins per corridor.
+pub const MAX_BINS: usize = 20_000;
+/// Points this close to the line (metres) lie on it, also at width 0.
+const ON_LINE_M: f64 = 1e-3;
+
+/// Errors of a corridor analysis. All but `Crs` are the caller's.
+#[derive(Debug, thiserror::Error)]
+pub enum CorridorError {
+    /// The drawn line is unusable.
+    #[error("bad corridor line: {0}")]
+    Geometry(String),
+    /// A parameter is out of range or missing.
+    #[error("{0}")]
+    Invalid(String),
+    /// A layer named in the request is not in the store.
+    #[error("no layer {0:?}")]
+    UnknownLayer(String),
+    /// A field named in the request is not in its layer.
+    #[error("layer {layer:?} has no field {field:?}; fields: {fields}")]
+    UnknownField {
+        /// The layer.
+        layer: String,
+        /// The missing field.
+        field: String,
+        /// The fields it has.
+        fields: String,
+    },
+    /// A layer cannot serve its role (no lines to follow, no features chosen, …).
+    #[error("layer {layer:?}: {why}")]
+    Layer {
+        /// The layer.
+        layer: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The network could not be built from its layer.
+    #[error(transparent)]
+    Network(#[from] NetworkError),
+    /// The analysis CRS is unusable (a server fault).
+    #[error(transparent)]
+    Crs(#[from] CrsError),
+}
+
+/// `POST /api/analysis/corridor`: one or more corridors to compare.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorridorRequest {
+    /// The corridors, compared side by side (1 to [`MAX_CORRIDORS`]).
+    pub corridors: Vec<CorridorSpec>,
+    /// The layers to count; defaults are the demo layers.
+    #[serde(default)]
+    pub sources: Sources,
+    /// The region whose totals give the shares; default: the area of the population layer.
+    #[serde(default)]
+    pub region: Option<Selection>,
+    /// Profile bin length along the line, metres (default 1000).
+    #[serde(default = "default_bin")]
+    pub profile_bin_m: f64,
+    /// The network for `catchment` and `between` (default: the bus lines `busslinjer`).
+    #[serde(default)]
+    pub network: NetworkSpec,
+}
+
+fn default_bin() -> f64 {
+    DEFAULT_BIN_M
+}
+
+/// One corridor: a line and a width.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorridorSpec {
+    /// Name shown in the comparison (default "Korridor N").
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A drawn GeoJSON LineString or MultiLineString (or a Feature with one) in EPSG:4326.
+    #[serde(default)]
+    pub line: Option<serde_json::Value>,
+    /// Or: features of a line layer.
+    #[serde(default)]
+    pub features: Option<Selection>,
+    /// Distance from the line to the corridor edge, metres; the corridor is twice as wide.
+    /// 0 keeps only what lies on the line.
+    pub buffer_m: f64,
+    /// How the corridor ends at the line's ends.
+    #[serde(default)]
+    pub ends: Ends,
+    /// Also take in what the stops on the line reach over the network within N minutes.
+    #[serde(default)]
+    pub catchment: Option<CatchmentSpec>,
+    /// Travel between two tätorter over the network, with the detour factor.
+    #[serde(default)]
+    pub between: Option<BetweenSpec>,
+}
+
+/// The shape of a corridor's ends.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Ends {
+    /// Half circles around the line's ends (the usual buffer).
+    #[default]
+    Round,
+    /// Cut square at the line's ends.
+    Flat,
+}
+
+/// Features of a layer: those whose fields equal the `where` values and, when given, whose ids
+/// are in `ids`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    /// Layer id.
+    pub layer: String,
+    /// Field name → value (text or number), all must match.
+    #[serde(default, rename = "where")]
+    pub filter: BTreeMap<String, serde_json::Value>,
+    /// Feature ids.
+    #[serde(default)]
+    pub ids: Option<Vec<u64>>,
+}
+
+/// The layers counted. Each part left out of the request uses the demo layer, and is skipped
+/// (with a note) when that layer is not in the store; a layer named explicitly must exist.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sources {
+    /// Demand polygons (or points) with a population field.
+    #[serde(default)]
+    pub population: Option<PopulationSource>,
+    /// Tätorter (points or polygons) with name and population.
+    #[serde(default)]
+    pub tatorter: Option<TatortSource>,
+    /// Service point layers.
+    #[serde(default)]
+    pub services: Option<Vec<ServiceSource>>,
+    /// Public transport stops.
+    #[serde(default)]
+    pub stops: Option<StopSource>,
+}
+
+/// Where population comes from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationSource {
+    /// Layer id (`befolkning_1km`, or `deso`).
+    pub layer: String,
+    /// Population field (`befolkning_2025`, or `befolkning_2024`).
+    pub field: String,
+}
+
+/// Where tätorter come from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TatortSource {
+    /// Layer id (`tatorter` points, or `tatortsytor` polygons).
+    pub layer: String,
+    /// Name field (`name`, or `NAMN1`).
+    pub name_field: String,
+    /// Population field (`pop`, or `BEF`).
+    pub population_field: String,
+}
+
+/// A service point layer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSource {
+    /// Layer id.
+    pub layer: String,
+    /// Field whose value is the kind (`category`); without it the kind is the layer id.
+    #[serde(default)]
+    pub kind_field: Option<String>,
+}
+
+/// Where stops come from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopSource {
+    /// Layer id.
+    pub layer: String,
+    /// Stop name field.
+    pub name_field: String,
+    /// Weekday departures field.
+    pub departures_field: String,
+    /// Fields tried in order for the key that groups platforms into one stop.
+    pub group_fields: Vec<String>,
+}
+
+impl Sources {
+    fn population_or_default(&self) -> (PopulationSource, bool) {
+        match &self.population {
+            Some(s) => (s.clone(), true),
+            None => (
+                PopulationSource {
+                    layer: "befolkning_1km".into(),
+                    field: "befolkning_2025".into(),
+                },
+                false,
+            ),
+        }
+    }
+
+    fn tatorter_or_default(&self) -> (TatortSource, bool) {
+        match &self.tatorter {
+            Some(s) => (s.clone(), true),
+            None => (
+                TatortSource {
+                    layer: "tatorter".into(),
+                    name_field: "name".into(),
+                    population_field: "pop".into(),
+                },
+                false,
+            ),
+        }
+    }
+
+    fn services_or_default(&self) -> (Vec<ServiceSource>, bool) {
+        match &self.services {
+            Some(s) => (s.clone(), true),
+            None => (
+                vec![
+                    ServiceSource {
+                        layer: "servicepunkter".into(),
+                        kind_field: Some("category".into()),
+                    },
+                    ServiceSource {
+                        layer: "vardcentraler".into(),
+                        kind_field: None,
+                    },
+                ],
+                false,
+            ),
+        }
+    }
+
+    fn stops_or_default(&self) -> (StopSource, bool) {
+        match &self.stops {
+            Some(s) => (s.clone(), true),
+            None => (
+                StopSource {
+                    layer: "hallplatser".into(),
+                    name_field: "stop_name".into(),
+                    departures_field: "genomsnitt_veckodag_avgangar".into(),
+                    group_fields: vec!["parent_station".into(), "hpl_id".into()],
+                },
+                false,
+            ),
+        }
+    }
+}
+
+/// The answer: one result per corridor, the region's totals and a comparison table.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorridorResponse {
+    /// CRS of every geometry and position in the answer: `EPSG:4326`.
+    pub crs: &'static str,
+    /// CRS the measuring was done in.
+    pub analysis_crs: String,
+    /// What the shares are of.
+    pub region: RegionTotals,
+    /// One result per requested corridor, in request order.
+    pub corridors: Vec<CorridorResult>,
+    /// One row per corridor, for a side-by-side table.
+    pub comparison: Vec<ComparisonRow>,
+    /// The network used for catchments and travel times, when any corridor asked for them.
+    pub network: Option<NetworkInfo>,
+    /// Remarks, e.g. default layers missing from the store.
+    pub notes: Vec<String>,
+}
+
+/// Which network the travel times follow.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetworkInfo {
+    /// Its line layer.
+    pub layer: String,
+    /// What it is, e.g. that it is the bus network, not all roads.
+    pub note: String,
+}
+
+/// The region's totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionTotals {
+    /// How the region is defined.
+    pub source: String,
+    /// Everything counted in it (item lists left out).
+    #[serde(flatten)]
+    pub tally: Tally,
+}
+
+/// The result for one corridor.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorridorResult {
+    /// Name.
+    pub name: String,
+    /// Buffer, metres each side.
+    pub buffer_m: f64,
+    /// Length of the line (all parts), metres.
+    pub length_m: f64,
+    /// Area of the corridor, km².
+    pub area_km2: f64,
+    /// The corridor polygon, GeoJSON MultiPolygon (empty at width 0).
+    pub geometry: geojson::Geometry,
+    /// The line the profile is measured along (the longest connected part), GeoJSON LineString.
+    pub axis: geojson::Geometry,
+    /// Length of the profile axis, metres.
+    pub axis_length_m: f64,
+    /// What lies inside.
+    #[serde(flatten)]
+    pub tally: Tally,
+    /// Shares of the region's totals, 0 to 1.
+    pub shares: Shares,
+    /// Population and departures per bin of chainage along the axis.
+    pub profile: ProfileResult,
+    /// The catchment of the stops on the line, when asked for.
+    pub catchment: Option<Catchment>,
+    /// Travel between two tätorter, when asked for.
+    pub between: Option<Travel>,
+}
+
+/// A corridor's shares of the region's totals (`null` when the region total is 0 or the part
+/// is missing).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Shares {
+    /// Of the population.
+    pub population: Option<f64>,
+    /// Of the tätorter's population.
+    pub tatort_population: Option<f64>,
+    /// Of the service points (all kinds).
+    pub services: Option<f64>,
+    /// Per service layer and kind.
+    pub services_by_kind: Vec<KindShare>,
+    /// Of the stops.
+    pub stops: Option<f64>,
+    /// Of the weekday departures.
+    pub departures: Option<f64>,
+}
+
+/// Share of one kind of service.
+#[derive(Debug, Clone, Serialize)]
+pub struct KindShare {
+    /// Service layer.
+    pub layer: String,
+    /// Kind.
+    pub kind: String,
+    /// Share of the region's points of this kind.
+    pub share: Option<f64>,
+}
+
+/// The profile along the axis.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileResult {
+    /// Bin length, metres.
+    pub bin_m: f64,
+    /// The bins from the start of the axis.
+    pub bins: Vec<Bin>,
+}
+
+/// One corridor in the comparison table.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComparisonRow {
+    /// Corridor name.
+    pub name: String,
+    /// Line length, km.
+    pub length_km: f64,
+    /// Buffer, metres each side.
+    pub buffer_m: f64,
+    /// Area, km².
+    pub area_km2: f64,
+    /// Population inside.
+    pub population: Option<f64>,
+    /// Share of the region's population.
+    pub population_share: Option<f64>,
+    /// Population per km of line.
+    pub population_per_km: Option<f64>,
+    /// Tätorter inside.
+    pub tatorter: Option<usize>,
+    /// Their population.
+    pub tatort_population: Option<f64>,
+    /// Service points inside, all kinds.
+    pub services: usize,
+    /// Stops inside.
+    pub stops: Option<usize>,
+    /// Weekday departures at them.
+    pub departures: Option<f64>,
+    /// Share of the region's weekday departures.
+    pub departures_share: Option<f64>,
+    /// Travel time between the `between` places, minutes.
+    pub travel_minutes: Option<f64>,
+    /// Detour factor between them.
+    pub detour_factor: Option<f64>,
+}
+
+/// A corridor built in the analysis CRS.
+pub struct Corridor {
+    /// The buffered polygon.
+    pub area: PreparedArea,
+    /// The line parts.
+    pub lines: MultiLineString<f64>,
+    /// The longest connected part, for the profile.
+    pub axis: Chainage,
+    /// The catchment of its stops, when joined.
+    pub catchment: Option<Catchment>,
+    segments: RTree<geo::Line<f64>>,
+}
+
+impl Corridor {
+    /// Widens `lines` (analysis CRS) by `buffer_m` on each side.
+    ///
+    /// ```
+    /// use geo::{coord, LineString, MultiLineString};
+    /// use kartrummet::analysis::corridor::{Corridor, Ends};
+    /// use kartrummet::analysis::corridor::tally::Zone;
+    /// let line = MultiLineString::new(vec![LineString::from(vec![(0.0, 0.0), (1000.0, 0.0)])]);
+    /// let corridor = Corridor::new(line, 100.0, Ends::Flat).unwrap();
+    /// assert!((corridor.area.area() - 200_000.0).abs() < 1.0);
+    /// let at = |x, y| geo::Geometry::Point(geo::Point::new(x, y));
+    /// assert_eq!(corridor.share_of(&at(500.0, 99.0)), 1.0);
+    /// assert_eq!(corridor.share_of(&at(500.0, 101.0)), 0.0);
+    /// ```
+    pub fn new(
+        lines: MultiLineString<f64>,
+        buffer_m: f64,
+        ends: Ends,
+    ) -> Result<Self, CorridorError> {
+        check_buffer(buffer_m)?;
+        if lines.0.is_empty() || Euclidean.length(&lines) <= 0.0 {
+            return Err(CorridorError::Geometry("the line has no length".into()));
+        }
+        let polygons = if buffer_m > 0.0 {
+            let style = BufferStyle::new(buffer_m);
+            lines.buffer_with_style(match ends {
+                Ends::Round => style,
+                Ends::Flat => style.line_cap(LineCap::Butt),
+            })
+        } else {
+            MultiPolygon::new(vec![])
+        };
+        let axis = axis::chains(&lines)
+            .into_iter()
+            .max_by(|a, b| Euclidean.length(a).total_cmp(&Euclidean.length(b)))
+            .unwrap_or_else(|| LineString::new(vec![]));
+        Ok(Self {
+            area: PreparedArea::new(polygons),
+            segments: RTree::bulk_load(lines.iter().flat_map(|l| l.lines()).collect()),
+            axis: Chainage::new(axis),
+            lines,
+            catchment: None,
+        })
+    }
+
+    fn on_line(&self, at: Coord<f64>) -> bool {
+        self.distance_to_line(at) <= ON_LINE_M
+    }
+
+    /// Distance from `at` to the nearest part of the line, metres.
+    pub fn distance_to_line(&self, at: Coord<f64>) -> f64 {
+        use rstar::PointDistance;
+        let p = geo::Point::from(at);
+        self.segments
+            .nearest_neighbor(&p)
+            .map_or(f64::INFINITY, |s| s.distance_2(&p).sqrt())
+    }
+
+    /// Adds a catchment to the corridor's area.
+    pub fn join(self, polygons: &MultiPolygon<f64>, catchment: Catchment) -> Self {
+        let area = PreparedArea::new(self.area.polygons().union(polygons));
+        Self {
+            area,
+            catchment: Some(catchment),
+            ..self
+        }
+    }
+}
+
+impl Zone for Corridor {
+    fn bbox(&self) -> Option<[f64; 4]> {
+        let lines = self.lines.bounding_rect()?;
+        let r = match self.area.bbox() {
+            Some(area) => geo::Rect::new(
+                (
+                    area.min().x.min(lines.min().x),
+                    area.min().y.min(lines.min().y),
+                ),
+                (
+                    area.max().x.max(lines.max().x),
+                    area.max().y.max(lines.max().y),
+                ),
+            ),
+            None => lines,
+        };
+        let slack = ON_LINE_M;
+        Some([
+            r.min().x - slack,
+            r.min().y - slack,
+            r.max().x + slack,
+            r.max().y + slack,
+        ])
+    }
+
+    fn share_of(&self, geometry: &Geometry<f64>) -> f64 {
+        match geometry {
+            Geometry::Point(_) | Geometry::MultiPoint(_) => {
+                let at = tally::representative(geometry);
+                at.is_some_and(|c| self.area.contains(c) || self.on_line(c)) as u8 as f64
+            }
+            other => self.area.share_of(other),
+        }
+    }
+}
+
+impl Zone for PreparedArea {
+    fn bbox(&self) -> Option<[f64; 4]> {
+        PreparedArea::bbox(self).map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+    }
+
+    fn share_of(&self, geometry: &Geometry<f64>) -> f64 {
+        PreparedArea::share_of(self, geometry)
+    }
+}
+
+fn check_buffer(buffer_m: f64) -> Result<(), CorridorError> {
+    if !buffer_m.is_finite() || !(0.0..=MAX_BUFFER_M).contains(&buffer_m) {
+        return Err(CorridorError::Invalid(format!(
+            "buffer_m must be between 0 and {MAX_BUFFER_M} metres, not {buffer_m}"
+        )));
+    }
+    Ok(())
+}
+
+/// Looks up a layer of the catalog.
+fn layer<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a Layer, CorridorError> {
+    catalog
+        .get(id)
+        .map(|l| l.as_ref())
+        .ok_or_else(|| CorridorError::UnknownLayer(id.to_string()))
+}
+
+/// Looks up a field of a layer.
+fn field(layer: &Layer, name: &str) -> Result<usize, CorridorError> {
+    layer
+        .field_index(name)
+        .ok_or_else(|| CorridorError::UnknownField {
+            layer: layer.meta.id.clone(),
+            field: name.to_string(),
+            fields: layer
+                .meta
+                .fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// Positions of the features of `selection`'s layer it picks.
+fn select(layer: &Layer, selection: &Selection) -> Result<Vec<usize>, CorridorError> {
+    let filters = selection
+        .filter
+        .iter()
+        .map(|(name, value)| {
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(_) | serde_json::Value::Bool(_) => value.to_string(),
+                _ => {
+                    return Err(CorridorError::Invalid(format!(
+                        "where.{name} must be a text, number or boolean"
+                    )));
+                }
+            };
+            Ok((field(layer, name)?, text))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let positions: Vec<usize> = layer
+        .features
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            selection.ids.as_ref().is_none_or(|ids| ids.contains(&f.id))
+                && filters
+                    .iter()
+                    .all(|(i, v)| f.properties[*i].matches_text(v))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if positions.is_empty() {
+        return Err(CorridorError::Layer {
+            layer: layer.meta.id.clone(),
+            why: "no feature matches the selection".into(),
+        });
+    }
+    Ok(positions)
+}
+
+/// Everything the request needs resolved once: transforms and layers.
+struct Context<'a> {
+    to_analysis: CoordTransform,
+    to_display: CoordTransform,
+    catalog: &'a Catalog,
+    sources: Resolved<'a>,
+    /// The network and its spec, when a corridor needs them.
+    network: Option<(Arc<Network>, &'a NetworkSpec)>,
+    notes: Vec<String>,
+}
+
+/// Runs the analysis of `request` over `catalog`, whose analysis CRS is `analysis_crs`.
+/// Networks and the region's totals come from (and stay in) `cache`.
+pub fn analyse<'a>(
+    catalog: &'a Catalog,
+    analysis_crs: &str,
+    request: &'a CorridorRequest,
+    cache: &AnalysisCache,
+) -> Result<CorridorResponse, CorridorError> {
+    if request.corridors.is_empty() || request.corridors.len() > MAX_CORRIDORS {
+        return Err(CorridorError::Invalid(format!(
+            "send 1 to {MAX_CORRIDORS} corridors, not {}",
+            request.corridors.len()
+        )));
+    }
+    let bin_m = request.profile_bin_m;
+    if !bin_m.is_finite() || bin_m < 10.0 {
+        return Err(CorridorError::Invalid(format!(
+            "profile_bin_m must be at least 10 metres, not {bin_m}"
+        )));
+    }
+    let analysis = crs::spatial_ref(analysis_crs)?;
+    let display = crs::spatial_ref(crs::DISPLAY_CRS)?;
+    let transform = |from, to| {
+        CoordTransform::new(from, to).map_err(|_| CrsError::NoTransform {
+            from: crs::describe(from),
+            to: crs::describe(to),
+        })
+    };
+    let mut context = Context {
+        to_analysis: transform(&display, &analysis)?,
+        to_display: transform(&analysis, &display)?,
+        catalog,
+        sources: Resolved {
+            population: None,
+            tatorter: None,
+            services: vec![],
+            stops: None,
+        },
+        network: None,
+        notes: vec![],
+    };
+    resolve_sources(&mut context, &request.sources)?;
+    let mut network_info = None;
+    let wants_network = request
+        .corridors
+        .iter()
+        .any(|c| c.catchment.is_some() || c.between.is_some());
+    if wants_network {
+        let spec = &request.network;
+        spec.snap.validate()?;
+        let layer = catalog
+            .get(&spec.layer)
+            .ok_or_else(|| CorridorError::UnknownLayer(spec.layer.clone()))?;
+        context.network = Some((cache.networks.get(layer, &spec.settings)?, spec));
+        network_info = Some(NetworkInfo {
+            layer: spec.layer.clone(),
+            note: crate::analysis::network_note(layer),
+        });
+    }
+
+    let corridors = request
+        .corridors
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| build(&context, spec).map_err(|e| prefix(i, e)))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let region = cache.corridor_regions.get_or_try(
+        region_key(&context.sources, request.region.as_ref(), catalog),
+        || region_totals(&context, request.region.as_ref()),
+    )?;
+
+    let mut results = Vec::with_capacity(corridors.len());
+    for (i, (spec, corridor)) in request.corridors.iter().zip(&corridors).enumerate() {
+        if corridor.axis.length() / bin_m > MAX_BINS as f64 {
+            return Err(prefix(
+                i,
+                CorridorError::Invalid(format!(
+                    "the profile would have more than {MAX_BINS} bins; raise profile_bin_m"
+                )),
+            ));
+        }
+        results.push(measure(&context, spec, i, corridor, bin_m, &region.tally)?);
+    }
+    let comparison = results.iter().map(ComparisonRow::of).collect();
+    Ok(CorridorResponse {
+        crs: crs::DISPLAY_CRS,
+        analysis_crs: analysis_crs.to_string(),
+        region: RegionTotals::clone(&region),
+        corridors: results,
+        comparison,
+        network: network_info,
+        notes: context.notes,
+    })
+}
+
+fn prefix(index: usize, error: CorridorError) -> CorridorError {
+    match error {
+        CorridorError::Geometry(why) => {
+            CorridorError::Geometry(format!("corridor {}: {why}", index + 1))
+        }
+        CorridorError::Invalid(why) => {
+            CorridorError::Invalid(format!("corridor {}: {why}", index + 1))
+        }
+        other => other,
+    }
+}
+
+/// Resolves each source: an explicit layer must exist; a missing default is noted and skipped.
+fn resolve_sources<'a>(context: &mut Context<'a>, sources: &Sources) -> Result<(), CorridorError> {
+    let catalog = context.catalog;
+    let optional = |id: &str, explicit: bool, notes: &mut Vec<String>| match catalog.get(id) {
+        Some(l) => Ok(Some(l.as_ref())),
+        None if explicit => Err(CorridorError::UnknownLayer(id.to_string())),
+        None => {
+            notes.push(format!("layer {id:?} is not in the store; left out"));
+            Ok(None)
+        }
+    };
+    let notes = &mut context.notes;
+    let resolved = &mut context.sources;
+
+    let (spec, explicit) = sources.population_or_default();
+    if let Some(l) = optional(&spec.layer, explicit, notes)? {
+        resolved.population = Some((l, field(l, &spec.field)?));
+    }
+    let (spec, explicit) = sources.tatorter_or_default();
+    if let Some(l) = optional(&spec.layer, explicit, notes)? {
+        resolved.tatorter = Some((
+            l,
+            field(l, &spec.name_field)?,
+            field(l, &spec.population_field)?,
+        ));
+    }
+    let (specs, explicit) = sources.services_or_default();
+    for spec in specs {
+        if let Some(l) = optional(&spec.layer, explicit, notes)? {
+            let kind = spec
+                .kind_field
+                .as_deref()
+                .map(|f| field(l, f))
+                .transpose()?;
+            resolved.services.push((l, kind));
+        }
+    }
+    let (spec, explicit) = sources.stops_or_default();
+    if let Some(l) = optional(&spec.layer, explicit, notes)? {
+        resolved.stops = Some((l, StopFields::resolve(l, &spec, field)?));
+    }
+    Ok(())
+}
+
+/// Builds one corridor in the analysis CRS.
+fn build(context: &Context, spec: &CorridorSpec) -> Result<Corridor, CorridorError> {
+    check_buffer(spec.buffer_m)?;
+    let lines = match (&spec.line, &spec.features) {
+        (Some(drawn), None) => {
+            let mut lines = axis::lines_from_geojson(drawn)?;
+            for line in &mut lines.0 {
+                axis::reproject(&context.to_analysis, &mut line.0)?;
+            }
+            lines
+        }
+        (None, Some(selection)) => {
+            let layer = layer(context.catalog, &selection.layer)?;
+            let positions = select(layer, selection)?;
+            let lines = axis::lines_of(positions.iter().map(|&i| &layer.features[i].geometry));
+            if lines.0.is_empty() {
+                return Err(CorridorError::Layer {
+                    layer: layer.meta.id.clone(),
+                    why: format!(
+                        "the chosen features are {:?}, not lines",
+                        GeometryKind::common(
+                            positions.iter().map(|&i| &layer.features[i].geometry)
+                        )
+                    ),
+                });
+            }
+            lines
+        }
+        _ => {
+            return Err(CorridorError::Invalid(
+                "give either `line` (drawn GeoJSON) or `features` (a layer selection)".into(),
+            ));
+        }
+    };
+    let corridor = Corridor::new(lines, spec.buffer_m, spec.ends)?;
+    match &spec.catchment {
+        Some(catchment) => {
+            let (polygons, summary) = stop_catchment(context, &corridor, catchment)?;
+            Ok(corridor.join(&polygons, summary))
+        }
+        None => Ok(corridor),
+    }
+}
+
+/// The catchment of the stops within `spec.stop_distance_m` of the corridor's line.
+fn stop_catchment(
+    context: &Context,
+    corridor: &Corridor,
+    spec: &CatchmentSpec,
+) -> Result<(MultiPolygon<f64>, Catchment), CorridorError> {
+    spec.validate()?;
+    let (network, network_spec) = context.network.as_ref().expect("resolved when asked for");
+    let (stops, _) = context.sources.stops.as_ref().ok_or_else(|| {
+        CorridorError::Invalid("catchment needs the stop layer (sources.stops)".into())
+    })?;
+    let d = spec.stop_distance_m;
+    let near = corridor.lines.bounding_rect().map_or(vec![], |r| {
+        stops.analysis_candidates([r.min().x - d, r.min().y - d, r.max().x + d, r.max().y + d])
+    });
+    let on_line: Vec<Coord<f64>> = near
+        .into_iter()
+        .filter_map(|i| tally::representative(&stops.features[i].geometry))
+        .filter(|&at| corridor.distance_to_line(at) <= d)
+        .collect();
+    Ok(reach::catchment(
+        network,
+        &on_line,
+        spec,
+        &network_spec.snap,
+    ))
+}
+
+/// Travel between the two tätorter of `spec` over the network.
+fn travel(
+    context: &Context,
+    corridor: &Corridor,
+    spec: &BetweenSpec,
+) -> Result<Travel, CorridorError> {
+    let (network, network_spec) = context.network.as_ref().expect("resolved when asked for");
+    let (places, name, _) = context.sources.tatorter.ok_or_else(|| {
+        CorridorError::Invalid("between needs the tätort layer (sources.tatorter)".into())
+    })?;
+    // By name; of several with one name, the one nearest the line.
+    let find = |wanted: &str| {
+        places
+            .features
+            .iter()
+            .filter(|f| f.properties[name].matches_text(wanted))
+            .filter_map(|f| Some((tally::representative(&f.geometry)?, f)))
+            .min_by(|a, b| {
+                corridor
+                    .distance_to_line(a.0)
+                    .total_cmp(&corridor.distance_to_line(b.0))
+            })
+            .ok_or_else(|| {
+                CorridorError::Invalid(format!(
+                    "between: no tätort named {wanted:?} in layer {:?}",
+                    places.meta.id
+                ))
+            })
+    };
+    let ((a, fa), (b, fb)) = (find(&spec.from)?, find(&spec.to)?);
+    let (minutes, network_m) = reach::route(network, a, b, &network_spec.snap).map_err(|why| {
+        CorridorError::Invalid(format!("between {} and {}: {why}", spec.from, spec.to))
+    })?;
+    let straight_m = Euclidean.distance(a, b);
+    Ok(Travel {
+        from: spec.from.clone(),
+        to: spec.to.clone(),
+        lon_lat: [lon_lat(&fa.display), lon_lat(&fb.display)],
+        straight_m,
+        network_m,
+        minutes,
+        detour_factor: if straight_m > 0.0 {
+            network_m / straight_m
+        } else {
+            1.0
+        },
+    })
+}
+
+/// What the region's totals depend on: the versions of every layer read, the fields and the
+/// region's selection.
+fn region_key(sources: &Resolved, region: Option<&Selection>, catalog: &Catalog) -> String {
+    use crate::network::cache::layer_key;
+    let mut key = String::new();
+    if let Some((l, f)) = sources.population {
+        key += &format!("pop:{}:{f};", layer_key(l));
+    }
+    if let Some((l, n, p)) = sources.tatorter {
+        key += &format!("tat:{}:{n}:{p};", layer_key(l));
+    }
+    for (l, kind) in &sources.services {
+        key += &format!("svc:{}:{kind:?};", layer_key(l));
+    }
+    if let Some((l, f)) = &sources.stops {
+        key += &format!(
+            "stop:{}:{}:{}:{:?};",
+            layer_key(l),
+            f.name,
+            f.departures,
+            f.group
+        );
+    }
+    if let Some(region) = region {
+        let version = catalog
+            .get(&region.layer)
+            .map(|l| layer_key(l))
+            .unwrap_or_default();
+        key += &format!("region:{version}:{:?}:{:?}", region.filter, region.ids);
+    }
+    key
+}
+
+/// The region's totals, and how the region was defined.
+fn region_totals(
+    context: &Context,
+    region: Option<&Selection>,
+) -> Result<RegionTotals, CorridorError> {
+    let display = |g: &Geometry<f64>| lon_lat(g);
+    let totals = match region {
+        Some(selection) => {
+            let layer = layer(context.catalog, &selection.layer)?;
+            let positions = select(layer, selection)?;
+            let polygons: Vec<MultiPolygon<f64>> = positions
+                .iter()
+                .filter_map(|&i| polygons_of(&layer.features[i].geometry))
+                .collect();
+            if polygons.is_empty() {
+                return Err(CorridorError::Layer {
+                    layer: layer.meta.id.clone(),
+                    why: "the region must be polygons".into(),
+                });
+            }
+            let union = if polygons.len() == 1 {
+                polygons.into_iter().next().expect("one")
+            } else {
+                geo::unary_union(polygons.iter())
+            };
+            let area = PreparedArea::new(union);
+            let source = format!(
+                "{} features of layer {:?}{}",
+                positions.len(),
+                layer.meta.id,
+                describe_filter(selection)
+            );
+            (
+                source,
+                tally::tally(&context.sources, &area, None, None, &display),
+            )
+        }
+        None => match context.sources.population {
+            Some((demand, _)) => {
+                let zone = tally::Units(demand);
+                let source = format!("the units of the population layer {:?}", demand.meta.id);
+                (
+                    source,
+                    tally::tally(&context.sources, &zone, None, None, &display),
+                )
+            }
+            None => {
+                return Err(CorridorError::Invalid(
+                    "without a population layer, give a `region`".into(),
+                ));
+            }
+        },
+    };
+    let (source, mut tally) = totals;
+    if let Some(t) = tally.tatorter.as_mut() {
+        t.items.clear();
+    }
+    if let Some(s) = tally.stops.as_mut() {
+        s.items.clear();
+    }
+    Ok(RegionTotals { source, tally })
+}
+
+fn describe_filter(selection: &Selection) -> String {
+    if selection.filter.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = selection
+        .filter
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
+    format!(" where {}", parts.join(" and "))
+}
+
+fn polygons_of(geometry: &Geometry<f64>) -> Option<MultiPolygon<f64>> {
+    match geometry {
+        Geometry::Polygon(p) => Some(MultiPolygon::new(vec![p.clone()])),
+        Geometry::MultiPolygon(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+/// `[lon, lat]` of a display geometry's representative point.
+fn lon_lat(display: &Geometry<f64>) -> [f64; 2] {
+    tally::representative(display).map_or([f64::NAN, f64::NAN], |c| [c.x, c.y])
+}
+
+fn share(part: f64, whole: f64) -> Option<f64> {
+    (whole > 0.0).then(|| part / whole)
+}
+
+/// Measures one corridor.
+fn measure(
+    context: &Context,
+    spec: &CorridorSpec,
+    index: usize,
+    corridor: &Corridor,
+    bin_m: f64,
+    region: &Tally,
+) -> Result<CorridorResult, CorridorError> {
+    let mut profile = Profile::new(&corridor.axis, bin_m);
+    let display = |g: &Geometry<f64>| lon_lat(g);
+    let tally = tally::tally(
+        &context.sources,
+        corridor,
+        Some(&mut profile),
+        Some(&corridor.axis),
+        &display,
+    );
+    let shares = shares(&tally, region);
+    let between = spec
+        .between
+        .as_ref()
+        .map(|b| travel(context, corridor, b))
+        .transpose()?;
+    let geometry = to_display(&context.to_display, corridor.area.polygons().clone().into())?;
+    let axis = to_display(&context.to_display, corridor.axis.line().clone().into())?;
+    Ok(CorridorResult {
+        name: spec
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("Korridor {}", index + 1)),
+        buffer_m: spec.buffer_m,
+        length_m: Euclidean.length(&corridor.lines),
+        area_km2: corridor.area.area() / 1e6,
+        geometry,
+        axis,
+        axis_length_m: corridor.axis.length(),
+        tally,
+        shares,
+        profile: ProfileResult {
+            bin_m,
+            bins: profile.into_bins(),
+        },
+        catchment: corridor.catchment.clone(),
+        between,
+    })
+}
+
+fn shares(tally: &Tally, region: &Tally) -> Shares {
+    let services = |t: &Tally| t.services.iter().map(|s| s.count).sum::<usize>() as f64;
+    Shares {
+        population: tally
+            .population
+            .as_ref()
+            .zip(region.population.as_ref())
+            .and_then(|(a, b)| share(a.total, b.total)),
+        tatort_population: tally
+            .tatorter
+            .as_ref()
+            .zip(region.tatorter.as_ref())
+            .and_then(|(a, b)| share(a.population, b.population)),
+        services: share(services(tally), services(region)),
+        services_by_kind: region
+            .services
+            .iter()
+            .map(|whole| {
+                let part = tally
+                    .services
+                    .iter()
+                    .find(|s| s.layer == whole.layer && s.kind == whole.kind)
+                    .map_or(0, |s| s.count);
+                KindShare {
+                    layer: whole.layer.clone(),
+                    kind: whole.kind.clone(),
+                    share: share(part as f64, whole.count as f64),
+                }
+            })
+            .collect(),
+        stops: tally
+            .stops
+            .as_ref()
+            .zip(region.stops.as_ref())
+            .and_then(|(a, b)| share(a.count as f64, b.count as f64)),
+        departures: tally
+            .stops
+            .as_ref()
+            .zip(region.stops.as_ref())
+            .and_then(|(a, b)| share(a.departures, b.departures)),
+    }
+}
+
+impl ComparisonRow {
+    fn of(result: &CorridorResult) -> Self {
+        let length_km = result.length_m / 1000.0;
+        let population = result.tally.population.as_ref().map(|p| p.total);
+        Self {
+            name: result.name.clone(),
+            length_km,
+            buffer_m: result.buffer_m,
+            area_km2: result.area_km2,
+            population,
+            population_share: result.shares.population,
+            population_per_km: population.and_then(|p| share(p, length_km)),
+            tatorter: result.tally.tatorter.as_ref().map(|t| t.count),
+            tatort_population: result.tally.tatorter.as_ref().map(|t| t.population),
+            services: result.tally.services.iter().map(|s| s.count).sum(),
+            stops: result.tally.stops.as_ref().map(|s| s.count),
+            departures: result.tally.stops.as_ref().map(|s| s.departures),
+            departures_share: result.shares.departures,
+            travel_minutes: result.between.as_ref().map(|t| t.minutes),
+            detour_factor: result.between.as_ref().map(|t| t.detour_factor),
+        }
+    }
+}
+
+/// Transforms an analysis-CRS geometry to EPSG:4326 GeoJSON.
+fn to_display(
+    transform: &CoordTransform,
+    mut geometry: Geometry<f64>,
+) -> Result<geojson::Geometry, CorridorError> {
+    use geo::{CoordsIter, MapCoordsInPlace};
+    let mut coords: Vec<Coord<f64>> = geometry.coords_iter().collect();
+    axis::reproject(transform, &mut coords)?;
+    // Both walks visit the coordinates in the same order.
+    let next = std::cell::RefCell::new(coords.into_iter());
+    geometry.map_coords_in_place(|c| next.borrow_mut().next().unwrap_or(c));
+    Ok(geojson::Geometry::from(&geometry))
+}

@@ -1,0 +1,185 @@
+//! The network parts of a corridor, over the network module's graph: the catchment of the
+//! stops on the line (what they reach within N minutes), and travel between two places with
+//! its detour factor.
+
+use geo::{Buffer, Coord, MultiLineString, MultiPolygon};
+use serde::{Deserialize, Serialize};
+
+use super::CorridorError;
+use crate::analysis::isochrone::{self, reached_pieces};
+use crate::network::{Direction, Location, Network, NetworkSettings, SnapSettings, Weight};
+
+/// Which line layer is the network, and how to read it. Default: the bus lines `busslinjer`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// Line layer of the network.
+    #[serde(default = "default_network")]
+    pub layer: String,
+    /// How to read it (speeds, one-way).
+    #[serde(default)]
+    pub settings: NetworkSettings,
+    /// How stops and places attach to it.
+    #[serde(default)]
+    pub snap: SnapSettings,
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        Self {
+            layer: default_network(),
+            settings: NetworkSettings::default(),
+            snap: SnapSettings::default(),
+        }
+    }
+}
+
+fn default_network() -> String {
+    "busslinjer".into()
+}
+
+/// The catchment of a corridor's stops: the roads of the network they reach within `minutes`,
+/// widened by `band_m`, join the corridor.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatchmentSpec {
+    /// Travel time from the stops, minutes (0 to 120).
+    pub minutes: f64,
+    /// Stops this close to the line (metres) are the corridor's stops.
+    #[serde(default = "default_stop_distance")]
+    pub stop_distance_m: f64,
+    /// Half-width of the band around reached roads, metres.
+    #[serde(default = "default_band")]
+    pub band_m: f64,
+}
+
+fn default_stop_distance() -> f64 {
+    400.0
+}
+
+fn default_band() -> f64 {
+    isochrone::DEFAULT_BUFFER_M
+}
+
+impl CatchmentSpec {
+    /// Checks the ranges.
+    pub fn validate(&self) -> Result<(), CorridorError> {
+        let ok = |v: f64, max: f64| v.is_finite() && v > 0.0 && v <= max;
+        if !ok(self.minutes, 120.0)
+            || !ok(self.stop_distance_m, 5_000.0)
+            || !ok(self.band_m, 5_000.0)
+        {
+            return Err(CorridorError::Invalid(format!(
+                "catchment: minutes must be in (0, 120], stop_distance_m and band_m in (0, 5000], \
+                 not {}, {}, {}",
+                self.minutes, self.stop_distance_m, self.band_m
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The catchment found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Catchment {
+    /// Travel time from the stops, minutes.
+    pub minutes: f64,
+    /// Stop platforms on the line the search started from.
+    pub from_platforms: usize,
+    /// Of these, the ones farther than the snap distance from the network (left out).
+    pub unattached: usize,
+    /// Area of the catchment alone, km².
+    pub area_km2: f64,
+}
+
+/// The area reached from `stops` within `spec.minutes` over `network`, as polygons.
+pub fn catchment(
+    network: &Network,
+    stops: &[Coord<f64>],
+    spec: &CatchmentSpec,
+    snap: &SnapSettings,
+) -> (MultiPolygon<f64>, Catchment) {
+    let located: Vec<Location> = stops
+        .iter()
+        .filter_map(|&s| network.locate(s, snap))
+        .collect();
+    let budget = spec.minutes * 60.0;
+    let mut pieces = Vec::new();
+    if let Some(first) = located.first() {
+        let nearest = network.nearest(&located, Direction::FromSources, Weight::Time);
+        pieces = reached_pieces(network, &nearest.reached.time_s, first, budget);
+    }
+    let area = MultiLineString::new(pieces).buffer(spec.band_m);
+    let summary = Catchment {
+        minutes: spec.minutes,
+        from_platforms: stops.len(),
+        unattached: stops.len() - located.len(),
+        area_km2: geo::Area::unsigned_area(&area) / 1e6,
+    };
+    (area, summary)
+}
+
+/// Two places to travel between along the corridor, by name in the tätort layer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BetweenSpec {
+    /// Name of the first tätort.
+    pub from: String,
+    /// Name of the second tätort.
+    pub to: String,
+}
+
+/// Travel between two places over the network.
+#[derive(Debug, Clone, Serialize)]
+pub struct Travel {
+    /// From (name).
+    pub from: String,
+    /// To (name).
+    pub to: String,
+    /// Positions of the two places, `[[lon, lat], [lon, lat]]`.
+    pub lon_lat: [[f64; 2]; 2],
+    /// Straight-line distance, metres.
+    pub straight_m: f64,
+    /// Length of the fastest route over the network, connectors included, metres.
+    pub network_m: f64,
+    /// Travel time of the fastest route, minutes.
+    pub minutes: f64,
+    /// Network length over straight-line distance (1 = perfectly straight).
+    pub detour_factor: f64,
+}
+
+/// The fastest route from `from` to `to` over `network`: `(minutes, metres)`, or why not.
+///
+/// ```
+/// use geo::{Coord, LineString};
+/// use kartrummet::analysis::corridor::reach::route;
+/// use kartrummet::network::{Edge, Network, SnapSettings};
+/// let nodes = vec![Coord { x: 0.0, y: 0.0 }, Coord { x: 3000.0, y: 0.0 }];
+/// let edge = Edge { from: 0, to: 1, geometry: LineString::from(nodes.clone()),
+///     length_m: 3000.0, time_s: 180.0, forward: true, backward: true };
+/// let network = Network::new(nodes, vec![edge]);
+/// let (minutes, metres) = route(&network, Coord { x: 0.0, y: 0.0 }, Coord { x: 3000.0, y: 0.0 },
+///     &SnapSettings::default()).unwrap();
+/// assert_eq!((minutes, metres), (3.0, 3000.0));
+/// ```
+pub fn route(
+    network: &Network,
+    from: Coord<f64>,
+    to: Coord<f64>,
+    snap: &SnapSettings,
+) -> Result<(f64, f64), String> {
+    let locate = |at: Coord<f64>, which: &str| {
+        network.locate(at, snap).ok_or_else(|| {
+            format!(
+                "{which} is farther than {} m from the network",
+                snap.max_distance_m
+            )
+        })
+    };
+    let (a, b) = (locate(from, "the start")?, locate(to, "the end")?);
+    let nearest = network.nearest(&[a], Direction::FromSources, Weight::Time);
+    let cost = nearest
+        .at(network, &b)
+        .ok_or_else(|| "no route over the network joins them".to_string())?;
+    Ok((cost.time_s / 60.0, cost.length_m))
+}

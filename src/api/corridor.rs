@@ -1,0 +1,33 @@
+//! `POST /api/analysis/corridor`: stråk analysis, see `docs/corridor.md`.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::{Extension, Json};
+
+use super::{ApiError, AppState};
+use crate::analysis::AnalysisCache;
+use crate::analysis::corridor::{self, CorridorRequest, CorridorResponse};
+
+/// Analyses the corridors of the request against the current catalog; built networks stay in
+/// the analysis cache shared with the other analyses.
+pub async fn analyse(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Arc<AnalysisCache>>,
+    request: Result<Json<CorridorRequest>, JsonRejection>,
+) -> Result<Json<CorridorResponse>, ApiError> {
+    let Json(request) = request.map_err(|rejection| {
+        ApiError::new(
+            rejection.status(),
+            format!("unreadable corridor request: {}", rejection.body_text()),
+        )
+    })?;
+    let catalog = state.store.snapshot();
+    let crs = state.store.analysis_crs().to_string();
+    let response =
+        tokio::task::spawn_blocking(move || corridor::analyse(&catalog, &crs, &request, &cache))
+            .await
+            .map_err(ApiError::internal)??;
+    Ok(Json(response))
+}

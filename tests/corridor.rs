@@ -1,0 +1,439 @@
+//! Stråk (corridor analysis) on the real Dalarna data: totals, width 0, a half cell, stops
+//! counted once, alternatives side by side, and the HTTP API with its errors.
+
+mod common;
+
+use common::*;
+use gdal::spatial_ref::CoordTransform;
+use geo::{BoundingRect, Distance, Euclidean};
+use kartrummet::analysis::AnalysisCache;
+use kartrummet::analysis::corridor::{self, CorridorRequest, CorridorResponse};
+use kartrummet::layer::Value;
+use kartrummet::store::Store;
+use serde_json::{Value as Json, json};
+
+const GRID_TOTAL: f64 = 285_587.0;
+
+fn store_with(dir: &std::path::Path, layers: &[(&str, &str)]) -> Store {
+    let store = open_store(dir);
+    for (id, file) in layers {
+        ingest_as(&store, &data(file), id);
+    }
+    store
+}
+
+const GRID: (&str, &str) = ("befolkning_1km", "dalarna/befolkning_1km_2025.geojson");
+const TATORTER: (&str, &str) = ("tatorter", "sverige/tatorter_scb_2020_punkter.geojson");
+const STOPS: (&str, &str) = ("hallplatser", "dalarna/kollektivtrafik_hallplatser.geojson");
+const LINES: (&str, &str) = ("busslinjer", "dalarna/kollektivtrafik_linjer.geojson");
+const LAN: (&str, &str) = ("lan", "sverige/lan_scb_2024.geojson");
+
+fn analyse(store: &Store, request: Json) -> CorridorResponse {
+    let request: CorridorRequest = serde_json::from_value(request).expect("a valid request");
+    corridor::analyse(
+        &store.snapshot(),
+        store.analysis_crs(),
+        &request,
+        &AnalysisCache::default(),
+    )
+    .expect("analysis")
+}
+
+/// SWEREF 99 TM → WGS84 lon/lat.
+fn to_lon_lat(points: &[(f64, f64)]) -> Vec<[f64; 2]> {
+    let from = kartrummet::crs::spatial_ref("EPSG:3006").unwrap();
+    let to = kartrummet::crs::spatial_ref("EPSG:4326").unwrap();
+    let t = CoordTransform::new(&from, &to).unwrap();
+    let mut xs: Vec<f64> = points.iter().map(|p| p.0).collect();
+    let mut ys: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let mut zs = vec![0.0; points.len()];
+    t.transform_coords(&mut xs, &mut ys, &mut zs).unwrap();
+    xs.into_iter().zip(ys).map(|(x, y)| [x, y]).collect()
+}
+
+fn population(response: &CorridorResponse, i: usize) -> f64 {
+    response.corridors[i]
+        .tally
+        .population
+        .as_ref()
+        .unwrap()
+        .total
+}
+
+#[test]
+fn a_corridor_wider_than_the_region_holds_everyone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), &[GRID]);
+    let response = analyse(
+        &store,
+        json!({"corridors": [{
+            "line": {"type": "LineString", "coordinates": [[14.5, 61.0], [15.5, 61.2]]},
+            "buffer_m": 600_000
+        }]}),
+    );
+    let result = &response.corridors[0];
+    let pop = result.tally.population.as_ref().unwrap();
+    assert_eq!(pop.total, GRID_TOTAL);
+    assert_eq!((pop.units_whole, pop.units_cut), (4004, 0));
+    assert_eq!(result.shares.population, Some(1.0));
+    assert_eq!(
+        response.region.tally.population.as_ref().unwrap().total,
+        GRID_TOTAL
+    );
+    let profile_total: f64 = result.profile.bins.iter().map(|b| b.population).sum();
+    assert!((profile_total - GRID_TOTAL).abs() < 1e-6, "{profile_total}");
+    // The defaults that are not ingested are named, not silently dropped.
+    assert!(response.notes.iter().any(|n| n.contains("hallplatser")));
+}
+
+#[test]
+fn width_zero_holds_only_what_lies_on_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), &[GRID, TATORTER]);
+    let tatorter = store.layer("tatorter").unwrap();
+    let name = tatorter.field_index("name").unwrap();
+    let place = |wanted: &str| {
+        let f = tatorter
+            .features
+            .iter()
+            .find(|f| f.properties[name] == Value::Str(wanted.into()))
+            .unwrap();
+        match f.geometry {
+            geo::Geometry::Point(p) => (p.x(), p.y()),
+            _ => unreachable!(),
+        }
+    };
+    let (falun, borlange) = (place("Falun"), place("Borlänge"));
+    let through = to_lon_lat(&[falun, borlange]);
+    let beside = to_lon_lat(&[(falun.0 + 1.0, falun.1), (borlange.0 + 1.0, borlange.1)]);
+    let response = analyse(
+        &store,
+        json!({"corridors": [
+            {"name": "through", "line": {"type": "LineString", "coordinates": through}, "buffer_m": 0},
+            {"name": "beside", "line": {"type": "LineString", "coordinates": beside}, "buffer_m": 0}
+        ]}),
+    );
+    let on_line = &response.corridors[0];
+    assert_eq!(population(&response, 0), 0.0, "a line has no area");
+    assert_eq!(on_line.area_km2, 0.0);
+    let mut names: Vec<&str> = on_line
+        .tally
+        .tatorter
+        .as_ref()
+        .unwrap()
+        .items
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Borlänge", "Falun"]);
+    assert_eq!(
+        response.corridors[1].tally.tatorter.as_ref().unwrap().count,
+        0
+    );
+    assert_eq!(response.comparison[1].name, "beside");
+}
+
+/// The most populated grid cell, cut down its middle: the line runs from the middle of the
+/// cell's south edge to the middle of its north edge, with flat ends and a buffer of a quarter
+/// cell. The corridor is then the middle half of the cell, with its ends on the cell's own
+/// edges, so it meets the neighbours only along shared edges (no area) and the expected value
+/// depends on this one cell only. (The cells come as WGS84 polygons rounded to 1e-7°, so in
+/// SWEREF 99 TM they are 1 km squares to within a few centimetres: hence the tolerance.)
+#[test]
+fn a_cell_cut_in_half_counts_half() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), &[GRID]);
+    let grid = store.layer("befolkning_1km").unwrap();
+    let field = grid.field_index("befolkning_2025").unwrap();
+    let cell = grid
+        .features
+        .iter()
+        .max_by(|a, b| {
+            let pop = |f: &kartrummet::layer::Feature| f.properties[field].as_f64().unwrap();
+            pop(a).total_cmp(&pop(b))
+        })
+        .unwrap();
+    let people = cell.properties[field].as_f64().unwrap();
+    let r = cell.geometry.bounding_rect().unwrap();
+    let (width, height) = (r.width(), r.height());
+    assert!(
+        (width - 1000.0).abs() < 0.1 && (height - 1000.0).abs() < 0.1,
+        "{width} × {height}"
+    );
+    let middle = (r.min().x + r.max().x) / 2.0;
+    let line = to_lon_lat(&[(middle, r.min().y), (middle, r.max().y)]);
+    let response = analyse(
+        &store,
+        json!({"corridors": [{
+            "line": {"type": "LineString", "coordinates": line},
+            "buffer_m": 250.0,
+            "ends": "flat"
+        }]}),
+    );
+    let pop = response.corridors[0].tally.population.as_ref().unwrap();
+    assert!(
+        (pop.total - people / 2.0).abs() < 1e-3 * people,
+        "{} of {people}",
+        pop.total
+    );
+    assert_eq!(pop.units_whole, 0);
+    assert!((response.corridors[0].area_km2 - 0.5).abs() < 1e-4);
+}
+
+#[test]
+fn departures_count_once_per_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), &[STOPS, LINES, GRID]);
+    let buffer = 300.0;
+    // All shapes of line 101: both directions and variants, lying on top of each other.
+    let response = analyse(
+        &store,
+        json!({"corridors": [{
+            "features": {"layer": "busslinjer", "where": {"klassificering": "Stråktrafik", "linjenummer": "101"}},
+            "buffer_m": buffer
+        }]}),
+    );
+    let stops = response.corridors[0].tally.stops.as_ref().unwrap();
+    let mut ids: Vec<&str> = stops.items.iter().map(|s| s.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), stops.count, "each stop once");
+    let platforms: usize = stops.items.iter().map(|s| s.platforms).sum();
+    assert_eq!(platforms, stops.platforms);
+    let borlange = stops
+        .items
+        .iter()
+        .find(|s| s.name == "Borlänge resecentrum")
+        .expect("line 101 serves Borlänge resecentrum");
+    assert_eq!(borlange.platforms, 9);
+    assert!(
+        (borlange.departures - 164.6).abs() < 1e-9,
+        "{}",
+        borlange.departures
+    );
+
+    // Independently: every platform well inside counts once, none well outside counts.
+    let lines = store.layer("busslinjer").unwrap();
+    let (class, number) = (
+        lines.field_index("klassificering").unwrap(),
+        lines.field_index("linjenummer").unwrap(),
+    );
+    let shapes: Vec<&geo::Geometry<f64>> = lines
+        .features
+        .iter()
+        .filter(|f| {
+            f.properties[class].matches_text("Stråktrafik")
+                && f.properties[number].matches_text("101")
+        })
+        .map(|f| &f.geometry)
+        .collect();
+    assert!(shapes.len() > 1);
+    let layer = store.layer("hallplatser").unwrap();
+    let departures = layer.field_index("genomsnitt_veckodag_avgangar").unwrap();
+    let (mut surely, mut maybe) = (0.0, 0.0);
+    for f in &layer.features {
+        let d = shapes
+            .iter()
+            .map(|s| Euclidean.distance(*s, &f.geometry))
+            .fold(f64::INFINITY, f64::min);
+        let n = f.properties[departures].as_f64().unwrap_or(0.0);
+        if d < buffer - 1.0 {
+            surely += n;
+        }
+        if d <= buffer + 1.0 {
+            maybe += n;
+        }
+    }
+    assert!(
+        surely - 1e-6 <= stops.departures && stops.departures <= maybe + 1e-6,
+        "{surely} ≤ {} ≤ {maybe}",
+        stops.departures
+    );
+    let binned: f64 = response.corridors[0]
+        .profile
+        .bins
+        .iter()
+        .map(|b| b.departures)
+        .sum();
+    assert!((binned - stops.departures).abs() < 1e-6);
+}
+
+#[test]
+fn alternatives_side_by_side_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(store_with(dir.path(), &[GRID, STOPS, LINES, LAN]));
+    let server = Server::start(dir.path(), None, &[]);
+    let line = json!({"type": "LineString", "coordinates": [[15.63, 60.61], [15.42, 60.48]]});
+    let response = client()
+        .post(server.at("/api/analysis/corridor"))
+        .json(&json!({
+            "corridors": [
+                {"name": "smal", "line": line, "buffer_m": 500},
+                {"name": "bred", "line": line, "buffer_m": 2000},
+                {"name": "linje 101", "features": {"layer": "busslinjer", "where": {"linjenummer": 101}}, "buffer_m": 1000}
+            ],
+            "region": {"layer": "lan", "where": {"code": "20"}}
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Json = response.json().unwrap();
+    let rows = body["comparison"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["name"], "smal");
+    let (narrow, wide) = (
+        rows[0]["population"].as_f64().unwrap(),
+        rows[1]["population"].as_f64().unwrap(),
+    );
+    assert!(0.0 < narrow && narrow < wide, "{narrow} < {wide}");
+    let first = &body["corridors"][0];
+    assert_eq!(first["geometry"]["type"], "MultiPolygon");
+    assert_eq!(first["axis"]["type"], "LineString");
+    let bins = first["profile"]["bins"].as_array().unwrap();
+    let length = first["axis_length_m"].as_f64().unwrap();
+    assert_eq!(bins.len() as f64, (length / 1000.0).ceil());
+    assert_eq!(body["crs"], "EPSG:4326");
+    let region = body["region"]["population"]["total"].as_f64().unwrap();
+    assert!(
+        (0.97 * GRID_TOTAL..=GRID_TOTAL).contains(&region),
+        "{region}"
+    );
+    let share = first["shares"]["population"].as_f64().unwrap();
+    assert!((share - narrow / region).abs() < 1e-9);
+}
+
+#[test]
+fn bad_requests_get_problem_json() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(store_with(dir.path(), &[GRID]));
+    let server = Server::start(dir.path(), None, &[]);
+    let url = server.at("/api/analysis/corridor");
+    let http = client();
+    let line = json!({"type": "LineString", "coordinates": [[15.6, 60.6], [15.4, 60.5]]});
+    let post = |body: Json| http.post(&url).json(&body).send().unwrap();
+    let corridor = |c: Json| json!({"corridors": [c]});
+    let cases = [
+        (
+            corridor(
+                json!({"line": {"type": "Point", "coordinates": [15.6, 60.6]}, "buffer_m": 100}),
+            ),
+            422,
+            "LineString",
+        ),
+        (
+            corridor(json!({"line": {"type": "LineString", "coordinates": []}, "buffer_m": 100})),
+            422,
+            "line",
+        ),
+        (
+            corridor(
+                json!({"line": {"type": "LineString", "coordinates": [[15.6, 160.6], [15.4, 60.5]]}, "buffer_m": 100}),
+            ),
+            422,
+            "EPSG:4326",
+        ),
+        (
+            corridor(
+                json!({"line": {"type": "LineString", "coordinates": "Falun"}, "buffer_m": 100}),
+            ),
+            422,
+            "line",
+        ),
+        (
+            corridor(json!({"line": line, "buffer_m": -5})),
+            422,
+            "buffer_m",
+        ),
+        (
+            corridor(json!({"line": line, "buffer_m": 1e12})),
+            422,
+            "buffer_m",
+        ),
+        (
+            corridor(json!({"features": {"layer": "vagar"}, "buffer_m": 100})),
+            404,
+            "vagar",
+        ),
+        (
+            corridor(json!({"features": {"layer": "befolkning_1km"}, "buffer_m": 100})),
+            422,
+            "not lines",
+        ),
+        (corridor(json!({"buffer_m": 100})), 422, "line"),
+        (json!({"corridors": []}), 422, "corridors"),
+        (
+            json!({"corridors": [{"line": line, "buffer_m": 100}], "sources": {"population": {"layer": "deso", "field": "x"}}}),
+            404,
+            "deso",
+        ),
+    ];
+    for (body, status, needle) in cases {
+        let detail = assert_problem(post(body.clone()), status);
+        assert!(detail.contains(needle), "{body}: {detail}");
+    }
+    // Not JSON at all, and a width that is not a number.
+    let raw = http
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{\"corridors\": [")
+        .send()
+        .unwrap();
+    assert_problem(raw, 400);
+    let detail = assert_problem(
+        post(corridor(json!({"line": line, "buffer_m": "wide"}))),
+        422,
+    );
+    assert!(detail.contains("buffer_m"), "{detail}");
+}
+
+#[test]
+fn catchment_and_travel_over_the_bus_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with(dir.path(), &[GRID, TATORTER, STOPS, LINES]);
+    let line101 = json!({"layer": "busslinjer", "where": {"klassificering": "Stråktrafik", "linjenummer": "101"}});
+    let response = analyse(
+        &store,
+        json!({"corridors": [
+            {"name": "buffer", "features": line101, "buffer_m": 500,
+             "between": {"from": "Falun", "to": "Borlänge"}},
+            {"name": "buffer + 10 min", "features": line101, "buffer_m": 500,
+             "catchment": {"minutes": 10}}
+        ]}),
+    );
+    let network = response.network.as_ref().expect("the network is described");
+    assert_eq!(network.layer, "busslinjer");
+    assert!(
+        network.note.contains("bus network") && network.note.contains("not all roads"),
+        "{}",
+        network.note
+    );
+
+    let travel = response.corridors[0].between.as_ref().unwrap();
+    assert!(
+        (10_000.0..40_000.0).contains(&travel.straight_m),
+        "{}",
+        travel.straight_m
+    );
+    assert!(
+        (1.0..2.0).contains(&travel.detour_factor),
+        "{}",
+        travel.detour_factor
+    );
+    assert!((10.0..90.0).contains(&travel.minutes), "{}", travel.minutes);
+    assert_eq!(
+        response.comparison[0].detour_factor,
+        Some(travel.detour_factor)
+    );
+
+    let (plain, wider) = (&response.corridors[0], &response.corridors[1]);
+    let catchment = wider.catchment.as_ref().unwrap();
+    assert!(catchment.from_platforms > 0 && catchment.area_km2 > 0.0);
+    assert!(
+        wider.area_km2 > plain.area_km2,
+        "{} > {}",
+        wider.area_km2,
+        plain.area_km2
+    );
+    assert!(population(&response, 1) >= population(&response, 0));
+}
