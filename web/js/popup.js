@@ -28,7 +28,13 @@ export function initPopup(app, { overlayLayerIds }) {
     const feature = features[0];
     const layerId = feature.layer.metadata?.['kartrum:layer'] ?? 'tatorter';
     const meta = app.byId.get(layerId);
-    popup.setLngLat(map.unproject(point)).setDOMContent(content(feature, meta)).addTo(map);
+    const lngLat = map.unproject(point);
+    const root = content(feature, meta);
+    for (const extra of app.popupExtras) {
+      const node = extra(feature, layerId, lngLat);
+      if (node) root.append(node);
+    }
+    popup.setLngLat(lngLat).setDOMContent(root).addTo(map);
     return true;
   };
   map.on('click', (e) => show(e.point));
