@@ -31,7 +31,7 @@ export function decodeStyle(code) {
 const KINDS = ['grocery', 'pharmacy', 'health'];
 
 /**
- * Encodes the analysis parameters as hash parameters: `sa=KIND.B1-B2-….COLOUR[.LAYER/ID.LON,LAT.NAME]`
+ * Encodes the analysis parameters as hash parameters: `sa=KIND~B1-B2-…~COLOUR[~LAYER/ID~LON,LAT~NAME]`
  * (service access, optionally with a closed service at a position), `pl=PLACE_ID` (place profile) and
  * `co=WIDTH;lon,lat;lon,lat…` or `co=WIDTH;LAYER:FIELD=VALUE` (corridor).
  */
@@ -46,7 +46,7 @@ export function encodeAnalysis(analysis = {}) {
       else items.push('');
       if (sa.name) items.push(encodeURIComponent(sa.name));
     }
-    parts.push(`sa=${items.join('.')}`);
+    parts.push(`sa=${items.join('~')}`);
   }
   if (analysis.place) parts.push(`pl=${encodeURIComponent(analysis.place)}`);
   const co = analysis.corridor;
@@ -64,14 +64,14 @@ export function decodeAnalysis(params) {
   const analysis = {};
   const sa = params.get('sa');
   if (sa) {
-    const [kind, breaks, color, remove, at, ...name] = sa.split('.');
+    const [kind, breaks, color, remove, at, ...name] = sa.split('~');
     const numbers = String(breaks || '').split('-').map(Number).filter((n) => Number.isFinite(n) && n > 0);
     if (KINDS.includes(kind) && numbers.length) {
       analysis.service = { kind, breaks: numbers, color: color === 'time_min' ? 'time_min' : 'band' };
       if (remove) analysis.service.remove = decodeURIComponent(remove);
       const point = String(at || '').split(',').map(Number);
       if (remove && point.length === 2 && point.every(Number.isFinite)) analysis.service.at = point;
-      if (remove && name.length) analysis.service.name = decodeURIComponent(name.join('.'));
+      if (remove && name.length) analysis.service.name = decodeURIComponent(name.join('~'));
     }
   }
   if (params.get('pl')) analysis.place = params.get('pl');

@@ -17,6 +17,8 @@ export function initPopup(app, { overlayLayerIds }) {
   const popup = new window.maplibregl.Popup({ maxWidth: '28em', focusAfterOpen: false });
   app.popup = popup;
   const show = (point) => {
+    // While a line is drawn (corridor.js) clicks add points, not popups.
+    if (app.drawing) return false;
     const layers = overlayLayerIds();
     if (map.getLayer('bm-label-tatort')) layers.push('bm-label-tatort');
     const box = [[point.x - 4, point.y - 4], [point.x + 4, point.y + 4]];
