@@ -7,6 +7,7 @@ import { el, option } from './dom.js';
 import { lang, onLanguageChange, t } from './i18n.js';
 import { listPlaces, loadProfile, setProfileLanguage } from './profile.js';
 import { selectTab } from './tools.js';
+import { networkNote } from './analysis.js';
 
 /** Wires the panel. */
 export function initPlaceProfile(app, ctx) {
@@ -55,7 +56,10 @@ export function initPlaceProfile(app, ctx) {
     setProfileLanguage(lang());
     await fill();
     select.value = id;
-    await loadProfile(target, id);
+    const profile = await loadProfile(target, id);
+    // The server's network note is English; the panel says it in the current language.
+    const note = target.querySelector('.kr-profile-note');
+    if (profile && note) note.textContent = networkNote(profile);
   };
   ctx.onChange(() => { sync(); });
   onLanguageChange(() => {
