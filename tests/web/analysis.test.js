@@ -84,6 +84,17 @@ describe('analysis panel', { timeout: 20 * TIMEOUT }, () => {
     assert.ok(after.distinct > before.distinct * 0.5);
     assert.match(page.url(), /sa=grocery~5-10-20-30~band/);
     await page.screenshot({ path: path.join(OUT, 'service-access.png') });
+
+    // Meeting mode keeps the results (not the form) beside the map.
+    await page.locator('body').press('m');
+    await page.waitForFunction(() => document.body.classList.contains('meeting'));
+    assert.equal(await page.locator('#sa-table').isVisible(), true);
+    assert.equal(await page.locator('#sa-form').isVisible(), false);
+    await page.evaluate(() => window.kartrum.map.resize());
+    await idle(page);
+    await page.screenshot({ path: path.join(OUT, 'service-access-meeting.png') });
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.body.classList.contains('meeting'));
   });
 
   test('bands are editable and checked', { timeout: TIMEOUT }, async () => {
@@ -241,6 +252,10 @@ describe('analysis panel', { timeout: 20 * TIMEOUT }, () => {
     const drawn = await pixels(page, await boxOf(page, [15.45, 60.5, 15.6, 60.59]));
     assert.notEqual(drawn.hash, before.hash, 'the corridor is on the map');
     await page.screenshot({ path: path.join(OUT, 'corridor.png') });
+
+    // The export draws the map canvas (with the corridor) and these legend entries.
+    const entries = await page.evaluate(() => window.kartrum.legendEntries());
+    assert.ok(entries.some((e) => /invånare/.test(e.note ?? '')), 'the export legend has the corridor figures');
 
     // English through i18n.
     await page.click('#btn-lang');

@@ -278,6 +278,7 @@ async function boot() {
     applyState(initial);
   }
   app.statsReady = statsReady;
+  app.legendEntries = legendEntries;
   app.ready = true;
   writeHash();
   map.on('moveend', writeHash);
