@@ -6,6 +6,7 @@
 
 import { el, option, postJSON, sortableTable } from './dom.js';
 import { formatFixed, formatNumber, formatPercent, lang, onLanguageChange, t, tf } from './i18n.js';
+import { selectTab } from './tools.js';
 import { scenarioBody, scenarioLayers, scenarioLegend, renderScenario } from './scenario.js';
 
 /** The kinds of service and where their points come from. */
@@ -174,6 +175,7 @@ export function initServiceAccess(app, ctx) {
       render();
       return;
     }
+    selectTab('service');
     state.busy = true;
     state.error = null;
     status.classList.remove('error');

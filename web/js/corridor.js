@@ -9,6 +9,7 @@ import { barChart } from './chart.js';
 import { el, option, postJSON } from './dom.js';
 import { formatFixed, formatNumber, formatPercent, onLanguageChange, t, tf } from './i18n.js';
 import { getJSON } from './api.js';
+import { selectTab } from './tools.js';
 
 const COLOR = '#5b2a86';
 const DRAFT = '#d55e00';
@@ -200,6 +201,7 @@ export function initCorridor(app, ctx) {
       return;
     }
     width.value = c.width;
+    selectTab('corridor');
     if (c.feature) {
       await loadLines();
       lineSelect.value = c.feature.value;
