@@ -535,6 +535,11 @@ fn rural(args: RuralArgs) -> anyhow::Result<()> {
             }
         );
     }
+    for x in &result.nearest {
+        if let Some(warning) = x.detour(&result.prepared).and_then(|d| d.warning) {
+            println!("warning: {warning}");
+        }
+    }
     println!(
         "classified {} units in {:.2} s (network build included)",
         result.prepared.units.len(),

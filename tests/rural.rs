@@ -128,6 +128,24 @@ fn dalarna_population_per_class_sums_to_the_total() {
     )
     .unwrap();
     assert!((class_sum(&points.total) - DALARNA_POPULATION).abs() < 0.5);
+    // Tätort points stand for a circle of the tätort's area, so the class is more than the
+    // cells that hold a point.
+    assert!(
+        points.total.classes[0].share > 0.25,
+        "{:?}",
+        points.total.classes[0]
+    );
+    for x in &r.nearest {
+        eprintln!(
+            "{}+: {:?} {:?}",
+            x.n,
+            x.detour(&r.prepared),
+            x.population_by_town(&r.prepared)
+                .iter()
+                .take(3)
+                .collect::<Vec<_>>()
+        );
+    }
     eprintln!("points: {}", serde_json::to_string(&points.total).unwrap());
 }
 

@@ -53,6 +53,9 @@ pub struct TownSpec {
     pub name_field: Option<String>,
     /// Code field (the place id); default `code`, `TATNR` or `kod`, else the feature id.
     pub code_field: Option<String>,
+    /// For tätort points: field with the tätort's land area in hectares (default `area`, as
+    /// in SCB's file). A unit within the circle of that area around the point is inside.
+    pub area_field: Option<String>,
 }
 
 impl Default for TownSpec {
@@ -62,6 +65,7 @@ impl Default for TownSpec {
             population: None,
             name_field: None,
             code_field: None,
+            area_field: None,
         }
     }
 }
@@ -78,6 +82,9 @@ pub struct Town {
     /// Position of the feature in the tätort layer.
     #[serde(skip)]
     pub feature: usize,
+    /// For points with an area: the radius of a circle of that area (metres).
+    #[serde(skip)]
+    pub radius_m: Option<f64>,
     /// `LAYER/FEATURE_ID`.
     #[serde(skip)]
     pub service_id: String,
@@ -115,6 +122,11 @@ impl TownSpec {
         let population = numeric_field(&l, &population_field)?;
         let name = pick(&self.name_field, &["name", "NAMN1", "namn"])?.map(|f| f.0);
         let code = pick(&self.code_field, &["code", "TATNR", "kod"])?.map(|f| f.0);
+        let area = match &self.area_field {
+            Some(name) => Some(numeric_field(&l, name)?),
+            None if l.meta.geometry_type.is_point() => l.field_index("area"),
+            None => None,
+        };
         let towns = l
             .features
             .iter()
@@ -124,6 +136,10 @@ impl TownSpec {
                 name: name.map_or_else(String::new, |n| text_of(&f.properties[n])),
                 population: f.properties[population].as_f64().unwrap_or(0.0),
                 feature: i,
+                radius_m: area
+                    .and_then(|a| f.properties[a].as_f64())
+                    .filter(|ha| *ha > 0.0)
+                    .map(|ha| (ha * 1e4 / std::f64::consts::PI).sqrt()),
                 service_id: format!("{}/{}", l.meta.id, f.id),
             })
             .collect();
@@ -158,7 +174,8 @@ impl Towns {
     }
 
     /// For every unit of `prepared`, the most populous tätort it lies inside: its point in a
-    /// tätort polygon, or (tätort points) a tätort point inside the unit's polygon.
+    /// tätort polygon, or (tätort points) its point within the circle of the tätort's area
+    /// around the tätort point, or the tätort point inside the unit's polygon.
     pub fn inside(&self, prepared: &Prepared) -> Vec<Option<usize>> {
         let mut inside: Vec<Option<usize>> = vec![None; prepared.units.len()];
         let bigger = |slot: &mut Option<usize>, t: usize| {
@@ -194,10 +211,13 @@ impl Towns {
                 else {
                     continue;
                 };
-                for f in demand.analysis_candidates([p.x, p.y, p.x, p.y]) {
-                    if demand.features[f].geometry.contains(&geo::Point(p))
-                        && let Some(&u) = unit_of.get(&f)
-                    {
+                let r = town.radius_m.unwrap_or(0.0);
+                for f in demand.analysis_candidates([p.x - r, p.y - r, p.x + r, p.y + r]) {
+                    let Some(&u) = unit_of.get(&f) else { continue };
+                    let near = prepared.units[u]
+                        .point
+                        .is_some_and(|q| (q.x - p.x).hypot(q.y - p.y) <= r);
+                    if near || demand.features[f].geometry.contains(&geo::Point(p)) {
                         bigger(&mut inside[u], t);
                     }
                 }
@@ -438,6 +458,83 @@ pub struct Nearest {
     pub total: Summary,
 }
 
+/// Population reaching one tätort as its nearest.
+#[derive(Debug, Clone, Serialize)]
+pub struct TownShare {
+    /// The tätort's name.
+    pub name: String,
+    /// Inhabitants for whom it is the nearest along the network.
+    pub population: f64,
+}
+
+/// How network distances compare with straight-line ones, to spot a network that does not
+/// connect to the nearest tätorter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detour {
+    /// Population-weighted mean network distance (km), over units reached.
+    pub mean_network_km: f64,
+    /// Population-weighted mean straight-line distance (km), over the same units.
+    pub mean_straight_km: f64,
+    /// Their ratio.
+    pub factor: f64,
+    /// A warning when the factor exceeds [`DETOUR_WARNING`].
+    pub warning: Option<String>,
+}
+
+/// Detour factor above which the network is suspected not to connect to the tätorter.
+pub const DETOUR_WARNING: f64 = 2.0;
+
+impl Nearest {
+    /// The tätorter that are nearest along the network, with the population for which each
+    /// is, most first.
+    pub fn population_by_town(&self, prepared: &Prepared) -> Vec<TownShare> {
+        let mut by: BTreeMap<u32, f64> = BTreeMap::new();
+        for (u, r) in prepared.units.iter().zip(&self.network.units) {
+            if let Some(s) = r.service {
+                *by.entry(s).or_insert(0.0) += u.population;
+            }
+        }
+        let mut out: Vec<TownShare> = by
+            .into_iter()
+            .map(|(s, population)| TownShare {
+                name: self.network.services[s as usize].name.clone(),
+                population,
+            })
+            .collect();
+        out.sort_by(|a, b| b.population.total_cmp(&a.population));
+        out
+    }
+
+    /// Network against straight-line distance over the units that have both.
+    pub fn detour(&self, prepared: &Prepared) -> Option<Detour> {
+        let (mut weight, mut network, mut straight) = (0.0, 0.0, 0.0);
+        for (i, u) in prepared.units.iter().enumerate() {
+            if let (Some(n), Some(s)) = (self.network.units[i].length_m, self.straight[i].length_m)
+            {
+                weight += u.population;
+                network += n * u.population;
+                straight += s * u.population;
+            }
+        }
+        (weight > 0.0 && straight > 0.0).then(|| {
+            let factor = network / straight;
+            Detour {
+                mean_network_km: network / weight / 1000.0,
+                mean_straight_km: straight / weight / 1000.0,
+                factor,
+                warning: (factor > DETOUR_WARNING).then(|| {
+                    format!(
+                        "network distances to the nearest tätort of {}+ average {factor:.1} times \
+                         the straight-line distance: the network probably does not connect to \
+                         the nearest such tätorter (see which tätorter are reached)",
+                        size_key(self.n)
+                    )
+                }),
+            }
+        })
+    }
+}
+
 /// Population, units and land area of one class in one area.
 #[derive(Debug, Clone, Serialize)]
 pub struct ClassCount {
@@ -675,7 +772,12 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
                     .copied()
                     .filter(|&i| classes[i] == c)
                     .collect();
-                let pop: f64 = of.iter().map(|&i| prepared.units[i].population).sum();
+                // `+ 0.0`: an empty sum is -0.0.
+                let pop = of
+                    .iter()
+                    .map(|&i| prepared.units[i].population)
+                    .sum::<f64>()
+                    + 0.0;
                 ClassCount {
                     class: c,
                     label: c.label(),
@@ -686,7 +788,7 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
                     } else {
                         0.0
                     },
-                    land_km2: of.iter().map(|&i| land[i]).sum(),
+                    land_km2: of.iter().map(|&i| land[i]).sum::<f64>() + 0.0,
                 }
             })
             .collect();

@@ -69,6 +69,8 @@ pub async fn analyze(
                     "key": size_key(x.n),
                     "towns": x.network.services.len(),
                     "towns_beyond_snap": x.network.services_beyond_snap.len(),
+                    "reached_towns": x.population_by_town(&result.prepared).into_iter().take(10).collect::<Vec<_>>(),
+                    "detour": x.detour(&result.prepared),
                     "total": x.total,
                 })
             })
