@@ -405,7 +405,7 @@ pub struct ProfileResult {
 pub struct ComparisonRow {
     /// Corridor name.
     pub name: String,
-    /// Line length, km.
+    /// Length of the profile axis (the longest connected part of the line), km.
     pub length_km: f64,
     /// Buffer, metres each side.
     pub buffer_m: f64,
@@ -415,7 +415,7 @@ pub struct ComparisonRow {
     pub population: Option<f64>,
     /// Share of the region's population.
     pub population_share: Option<f64>,
-    /// Population per km of line.
+    /// Population per km of the axis.
     pub population_per_km: Option<f64>,
     /// Tätorter inside.
     pub tatorter: Option<usize>,
@@ -1138,7 +1138,7 @@ fn shares(tally: &Tally, region: &Tally) -> Shares {
 
 impl ComparisonRow {
     fn of(result: &CorridorResult) -> Self {
-        let length_km = result.length_m / 1000.0;
+        let length_km = result.axis_length_m / 1000.0;
         let population = result.tally.population.as_ref().map(|p| p.total);
         Self {
             name: result.name.clone(),
