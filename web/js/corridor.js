@@ -187,6 +187,8 @@ export function initCorridor(app, ctx) {
   });
 
   const nameOf = (c) => (c.feature ? tf('coLineName', { n: c.feature.value }) : t('coDrawnName'));
+  // The name in the current language (the server echoes the one sent).
+  const shownName = (result) => (app.analysis?.corridor ? nameOf(app.analysis.corridor) : result.name);
 
   const sync = async () => {
     const c = app.analysis?.corridor;
@@ -269,14 +271,14 @@ export function initCorridor(app, ctx) {
       barChart({ id: 'co-chart-population', bars: popBars, title: t('coPopPerKm'), color: COLOR, format: fmt, xLabel: t('coKmFromStart'), summary: `max ${fmt(peak(popBars).value)} (${formatFixed(peak(popBars).from)} km)` }),
       barChart({ id: 'co-chart-departures', bars: depBars, title: t('coDepPerKm'), color: '#0072b2', format: fmt, xLabel: t('coKmFromStart'), summary: `max ${fmt(peak(depBars).value)} (${formatFixed(peak(depBars).from)} km)` }),
     ] : [];
-    results.replaceChildren(el('h3', { text: c.name }), dl, ...charts);
+    results.replaceChildren(el('h3', { text: shownName(c) }), dl, ...charts);
   }
 
   const caption = () => {
     const c = state.result?.corridors?.[0];
     if (!c) return '';
     return tf('coCaption', {
-      name: c.name,
+      name: shownName(c),
       length: formatFixed(c.length_m / 1000),
       width: formatNumber(c.buffer_m),
       population: formatNumber(Math.round(c.population?.total ?? 0)),
@@ -321,7 +323,7 @@ export function initCorridor(app, ctx) {
     legend: () => {
       const c = state.result?.corridors?.[0];
       if (!c) return [];
-      return [{ title: t('coLegend'), kind: 'fill', items: [{ color: COLOR, label: c.name }], note: caption() }];
+      return [{ title: t('coLegend'), kind: 'fill', items: [{ color: COLOR, label: shownName(c) }], note: caption() }];
     },
   });
   return state;
