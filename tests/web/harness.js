@@ -31,6 +31,8 @@ function prerequisites() {
 
 /** Starts kartrum on a fresh data dir; resolves to {url, stop}. */
 export async function startServer() {
+  // KARTRUM_URL: use a server that is already running (quicker while developing).
+  if (process.env.KARTRUM_URL) return { url: process.env.KARTRUM_URL.replace(/\/$/, ''), stop: async () => {} };
   prerequisites();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kartrum-web-test-'));
   const child = spawn(BIN, [

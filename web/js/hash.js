@@ -28,15 +28,78 @@ export function decodeStyle(code) {
   return null;
 }
 
-/** The hash for a camera, basemap and visible layers [{id, opacity, style}]. */
-export function encodeHash({ camera, basemap, layers }) {
+const KINDS = ['grocery', 'pharmacy', 'health'];
+
+/**
+ * Encodes the analysis parameters as hash parameters: `sa=KIND~B1-B2-…~COLOUR[~LAYER/ID~LON,LAT~NAME]`
+ * (service access, optionally with a closed service at a position), `pl=PLACE_ID` (place profile) and
+ * `co=WIDTH;lon,lat;lon,lat…` or `co=WIDTH;LAYER:FIELD=VALUE` (corridor).
+ */
+export function encodeAnalysis(analysis = {}) {
+  const parts = [];
+  const sa = analysis.service;
+  if (sa && KINDS.includes(sa.kind)) {
+    const items = [sa.kind, (sa.breaks || []).join('-'), sa.color === 'time_min' ? 'time_min' : 'band'];
+    if (sa.remove) {
+      items.push(encodeURIComponent(sa.remove));
+      if (Array.isArray(sa.at)) items.push(sa.at.map((c) => Number(c.toFixed(5))).join(','));
+      else items.push('');
+      if (sa.name) items.push(encodeURIComponent(sa.name));
+    }
+    parts.push(`sa=${items.join('~')}`);
+  }
+  if (analysis.place) parts.push(`pl=${encodeURIComponent(analysis.place)}`);
+  const co = analysis.corridor;
+  if (co && (co.line?.length >= 2 || co.feature)) {
+    const where = co.feature
+      ? `${encodeURIComponent(co.feature.layer)}:${encodeURIComponent(co.feature.field)}=${encodeURIComponent(co.feature.value)}`
+      : co.line.map(([x, y]) => `${Number(x.toFixed(5))},${Number(y.toFixed(5))}`).join(';');
+    parts.push(`co=${Math.round(co.width)};${where}`);
+  }
+  return parts.join('&');
+}
+
+/** Decodes the analysis hash parameters (the inverse of encodeAnalysis). */
+export function decodeAnalysis(params) {
+  const analysis = {};
+  const sa = params.get('sa');
+  if (sa) {
+    const [kind, breaks, color, remove, at, ...name] = sa.split('~');
+    const numbers = String(breaks || '').split('-').map(Number).filter((n) => Number.isFinite(n) && n > 0);
+    if (KINDS.includes(kind) && numbers.length) {
+      analysis.service = { kind, breaks: numbers, color: color === 'time_min' ? 'time_min' : 'band' };
+      if (remove) analysis.service.remove = decodeURIComponent(remove);
+      const point = String(at || '').split(',').map(Number);
+      if (remove && point.length === 2 && point.every(Number.isFinite)) analysis.service.at = point;
+      if (remove && name.length) analysis.service.name = decodeURIComponent(name.join('~'));
+    }
+  }
+  if (params.get('pl')) analysis.place = params.get('pl');
+  const co = params.get('co');
+  if (co) {
+    const [width, ...rest] = co.split(';');
+    const w = Number(width);
+    const feature = /^([^:]+):([^=]+)=(.*)$/.exec(rest[0] || '');
+    if (Number.isFinite(w) && feature) {
+      analysis.corridor = { width: w, feature: { layer: decodeURIComponent(feature[1]), field: decodeURIComponent(feature[2]), value: decodeURIComponent(feature[3]) } };
+    } else if (Number.isFinite(w)) {
+      const line = rest.map((p) => p.split(',').map(Number)).filter((c) => c.length === 2 && c.every(Number.isFinite));
+      if (line.length >= 2) analysis.corridor = { width: w, line };
+    }
+  }
+  return analysis;
+}
+
+/** The hash for a camera, basemap, visible layers [{id, opacity, style}] and analysis. */
+export function encodeHash({ camera, basemap, layers, analysis }) {
   const r = (v, d) => Number(v.toFixed(d));
   const map = [r(camera.zoom, 2), r(camera.center[1], 5), r(camera.center[0], 5)];
   if (camera.bearing || camera.pitch) map.push(r(camera.bearing, 1), r(camera.pitch, 1));
   const l = layers
     .map((x) => [encodeURIComponent(x.id), r(x.opacity, 2), encodeStyle(x.style)].join('*'))
     .join(',');
-  return `#map=${map.join('/')}&bm=${basemap}&l=${l}`;
+  const a = encodeAnalysis(analysis);
+  return `#map=${map.join('/')}&bm=${basemap}&l=${l}${a ? `&${a}` : ''}`;
 }
 
 /** Parses a hash: {view} for a saved view, or {camera, basemap, layers} (each may be absent). */
@@ -56,5 +119,7 @@ export function decodeHash(hash) {
       return { id: decodeURIComponent(id), opacity: Number.isFinite(o) ? Math.min(1, Math.max(0, o)) : 1, style: decodeStyle(style) };
     });
   }
+  // A map URL carries the whole state: without analysis parameters there is no analysis.
+  if (params.has('map')) result.analysis = decodeAnalysis(params);
   return result;
 }

@@ -30,6 +30,12 @@ export function renderLegend(container, entries) {
     const h = document.createElement('h3');
     h.textContent = entry.title;
     children.push(h, legendSwatches(entry));
+    if (entry.note) {
+      const p = document.createElement('p');
+      p.className = 'legend-note';
+      p.textContent = entry.note;
+      children.push(p);
+    }
   }
   container.replaceChildren(...children);
 }
@@ -67,6 +73,11 @@ export function drawLegend(ctx, entries, x, y, w, u, font) {
       }
       ctx.fillStyle = '#1b2631';
       cy += wrapText(ctx, item.label, x + 24 * u, sy, w - 24 * u, line);
+    }
+    if (entry.note) {
+      ctx.fillStyle = '#4a5866';
+      ctx.font = `italic ${9 * u}px ${font}`;
+      cy += wrapText(ctx, entry.note, x, cy + line / 2, w, 13 * u);
     }
     cy += 6 * u;
   }

@@ -14,6 +14,7 @@ import { fieldValues, tileSource } from './sources.js';
 import { classify, defaultStyle, geometryKind, legendEntry, mapLayers } from './styles.js';
 import { initViews } from './views.js';
 import { initExport } from './export.js';
+import { initTools } from './tools.js';
 
 const maplibregl = window.maplibregl;
 
@@ -31,6 +32,10 @@ export const app = {
   basemap: 'own',
   external: null,
   analysis: {},
+  /** Analysis overlays: {style() → {sources, layers}, legend() → entries} drawn above the layers. */
+  overlays: [],
+  /** Extra popup content: fn(feature, layerId, lngLat) → Node | null. */
+  popupExtras: [],
   meeting: false,
   map: null,
   ready: false,
@@ -52,7 +57,8 @@ export function visibleLayers() {
 
 /** Legend entries of the visible layers, topmost first. */
 export function legendEntries() {
-  return visibleLayers().reverse().map((m) => legendEntry(m, app.layers.get(m.id), app.stats.get(m.id), fieldLabel));
+  const analysis = app.overlays.flatMap((o) => o.legend?.() ?? []);
+  return [...analysis, ...visibleLayers().reverse().map((m) => legendEntry(m, app.layers.get(m.id), app.stats.get(m.id), fieldLabel))];
 }
 
 /** The current state as the URL and saved views describe it. */
@@ -66,6 +72,7 @@ export function currentState() {
       const s = app.layers.get(m.id);
       return { id: m.id, opacity: s.opacity, style: { ...s.style } };
     }),
+    analysis: app.analysis,
   };
 }
 
@@ -171,12 +178,23 @@ export function buildStyle() {
     const source = { source: `src-${meta.id}`, sourceLayer: meta.id };
     overlays.push(...mapLayers(meta, app.layers.get(meta.id), source, stats?.breaks ?? []));
   }
-  return { version: 8, ...extra, sources, layers: [...below, ...overlays, ...labels] };
+  // Analysis results lie under the catalog layers (points and borders stay visible on top);
+  // their `top` layers (drawn lines, markers) above everything but the labels.
+  const analysis = [];
+  const top = [];
+  for (const o of app.overlays) {
+    const part = o.style?.();
+    if (!part) continue;
+    Object.assign(sources, part.sources);
+    analysis.push(...(part.layers ?? []));
+    top.push(...(part.top ?? []));
+  }
+  return { version: 8, ...extra, sources, layers: [...below, ...analysis, ...overlays, ...top, ...labels] };
 }
 
 /** Ids of the MapLibre layers of the visible catalog layers, topmost first. */
 export function overlayLayerIds() {
-  return app.map.getStyle().layers.filter((l) => l.id.startsWith('ov-')).map((l) => l.id).reverse();
+  return app.map.getStyle().layers.filter((l) => l.id.startsWith('ov-') || l.metadata?.['kartrum:clickable']).map((l) => l.id).reverse();
 }
 
 /** A short-lived message at the bottom of the screen. */
@@ -246,6 +264,7 @@ async function boot() {
   const views = initViews(app, { currentState, applyState, toast, onChange });
   initExport(app, { legendEntries, attribution, toast, currentTitle: views.currentTitle, statsReady });
   initKeyboard(app, { views, toast, update });
+  initTools(app, { update, onChange, toast });
   onLanguageChange(() => update());
   document.addEventListener('meetingchange', (e) => {
     app.meeting = e.detail.on;
@@ -259,6 +278,7 @@ async function boot() {
     applyState(initial);
   }
   app.statsReady = statsReady;
+  app.legendEntries = legendEntries;
   app.ready = true;
   writeHash();
   map.on('moveend', writeHash);

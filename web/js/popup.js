@@ -17,6 +17,8 @@ export function initPopup(app, { overlayLayerIds }) {
   const popup = new window.maplibregl.Popup({ maxWidth: '28em', focusAfterOpen: false });
   app.popup = popup;
   const show = (point) => {
+    // While a line is drawn (corridor.js) clicks add points, not popups.
+    if (app.drawing) return false;
     const layers = overlayLayerIds();
     if (map.getLayer('bm-label-tatort')) layers.push('bm-label-tatort');
     const box = [[point.x - 4, point.y - 4], [point.x + 4, point.y + 4]];
@@ -28,7 +30,13 @@ export function initPopup(app, { overlayLayerIds }) {
     const feature = features[0];
     const layerId = feature.layer.metadata?.['kartrum:layer'] ?? 'tatorter';
     const meta = app.byId.get(layerId);
-    popup.setLngLat(map.unproject(point)).setDOMContent(content(feature, meta)).addTo(map);
+    const lngLat = map.unproject(point);
+    const root = content(feature, meta);
+    for (const extra of app.popupExtras) {
+      const node = extra(feature, layerId, lngLat);
+      if (node) root.append(node);
+    }
+    popup.setLngLat(lngLat).setDOMContent(root).addTo(map);
     return true;
   };
   map.on('click', (e) => show(e.point));

@@ -5,14 +5,40 @@
 //   const places = await listPlaces();               // [{ id, name, population, class, … }]
 //   await loadProfile(document.querySelector("#profile"), places[0].id);
 
-const CLASS_LABELS = {
-  huvudort: "Huvudort",
-  serviceort: "Serviceort",
-  landsbygdsort: "Landsbygdsort",
+const TEXT = {
+  sv: {
+    huvudort: "Huvudort", serviceort: "Serviceort", landsbygdsort: "Landsbygdsort",
+    loading: "Hämtar ortsprofil …", error: "Fel", service: "Service", nearest: "Närmaste",
+    minutes: "Minuter", kmRoad: "Km väg", kmStraight: "Km fågelväg", unreachable: "ej nåbar",
+    municipality: (name) => `${name} kommun`, inhabitants: "invånare", placeClass: "Ortstyp",
+    rules: "Regler", nearestService: "Närmaste service",
+    healthIn: (m) => `Vårdcentraler i ${m || "kommunen"}`, transit: "Kollektivtrafik",
+    stops: (n, r, d) => `${n} hållplatser inom ${r} m, ${d} avgångar per vardag`,
+    reach: "Befolkning inom räckhåll", within: (m, p) => `inom ${m} min: ${p} invånare`,
+    print: "Skriv ut", locale: "sv-SE",
+  },
+  en: {
+    huvudort: "Main locality", serviceort: "Service locality", landsbygdsort: "Rural locality",
+    loading: "Loading the place profile …", error: "Error", service: "Service", nearest: "Nearest",
+    minutes: "Minutes", kmRoad: "Km by road", kmStraight: "Km straight line", unreachable: "not reachable",
+    municipality: (name) => `${name} municipality`, inhabitants: "inhabitants", placeClass: "Place type",
+    rules: "Rules", nearestService: "Nearest services",
+    healthIn: (m) => `Health centres in ${m || "the municipality"}`, transit: "Public transport",
+    stops: (n, r, d) => `${n} stops within ${r} m, ${d} weekday departures`,
+    reach: "Population within reach", within: (m, p) => `within ${m} min: ${p} inhabitants`,
+    print: "Print", locale: "en-GB",
+  },
 };
+let L = TEXT.sv;
+let fmt = new Intl.NumberFormat("sv-SE", { maximumFractionDigits: 0 });
+let fmt1 = new Intl.NumberFormat("sv-SE", { maximumFractionDigits: 1 });
 
-const fmt = new Intl.NumberFormat("sv-SE", { maximumFractionDigits: 0 });
-const fmt1 = new Intl.NumberFormat("sv-SE", { maximumFractionDigits: 1 });
+/** Sets the language of the profile texts: "sv" (default) or "en". */
+export function setProfileLanguage(lang) {
+  L = TEXT[lang] ?? TEXT.sv;
+  fmt = new Intl.NumberFormat(L.locale, { maximumFractionDigits: 0 });
+  fmt1 = new Intl.NumberFormat(L.locale, { maximumFractionDigits: 1 });
+}
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -36,13 +62,13 @@ export async function listPlaces(params = {}, base = "") {
 
 /** Fetches the profile of place `id` and renders it into `target`. */
 export async function loadProfile(target, id, params = {}, base = "") {
-  target.replaceChildren(el("p", { class: "kr-profile-loading" }, "Hämtar ortsprofil …"));
+  target.replaceChildren(el("p", { class: "kr-profile-loading" }, L.loading));
   const query = new URLSearchParams(params).toString();
   const url = `${base}/api/places/${encodeURIComponent(id)}/profile${query ? `?${query}` : ""}`;
   const response = await fetch(url);
   const body = await response.json();
   if (!response.ok) {
-    target.replaceChildren(el("p", { class: "kr-profile-error" }, body.detail ?? "Fel"));
+    target.replaceChildren(el("p", { class: "kr-profile-error" }, body.detail ?? L.error));
     return null;
   }
   renderProfile(target, body);
@@ -51,11 +77,11 @@ export async function loadProfile(target, id, params = {}, base = "") {
 
 /** Renders a profile object (the API's JSON) into `target`, replacing its content. */
 export function renderProfile(target, p) {
-  const municipality = p.municipality ? `${p.municipality.name} kommun` : "";
+  const municipality = p.municipality ? L.municipality(p.municipality.name) : "";
   const services = el(
     "table",
     { class: "kr-profile-table" },
-    el("thead", {}, el("tr", {}, ...["Service", "Närmaste", "Minuter", "Km väg", "Km fågelväg"].map((h) => el("th", {}, h)))),
+    el("thead", {}, el("tr", {}, ...[L.service, L.nearest, L.minutes, L.kmRoad, L.kmStraight].map((h) => el("th", {}, h)))),
     el(
       "tbody",
       {},
@@ -64,7 +90,7 @@ export function renderProfile(target, p) {
           "tr",
           {},
           el("td", {}, n.label),
-          el("td", {}, n.name ?? "ej nåbar"),
+          el("td", {}, n.name ?? L.unreachable),
           el("td", { class: "num" }, num(n.minutes, fmt1)),
           el("td", { class: "num" }, num(n.network_km, fmt1)),
           el("td", { class: "num" }, num(n.straight_km, fmt1)),
@@ -80,31 +106,31 @@ export function renderProfile(target, p) {
   const reach = el(
     "ul",
     {},
-    ...p.population_within.map((r) => el("li", {}, `inom ${num(r.minutes)} min: ${num(r.population)} invånare`)),
+    ...p.population_within.map((r) => el("li", {}, L.within(num(r.minutes), num(r.population)))),
   );
   target.replaceChildren(
     el(
       "article",
       { class: "kr-profile" },
-      el("header", {}, el("h2", {}, p.name), el("p", {}, `${municipality} · ${num(p.population)} invånare`)),
+      el("header", {}, el("h2", {}, p.name), el("p", {}, `${municipality} · ${num(p.population)} ${L.inhabitants}`)),
       el(
         "section",
         { class: "kr-profile-class" },
-        el("h3", {}, `Ortstyp: ${CLASS_LABELS[p.class.class] ?? p.class.class}`),
+        el("h3", {}, `${L.placeClass}: ${L[p.class.class] ?? p.class.class}`),
         el("p", {}, p.class.reason),
-        el("details", { open: "" }, el("summary", {}, "Regler"), el("ol", {}, ...p.rules.map((r) => el("li", {}, r)))),
+        el("details", { open: "" }, el("summary", {}, L.rules), el("ol", {}, ...p.rules.map((r) => el("li", {}, r)))),
       ),
-      el("section", {}, el("h3", {}, "Närmaste service"), services),
-      el("section", {}, el("h3", {}, `Vårdcentraler i ${municipality || "kommunen"}`), health),
+      el("section", {}, el("h3", {}, L.nearestService), services),
+      el("section", {}, el("h3", {}, L.healthIn(municipality)), health),
       el(
         "section",
         {},
-        el("h3", {}, "Kollektivtrafik"),
-        el("p", {}, `${num(p.bus.stops)} hållplatser inom ${num(p.bus.radius_m)} m, ${num(p.bus.weekday_departures, fmt1)} avgångar per vardag`),
+        el("h3", {}, L.transit),
+        el("p", {}, L.stops(num(p.bus.stops), num(p.bus.radius_m), num(p.bus.weekday_departures, fmt1))),
       ),
-      el("section", {}, el("h3", {}, "Befolkning inom räckhåll"), reach),
+      el("section", {}, el("h3", {}, L.reach), reach),
       el("footer", {}, el("p", { class: "kr-profile-note" }, p.network_note)),
-      el("button", { type: "button", class: "kr-profile-print" }, "Skriv ut"),
+      el("button", { type: "button", class: "kr-profile-print" }, L.print),
     ),
   );
   target.querySelector(".kr-profile-print").addEventListener("click", () => {

@@ -13,7 +13,7 @@ async function loadIndex(app) {
     const fc = await getJSON('/api/layers/tatorter/features?limit=10000');
     for (const f of fc.features) {
       if (!f.properties.name || !f.geometry) continue;
-      entries.push({ name: f.properties.name, kind: 'tatort', pop: f.properties.pop || 0, detail: f.properties.mun_name, center: f.geometry.coordinates });
+      entries.push({ name: f.properties.name, kind: 'tatort', pop: f.properties.pop || 0, detail: f.properties.mun_name, center: f.geometry.coordinates, code: f.properties.code });
     }
   }
   if (app.byId.has('kommuner')) {
@@ -114,6 +114,8 @@ export function initSearch(app) {
     input.value = hit.name;
     close();
     flyToEntry(app.map, hit);
+    // The place profile panel opens the profile of a chosen tätort.
+    if (hit.kind === 'tatort' && hit.code) document.dispatchEvent(new CustomEvent('kartrum:tatort', { detail: { code: hit.code, name: hit.name } }));
   };
   input.addEventListener('focus', () => ensure());
   input.addEventListener('input', async () => {

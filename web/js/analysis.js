@@ -1,0 +1,301 @@
+// Service access panel (issue 5): choose the kind of service and the travel time bands, run
+// POST /api/analysis/service-access (the result is stored as layer sa_KIND, shown from vector
+// tiles as a choropleth per grid cell) and read the table per municipality. A closed service
+// ("what if it closes?", scenario.js) is part of the same parameters, so both go into the URL
+// and saved views as app.analysis.service = {kind, breaks, color, remove?, at?, name?}.
+
+import { el, option, postJSON, sortableTable } from './dom.js';
+import { formatFixed, formatNumber, formatPercent, lang, onLanguageChange, t, tf } from './i18n.js';
+import { selectTab } from './tools.js';
+import { scenarioBody, scenarioLayers, scenarioLegend, renderScenario } from './scenario.js';
+
+/** The kinds of service and where their points come from. */
+export const KINDS = {
+  grocery: { label: 'kindGrocery', near: 'kindGroceryNear', supply: [{ layer: 'servicepunkter', filter: { category: 'grocery' } }] },
+  pharmacy: { label: 'kindPharmacy', near: 'kindPharmacyNear', supply: [{ layer: 'servicepunkter', filter: { category: 'pharmacy' } }] },
+  health: { label: 'kindHealth', near: 'kindHealthNear', supply: [{ layer: 'vardcentraler' }] },
+};
+export const DEFAULT_BREAKS = [5, 10, 20, 30];
+const NETWORK = 'busslinjer';
+const DEMAND = { layer: 'befolkning_1km', population: 'befolkning_2025' };
+const AREAS = { layer: 'kommuner', name_field: 'name', code_field: 'code' };
+const UNREACHABLE = '#8c8c8c';
+const SMALL = 100;
+
+/** The analysis request for the parameters (without `output`). */
+export function requestBody(params) {
+  return {
+    network: NETWORK,
+    demand: DEMAND,
+    supply: KINDS[params.kind].supply,
+    areas: AREAS,
+    mode: 'network',
+    bands: { unit: 'min', breaks: params.breaks },
+    threshold: params.breaks[params.breaks.length - 1],
+  };
+}
+
+/** Parses "5, 10, 20, 30" into increasing positive numbers (null when invalid). */
+export function parseBreaks(text) {
+  const numbers = String(text).split(/[\s,;]+/).filter(Boolean).map((x) => Number(x.replace(',', '.')));
+  if (numbers.length < 2 || numbers.length > 6) return null;
+  if (!numbers.every((n, i) => Number.isFinite(n) && n > 0 && (i === 0 || n > numbers[i - 1]))) return null;
+  return numbers;
+}
+
+/** Colours of the bands (near to far, light to dark) for `n` bands. */
+export function bandColors(n) {
+  // YlOrBr without its palest class, so the nearest band still shows on a projector.
+  const ramp = ['#fee391', '#fec44f', '#fe9929', '#ec7014', '#cc4c02', '#993404', '#662506'];
+  if (n <= 1) return [ramp[2]];
+  return Array.from({ length: n }, (_, i) => ramp[Math.round((i * (ramp.length - 1)) / (n - 1))]);
+}
+
+/** The network note in the current language (the server's note in English). */
+export function networkNote(result) {
+  if (lang() === 'sv' && /bus network, not all roads/.test(result.network_note || '')) {
+    return tf('saNetworkNote', { layer: result.network?.layer ?? NETWORK });
+  }
+  return result.network_note;
+}
+
+/** MapLibre fill colour of a service-access result layer. */
+function fillColor(result, color) {
+  const labels = result.bands;
+  const colors = bandColors(labels.length);
+  if (color === 'time_min') {
+    const breaks = [0, ...result.bands.slice(0, -1).map((_, i) => result.threshold * ((i + 1) / (labels.length - 1)))];
+    const stops = ['interpolate', ['linear'], ['to-number', ['get', 'time_min']]];
+    breaks.forEach((b, i) => stops.push(b, colors[Math.min(i, colors.length - 1)]));
+    return ['case', ['has', 'time_min'], stops, UNREACHABLE];
+  }
+  const match = ['match', ['coalesce', ['get', 'band'], '']];
+  labels.forEach((label, i) => match.push(label, colors[i]));
+  match.push(UNREACHABLE);
+  return match;
+}
+
+/** A vector tile source of a stored layer at a version (the version busts the tile cache). */
+export function layerSource(layer) {
+  return {
+    type: 'vector',
+    tiles: [`${location.origin}/tiles/${encodeURIComponent(layer.id)}/{z}/{x}/{y}.mvt?v=${layer.version}`],
+    minzoom: 0,
+    maxzoom: 14,
+  };
+}
+
+/** Wires the panel; returns the module's state (used by scenario.js and the tests). */
+export function initServiceAccess(app, ctx) {
+  const panel = document.getElementById('panel-service');
+  const state = { key: null, result: null, scenario: null, error: null, busy: false, sort: { key: 'name', dir: 'asc' }, diffSort: { key: 'farther', dir: 'desc' } };
+  app.serviceAccess = state;
+
+  const kind = el('select', { id: 'sa-kind' }, ...Object.keys(KINDS).map((k) => option(k, t(KINDS[k].label), k === 'grocery')));
+  const breaks = el('input', { id: 'sa-bands', type: 'text', inputmode: 'decimal', value: DEFAULT_BREAKS.join(', '), 'aria-describedby': 'sa-bands-help' });
+  const color = el('select', { id: 'sa-color' }, option('band', t('saColorBand'), true), option('time_min', t('saColorTime')));
+  const run = el('button', { type: 'submit', class: 'primary', id: 'sa-run', text: t('saRun') });
+  const clear = el('button', { type: 'button', id: 'sa-clear', text: t('saClear') });
+  const status = el('p', { id: 'sa-status', class: 'message', role: 'status' });
+  const form = el('form', { id: 'sa-form', class: 'tool-form edit-only' },
+    el('label', { class: 'row' }, el('span', { 'data-t': 'saKind' }), kind),
+    el('label', { class: 'row' }, el('span', { 'data-t': 'saBands' }), breaks),
+    el('p', { id: 'sa-bands-help', class: 'help', 'data-t': 'saBandsHelp' }),
+    el('label', { class: 'row' }, el('span', { 'data-t': 'saColor' }), color),
+    el('div', { class: 'buttons' }, run, clear));
+  const note = el('p', { id: 'sa-network-note', class: 'network-note', hidden: true });
+  const scenarioBox = el('div', { id: 'sa-scenario', class: 'scenario' });
+  const results = el('div', { id: 'sa-results' });
+  panel.append(el('h2', { 'data-t': 'saHeading' }), form, status, note, scenarioBox, results);
+
+  const translate = () => {
+    for (const node of panel.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t);
+    [...kind.options].forEach((o) => { o.textContent = t(KINDS[o.value].label); });
+    color.options[0].textContent = t('saColorBand');
+    color.options[1].textContent = t('saColorTime');
+    run.textContent = t('saRun');
+    clear.textContent = t('saClear');
+  };
+  translate();
+  onLanguageChange(() => {
+    translate();
+    render();
+  });
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const numbers = parseBreaks(breaks.value);
+    if (!numbers) {
+      status.textContent = t('saBandsInvalid');
+      status.classList.add('error');
+      breaks.setAttribute('aria-invalid', 'true');
+      breaks.focus();
+      return;
+    }
+    breaks.removeAttribute('aria-invalid');
+    app.analysis = { ...app.analysis, service: { kind: kind.value, breaks: numbers, color: color.value } };
+    ctx.update();
+  });
+  clear.addEventListener('click', () => {
+    const { service, ...rest } = app.analysis;
+    app.analysis = rest;
+    ctx.update();
+  });
+  color.addEventListener('change', () => {
+    if (!app.analysis.service) return;
+    app.analysis = { ...app.analysis, service: { ...app.analysis.service, color: color.value } };
+    ctx.update();
+  });
+
+  const params = () => {
+    const p = app.analysis?.service;
+    return p && KINDS[p.kind] && Array.isArray(p.breaks) && p.breaks.length ? p : null;
+  };
+
+  /** Runs the analysis (and the scenario) when the parameters changed. */
+  const sync = async () => {
+    const p = params();
+    const key = p ? JSON.stringify([p.kind, p.breaks, p.remove ?? null]) : null;
+    if (p) {
+      kind.value = p.kind;
+      if (parseBreaks(breaks.value)?.join() !== p.breaks.join()) breaks.value = p.breaks.join(', ');
+      color.value = p.color === 'time_min' ? 'time_min' : 'band';
+    }
+    if (key === state.key) return;
+    state.key = key;
+    if (!p) {
+      Object.assign(state, { result: null, scenario: null, error: null, busy: false });
+      render();
+      ctx.update({ keepPanel: true });
+      return;
+    }
+    const missing = [NETWORK, DEMAND.layer, AREAS.layer, ...KINDS[p.kind].supply.map((s) => s.layer)].filter((id) => !app.byId.has(id));
+    if (missing.length) {
+      Object.assign(state, { result: null, scenario: null, error: `${t('saMissing')}: ${missing.join(', ')}`, busy: false });
+      render();
+      return;
+    }
+    selectTab('service');
+    state.busy = true;
+    state.error = null;
+    status.classList.remove('error');
+    status.textContent = p.remove ? tf('saWhatIfRunning', { name: p.name ?? p.remove }) : t('saRunning');
+    run.disabled = true;
+    try {
+      const body = requestBody(p);
+      const result = await postJSON('/api/analysis/service-access', { ...body, output: { store: true, layer: `sa_${p.kind}`, title: t(KINDS[p.kind].label) } });
+      const scenario = p.remove ? await postJSON('/api/analysis/service-access/scenario', scenarioBody(body, p)) : null;
+      if (state.key !== key) return;
+      Object.assign(state, { result, scenario, busy: false });
+    } catch (error) {
+      if (state.key !== key) return;
+      Object.assign(state, { result: null, scenario: null, error: `${t('saFailed')}: ${error.message}`, busy: false });
+    } finally {
+      run.disabled = false;
+    }
+    render();
+    ctx.update({ keepPanel: true });
+  };
+  ctx.onChange(() => { sync(); });
+
+  function render() {
+    status.classList.toggle('error', Boolean(state.error));
+    status.textContent = state.error ?? (state.busy ? status.textContent : '');
+    const r = state.result;
+    note.hidden = !r;
+    note.textContent = r ? networkNote(r) : '';
+    renderScenario(scenarioBox, app, state, { update: ctx.update, onSort: render });
+    if (!r) {
+      results.replaceChildren();
+      return;
+    }
+    const p = params();
+    const near = t(KINDS[p.kind].near);
+    const total = r.total;
+    const threshold = formatNumber(r.threshold);
+    const summary = el('p', { class: 'summary', id: 'sa-summary', text: tf('saSummary', {
+      beyond: formatNumber(Math.round(total.beyond_threshold)),
+      share: formatPercent(total.beyond_threshold / total.population),
+      threshold,
+      kind: near,
+      unreachable: formatNumber(Math.round(total.unreachable)),
+      mean: formatFixed(total.mean),
+    }) });
+    const shown = r.areas.filter((a) => a.population >= SMALL);
+    const hidden = r.areas.length - shown.length;
+    const columns = [
+      { key: 'name', label: t('saMunicipality'), value: (a) => a.name, render: (a) => (a.code === null && a.name === 'Totalt' ? t('saTotal') : a.name) },
+      { key: 'population', label: t('saPopulation'), num: true, value: (a) => a.population, render: (a) => formatNumber(Math.round(a.population)) },
+      ...r.bands.map((label, i) => ({
+        key: `band${i}`, label: label.replace(' min', ''), num: true,
+        value: (a) => a.bands[i]?.population ?? 0,
+        render: (a) => formatNumber(Math.round(a.bands[i]?.population ?? 0)),
+      })),
+      { key: 'beyond', label: tf('saBeyond', { threshold }), num: true, value: (a) => a.beyond_threshold / (a.population || 1), render: (a) => formatPercent(a.beyond_threshold / (a.population || 1)) },
+      { key: 'mean', label: t('saMean'), num: true, value: (a) => a.mean, render: (a) => formatFixed(a.mean) },
+    ];
+    const table = sortableTable({
+      caption: tf('saTableCaption', { kind: near }),
+      columns,
+      rows: shown,
+      footer: total,
+      state: state.sort,
+      onSort: render,
+      className: 'data-table sa-table',
+    });
+    table.id = 'sa-table';
+    // The band columns carry the map's colours as a key.
+    const colors = bandColors(r.bands.length);
+    table.querySelectorAll('thead th').forEach((th, i) => {
+      if (i >= 2 && i < 2 + r.bands.length) th.style.setProperty('--band', colors[i - 2]);
+      if (i >= 2 && i < 2 + r.bands.length) th.classList.add('band');
+    });
+    const focusedKey = document.activeElement?.closest?.('#sa-table') ? document.activeElement.dataset.key : null;
+    results.replaceChildren(summary, el('div', { class: 'table-wrap' }, table),
+      hidden ? el('p', { class: 'help', text: tf('saHiddenSmall', { n: hidden }) }) : null);
+    if (focusedKey) results.querySelector(`button[data-key="${focusedKey}"]`)?.focus();
+  }
+
+  app.overlays.push({
+    style: () => {
+      const r = state.result;
+      if (!r?.layer) return null;
+      const p = params();
+      const sc = state.scenario?.layer ? state.scenario : null;
+      const layer = sc ? sc.layer : r.layer;
+      const sources = { 'sa-src': layerSource(layer) };
+      const base = { source: 'sa-src', 'source-layer': layer.id, metadata: { 'kartrum:layer': layer.id, 'kartrum:clickable': true } };
+      const layers = [{
+        ...base, id: 'sa-fill', type: 'fill',
+        paint: { 'fill-color': fillColor(r, p?.color), 'fill-opacity': sc ? 0.55 : 0.78, 'fill-outline-color': 'rgba(0,0,0,0)' },
+      }];
+      const top = [];
+      if (sc) {
+        const extra = scenarioLayers(base);
+        Object.assign(sources, extra.sources);
+        layers.push(...extra.layers);
+        top.push(...extra.top);
+      }
+      return { sources, layers, top };
+    },
+    legend: () => {
+      const r = state.result;
+      if (!r) return [];
+      const p = params();
+      const colors = bandColors(r.bands.length);
+      const kindText = t(KINDS[p.kind].near);
+      const items = r.bands.map((label, i) => ({ color: colors[i], label }));
+      items.push({ color: UNREACHABLE, label: t('saUnreachable') });
+      const entries = [];
+      if (state.scenario) entries.push(...scenarioLegend(state, p));
+      entries.push({
+        title: tf(state.scenario ? 'saAfterLegend' : 'saLegendTitle', { kind: kindText }),
+        kind: 'fill',
+        items,
+        note: t('saNetworkShort'),
+      });
+      return entries;
+    },
+  });
+  return state;
+}

@@ -1,0 +1,330 @@
+// Corridor panel (issue 7, stråk): draw a line on the map (click points, double-click or Enter
+// to finish; with the keyboard Space adds the map centre) or choose a trunk bus line, set the
+// width, and POST /api/analysis/corridor. The corridor polygon is drawn on the map (so it is in
+// PNG/PDF exports), its key figures go into the legend (and the export's legend), and a profile
+// of population and departures per km is drawn as inline SVG bar charts. The corridor is
+// app.analysis.corridor = {width, line: [[lon, lat], …]} or {width, feature: {layer, field, value}}.
+
+import { barChart } from './chart.js';
+import { el, option, postJSON } from './dom.js';
+import { formatFixed, formatNumber, formatPercent, onLanguageChange, t, tf } from './i18n.js';
+import { getJSON } from './api.js';
+import { selectTab } from './tools.js';
+
+const COLOR = '#5b2a86';
+const DRAFT = '#d55e00';
+const LINES = { layer: 'busslinjer', field: 'linjenummer', filter: 'klassificering=Str%C3%A5ktrafik' };
+
+/** The corridor request for the parameters. */
+export function corridorRequest(c, name) {
+  const spec = { name, buffer_m: c.width };
+  if (c.feature) spec.features = { layer: c.feature.layer, where: { [c.feature.field]: c.feature.value } };
+  else spec.line = { type: 'LineString', coordinates: c.line };
+  return { corridors: [spec] };
+}
+
+function bounds(geometry) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      b[0] = Math.min(b[0], c[0]); b[1] = Math.min(b[1], c[1]);
+      b[2] = Math.max(b[2], c[0]); b[3] = Math.max(b[3], c[1]);
+    } else c.forEach(walk);
+  };
+  walk(geometry.coordinates);
+  return b;
+}
+
+/** Wires the panel; returns its state (for the tests). */
+export function initCorridor(app, ctx) {
+  const map = app.map;
+  const panel = document.getElementById('panel-corridor');
+  const hintBox = document.getElementById('draw-hint');
+  const state = { key: null, result: null, error: null, busy: false, draft: null, fit: false };
+  app.corridor = state;
+
+  const draw = el('button', { type: 'button', id: 'co-draw', 'aria-pressed': 'false' }, t('coDraw'));
+  const lineSelect = el('select', { id: 'co-line' }, option('', t('coLineChoose')));
+  const width = el('input', { id: 'co-width', type: 'number', min: 0, max: 50000, step: 100, value: 1000 });
+  const run = el('button', { type: 'button', class: 'primary', id: 'co-run' }, t('coRun'));
+  const clear = el('button', { type: 'button', id: 'co-clear' }, t('coClear'));
+  const status = el('p', { id: 'co-status', class: 'message', role: 'status' });
+  const results = el('div', { id: 'co-results' });
+  const heading = el('h2', { text: t('coHeading') });
+  const orPick = el('p', { class: 'help', text: t('coOrPick') });
+  const lineLabel = el('span', { text: t('coLine') });
+  const widthLabel = el('span', { text: t('coWidth') });
+  panel.append(heading,
+    el('div', { class: 'tool-form edit-only' },
+      el('div', { class: 'buttons' }, draw), orPick,
+      el('label', { class: 'row' }, lineLabel, lineSelect),
+      el('label', { class: 'row' }, widthLabel, width),
+      el('div', { class: 'buttons' }, run, clear)),
+    status, results);
+  onLanguageChange(() => {
+    heading.textContent = t('coHeading');
+    draw.textContent = t('coDraw');
+    orPick.textContent = t('coOrPick');
+    lineLabel.textContent = t('coLine');
+    widthLabel.textContent = t('coWidth');
+    lineSelect.options[0].textContent = t('coLineChoose');
+    run.textContent = t('coRun');
+    clear.textContent = t('coClear');
+    if (state.draft) hintBox.textContent = t('coDrawing');
+    render();
+  });
+
+  // Trunk bus lines (Stråktrafik) to choose from, fetched once.
+  let lines = null;
+  const loadLines = async () => {
+    if (lines || !app.byId.has(LINES.layer)) return;
+    lines = [];
+    try {
+      const fc = await getJSON(`/api/layers/${LINES.layer}/features?${LINES.filter}&limit=1000`);
+      lines = [...new Set(fc.features.map((f) => f.properties[LINES.field]).filter(Boolean).map(String))]
+        .sort((a, b) => a.localeCompare(b, 'sv', { numeric: true }));
+    } catch (e) {
+      status.textContent = e.message;
+    }
+    const chosen = app.analysis?.corridor?.feature?.value;
+    lineSelect.replaceChildren(option('', t('coLineChoose')), ...lines.map((n) => option(n, tf('coLineName', { n }), n === chosen)));
+  };
+  document.getElementById('tab-corridor').addEventListener('click', loadLines);
+  lineSelect.addEventListener('focus', loadLines);
+
+  // Drawing.
+  const stopDrawing = () => {
+    state.draft = null;
+    app.drawing = false;
+    map.doubleClickZoom.enable();
+    map.getCanvas().style.cursor = '';
+    draw.setAttribute('aria-pressed', 'false');
+    hintBox.hidden = true;
+    ctx.update({ keepPanel: true });
+  };
+  const addPoint = (lngLat) => {
+    const p = [Number(lngLat.lng.toFixed(6)), Number(lngLat.lat.toFixed(6))];
+    const last = state.draft[state.draft.length - 1];
+    if (last && Math.abs(last[0] - p[0]) < 1e-5 && Math.abs(last[1] - p[1]) < 1e-5) return;
+    state.draft.push(p);
+    ctx.update({ keepPanel: true });
+  };
+  const finish = () => {
+    const line = state.draft;
+    stopDrawing();
+    if (!line || line.length < 2) {
+      status.textContent = t('coNeedLine');
+      return;
+    }
+    lineSelect.value = '';
+    state.fit = true;
+    app.analysis = { ...app.analysis, corridor: { width: Number(width.value) || 0, line } };
+    ctx.update();
+  };
+  draw.addEventListener('click', () => {
+    if (state.draft) {
+      finish();
+      return;
+    }
+    state.draft = [];
+    app.drawing = true;
+    app.popup?.remove();
+    map.doubleClickZoom.disable();
+    map.getCanvas().style.cursor = 'crosshair';
+    draw.setAttribute('aria-pressed', 'true');
+    hintBox.textContent = t('coDrawing');
+    hintBox.hidden = false;
+    ctx.update({ keepPanel: true });
+  });
+  map.on('click', (e) => {
+    if (state.draft) addPoint(e.lngLat);
+  });
+  map.on('dblclick', (e) => {
+    if (!state.draft) return;
+    e.preventDefault();
+    finish();
+  });
+  document.addEventListener('keydown', (e) => {
+    if (!state.draft) return;
+    const onMap = e.target === map.getCanvas();
+    if (e.key === 'Enter') finish();
+    else if (e.key === 'Escape') stopDrawing();
+    else if (e.key === 'Backspace' && !e.target.matches?.('input, select, textarea')) {
+      state.draft.pop();
+      ctx.update({ keepPanel: true });
+    } else if (e.key === ' ' && onMap) addPoint(map.getCenter());
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
+  }, true);
+
+  run.addEventListener('click', () => {
+    const w = Number(width.value);
+    if (!Number.isFinite(w) || w < 0) {
+      width.setAttribute('aria-invalid', 'true');
+      width.focus();
+      return;
+    }
+    width.removeAttribute('aria-invalid');
+    const current = app.analysis?.corridor;
+    let corridor = null;
+    if (lineSelect.value) corridor = { width: w, feature: { layer: LINES.layer, field: LINES.field, value: lineSelect.value } };
+    else if (current?.line) corridor = { width: w, line: current.line };
+    if (!corridor) {
+      status.textContent = t('coNeedLine');
+      return;
+    }
+    state.fit = true;
+    app.analysis = { ...app.analysis, corridor };
+    ctx.update();
+  });
+  clear.addEventListener('click', () => {
+    const { corridor, ...rest } = app.analysis ?? {};
+    void corridor;
+    app.analysis = rest;
+    lineSelect.value = '';
+    ctx.update();
+  });
+
+  const nameOf = (c) => (c.feature ? tf('coLineName', { n: c.feature.value }) : t('coDrawnName'));
+  // The name in the current language (the server echoes the one sent).
+  const shownName = (result) => (app.analysis?.corridor ? nameOf(app.analysis.corridor) : result.name);
+
+  const sync = async () => {
+    const c = app.analysis?.corridor;
+    const valid = c && Number.isFinite(c.width) && (c.feature || c.line?.length >= 2);
+    const key = valid ? JSON.stringify(c) : null;
+    if (key === state.key) return;
+    state.key = key;
+    if (!valid) {
+      Object.assign(state, { result: null, error: null, busy: false });
+      render();
+      ctx.update({ keepPanel: true });
+      return;
+    }
+    width.value = c.width;
+    selectTab('corridor');
+    if (c.feature) {
+      await loadLines();
+      lineSelect.value = c.feature.value;
+    }
+    state.busy = true;
+    status.classList.remove('error');
+    status.textContent = t('coRunning');
+    run.disabled = true;
+    try {
+      const response = await postJSON('/api/analysis/corridor', corridorRequest(c, nameOf(c)));
+      if (state.key !== key) return;
+      Object.assign(state, { result: response, error: null, busy: false });
+    } catch (error) {
+      if (state.key !== key) return;
+      Object.assign(state, { result: null, error: `${t('coFailed')}: ${error.message}`, busy: false });
+    } finally {
+      run.disabled = false;
+    }
+    render();
+    const geometry = state.result?.corridors[0]?.geometry;
+    if (state.fit && geometry?.coordinates?.length) {
+      const b = bounds(geometry);
+      map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 60, duration: 800, maxZoom: 13 });
+    }
+    state.fit = false;
+    ctx.update({ keepPanel: true });
+  };
+  ctx.onChange(() => { sync(); });
+
+  function render() {
+    status.classList.toggle('error', Boolean(state.error));
+    status.textContent = state.error ?? (state.busy ? t('coRunning') : '');
+    const c = state.result?.corridors?.[0];
+    if (!c) {
+      results.replaceChildren();
+      return;
+    }
+    const pop = c.population?.total ?? null;
+    const figure = (label, value, id) => [el('dt', { text: label }), el('dd', { text: value, id })];
+    const services = (c.services || []).reduce((n, s) => n + s.count, 0);
+    const dl = el('dl', { class: 'figures', id: 'co-figures' },
+      ...figure(t('coLength'), `${formatFixed(c.length_m / 1000)} km`),
+      ...figure(t('coArea'), `${formatFixed(c.area_km2)} km²`),
+      ...figure(t('coPopulation'), pop === null ? '–' : formatNumber(Math.round(pop)), 'co-population'),
+      ...figure(t('coShare'), formatPercent(c.shares?.population)),
+      ...figure(t('coTatorter'), c.tatorter ? `${formatNumber(c.tatorter.count)}${c.tatorter.items?.length ? `: ${c.tatorter.items.slice(0, 8).map((x) => x.name).join(', ')}${c.tatorter.items.length > 8 ? ' …' : ''}` : ''}` : '–'),
+      ...figure(t('coStops'), c.stops ? formatNumber(c.stops.count) : '–'),
+      ...figure(t('coDepartures'), c.stops ? formatNumber(Math.round(c.stops.departures)) : '–'),
+      ...figure(t('coServices'), formatNumber(services)));
+    // A short last bin would inflate its per-km values: it joins the one before.
+    const bins = (c.profile?.bins ?? []).map((b) => ({ ...b }));
+    const last = bins[bins.length - 1];
+    if (bins.length > 1 && last.to_m - last.from_m < 0.5 * (c.profile.bin_m || 1000)) {
+      bins.pop();
+      const prev = bins[bins.length - 1];
+      Object.assign(prev, { to_m: last.to_m, population: prev.population + last.population, departures: prev.departures + last.departures });
+    }
+    const perKm = (value) => bins.map((b) => ({ from: b.from_m / 1000, to: b.to_m / 1000, value: b.to_m > b.from_m ? value(b) / ((b.to_m - b.from_m) / 1000) : 0 }));
+    const popBars = perKm((b) => b.population);
+    const depBars = perKm((b) => b.departures);
+    const peak = (bars) => bars.reduce((m, b) => (b.value > m.value ? b : m), { value: 0, from: 0 });
+    const fmt = (v) => formatNumber(Math.round(v));
+    const charts = bins.length ? [
+      el('h3', { text: t('coProfile') }),
+      barChart({ id: 'co-chart-population', bars: popBars, title: t('coPopPerKm'), color: COLOR, format: fmt, xLabel: t('coKmFromStart'), summary: `max ${fmt(peak(popBars).value)} (${formatFixed(peak(popBars).from)} km)` }),
+      barChart({ id: 'co-chart-departures', bars: depBars, title: t('coDepPerKm'), color: '#0072b2', format: fmt, xLabel: t('coKmFromStart'), summary: `max ${fmt(peak(depBars).value)} (${formatFixed(peak(depBars).from)} km)` }),
+    ] : [];
+    results.replaceChildren(el('h3', { text: shownName(c) }), dl, ...charts);
+  }
+
+  const caption = () => {
+    const c = state.result?.corridors?.[0];
+    if (!c) return '';
+    return tf('coCaption', {
+      name: shownName(c),
+      length: formatFixed(c.length_m / 1000),
+      width: formatNumber(c.buffer_m),
+      population: formatNumber(Math.round(c.population?.total ?? 0)),
+      share: formatPercent(c.shares?.population),
+    });
+  };
+
+  app.overlays.push({
+    style: () => {
+      const sources = {};
+      const layers = [];
+      const top = [];
+      const c = state.result?.corridors?.[0];
+      if (c) {
+        sources['co-src'] = { type: 'geojson', data: { type: 'Feature', geometry: c.geometry, properties: {} } };
+        sources['co-axis'] = { type: 'geojson', data: { type: 'Feature', geometry: c.axis, properties: {} } };
+        layers.push({ id: 'co-fill', type: 'fill', source: 'co-src', paint: { 'fill-color': COLOR, 'fill-opacity': 0.18 } });
+        top.push(
+          { id: 'co-outline', type: 'line', source: 'co-src', paint: { 'line-color': COLOR, 'line-width': 2.5 } },
+          { id: 'co-axis-line', type: 'line', source: 'co-axis', layout: { 'line-cap': 'round' }, paint: { 'line-color': COLOR, 'line-width': 2, 'line-dasharray': [2, 1.5] } },
+        );
+      }
+      if (state.draft) {
+        const coords = state.draft;
+        sources['co-draft'] = {
+          type: 'geojson',
+          data: {
+            type: 'FeatureCollection',
+            features: [
+              ...(coords.length >= 2 ? [{ type: 'Feature', geometry: { type: 'LineString', coordinates: coords }, properties: {} }] : []),
+              ...coords.map((p) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: p }, properties: {} })),
+            ],
+          },
+        };
+        top.push(
+          { id: 'co-draft-line', type: 'line', source: 'co-draft', filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': DRAFT, 'line-width': 3 } },
+          { id: 'co-draft-points', type: 'circle', source: 'co-draft', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 5, 'circle-color': '#ffffff', 'circle-stroke-color': DRAFT, 'circle-stroke-width': 2.5 } },
+        );
+      }
+      return { sources, layers, top };
+    },
+    legend: () => {
+      const c = state.result?.corridors?.[0];
+      if (!c) return [];
+      return [{ title: t('coLegend'), kind: 'fill', items: [{ color: COLOR, label: shownName(c) }], note: caption() }];
+    },
+  });
+  return state;
+}

@@ -1,0 +1,56 @@
+// The analysis side panel: tabs for service access, place profiles and corridors (a WAI-ARIA
+// tablist: arrows move between tabs, Enter/Space/click selects), and the button that shows or
+// hides the panel.
+
+import { onLanguageChange } from './i18n.js';
+import { initServiceAccess } from './analysis.js';
+import { initScenario } from './scenario.js';
+import { initPlaceProfile } from './places.js';
+import { initCorridor } from './corridor.js';
+
+const TABS = ['service', 'profile', 'corridor'];
+
+/** Selects a tab of the analysis panel (and shows the panel). */
+export function selectTab(name, { focus = false } = {}) {
+  for (const t of TABS) {
+    const tab = document.getElementById(`tab-${t}`);
+    const on = t === name;
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+    document.getElementById(`panel-${t}`).hidden = !on;
+    if (on && focus) tab.focus();
+  }
+  showTools(true);
+}
+
+/** Shows or hides the analysis panel. */
+export function showTools(on) {
+  const tools = document.getElementById('tools');
+  if (tools.hidden === !on) return;
+  tools.hidden = !on;
+  document.getElementById('btn-tools').setAttribute('aria-pressed', String(on));
+  requestAnimationFrame(() => window.kartrum?.map?.resize());
+}
+
+/** Wires the panel and its tools. */
+export function initTools(app, ctx) {
+  for (const [i, name] of TABS.entries()) {
+    const tab = document.getElementById(`tab-${name}`);
+    tab.addEventListener('click', () => selectTab(name));
+    tab.addEventListener('keydown', (e) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1, Home: -i, End: TABS.length - 1 - i }[e.key];
+      if (step === undefined) return;
+      e.preventDefault();
+      e.stopPropagation();
+      selectTab(TABS[(i + step + TABS.length) % TABS.length], { focus: true });
+    });
+  }
+  document.getElementById('btn-tools').addEventListener('click', () => {
+    showTools(document.getElementById('tools').hidden);
+  });
+  const service = initServiceAccess(app, ctx);
+  initScenario(app, { ...ctx, service });
+  initPlaceProfile(app, ctx);
+  initCorridor(app, ctx);
+  onLanguageChange(() => ctx.update());
+}
