@@ -1,10 +1,10 @@
 //! Rural distance classes and place profiles on the real Dalarna data, a hand-built road for
 //! the 45-minute rule, and the HTTP API against a real server.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 
 use chrono::Utc;
@@ -397,45 +397,18 @@ fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
     );
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// The real binary over the shared test store.
+use common::Server;
 
 fn server() -> Server {
-    let dir = store().0.path();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kartrum"))
-        .args(["serve", "--port", "0", "--data-dir"])
-        .arg(dir)
-        .arg("--web-dir")
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    Server { child, base }
+    Server::start(store().0.path(), None, &[])
 }
 
 #[test]
 fn http_api() {
     let server = server();
     let client = reqwest::blocking::Client::new();
-    let url = |p: &str| format!("{}{p}", server.base);
+    let url = |p: &str| format!("{}{p}", server.url);
     // The classification, committed as a layer the features API serves.
     let response = client
         .post(url("/api/analysis/rural"))

@@ -1,9 +1,9 @@
 //! Service access on real data: the Dalarna bus network and population grid, the inner
 //! Stockholm OSM network, and the HTTP API against a real server.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, OnceLock};
 
 use geo::Coord;
@@ -332,38 +332,11 @@ fn closing_a_shop_only_makes_people_travel_farther() {
     assert!(service_access::scenario(&cache, &catalog, &spec, &bad, "EPSG:3006").is_err());
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+/// The real binary over the shared test store.
+use common::Server;
 
 fn server() -> Server {
-    let dir = store().0.path();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kartrum"))
-        .args(["serve", "--port", "0", "--data-dir"])
-        .arg(dir)
-        .arg("--web-dir")
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    Server { child, base }
+    Server::start(store().0.path(), None, &[])
 }
 
 /// One server for all HTTP checks: two servers on one data directory could clear each
@@ -377,7 +350,7 @@ fn http_api() {
 
 fn service_access_scenario_and_isochrone(server: &Server) {
     let client = reqwest::blocking::Client::new();
-    let url = |p: &str| format!("{}{p}", server.base);
+    let url = |p: &str| format!("{}{p}", server.url);
     let post =
         |path: &str, body: serde_json::Value| client.post(url(path)).json(&body).send().unwrap();
     let request = serde_json::json!({
@@ -482,7 +455,7 @@ fn bad_requests_are_problems(server: &Server) {
         let mut body = base.clone();
         *body.pointer_mut(pointer).unwrap() = value;
         let response = client
-            .post(format!("{}/api/analysis/service-access", server.base))
+            .post(format!("{}/api/analysis/service-access", server.url))
             .json(&body)
             .send()
             .unwrap();
@@ -498,7 +471,7 @@ fn bad_requests_are_problems(server: &Server) {
     let response = client
         .get(format!(
             "{}/api/analysis/isochrone?network=busslinjer&lon=15.6&lat=60.6&minutes=abc",
-            server.base
+            server.url
         ))
         .send()
         .unwrap();

@@ -2,9 +2,9 @@
 //! for size, served over HTTP by the real binary, re-ingested, and exported to PMTiles.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use gdal::vector::{FieldValue, LayerAccess};
@@ -359,53 +359,21 @@ fn no_tile_of_any_layer_in_data_exceeds_500_kb_at_zooms_0_to_14() {
     }
 }
 
-/// A running `kartrum serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
+mod common;
+
+use common::Server;
+
+fn start(data_dir: &Path, token: Option<&str>) -> Server {
+    Server::start(data_dir, token, &[])
 }
 
-impl Server {
-    fn start(data_dir: &Path, token: Option<&str>) -> Self {
-        let mut command = Command::new(KARTRUM);
-        command
-            .args(["serve", "--port", "0", "--data-dir"])
-            .arg(data_dir)
-            .arg("--web-dir")
-            .arg(data_dir)
-            .env_remove("KARTRUM_CONFIG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        match token {
-            Some(t) => command.env("KARTRUM_TOKEN", t),
-            None => command.env_remove("KARTRUM_TOKEN"),
-        };
-        let mut child = command.spawn().expect("start kartrum serve");
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        Self { child, base }
+/// GET with extra headers.
+fn get(server: &Server, path: &str, headers: &[(&str, &str)]) -> reqwest::blocking::Response {
+    let mut request = reqwest::blocking::Client::new().get(server.at(path));
+    for (k, v) in headers {
+        request = request.header(*k, *v);
     }
-
-    fn get(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::blocking::Response {
-        let mut request = reqwest::blocking::Client::new().get(format!("{}{path}", self.base));
-        for (k, v) in headers {
-            request = request.header(*k, *v);
-        }
-        request.send().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    request.send().unwrap()
 }
 
 fn ingest_into(dir: &Path, file: &str, id: &str) {
@@ -430,11 +398,11 @@ fn http_tiles_tilejson_caching_headers_and_errors() {
         "sverige/tatorter_scb_2020_punkter.geojson",
         "tatorter",
     );
-    let server = Server::start(dir.path(), None);
+    let server = start(dir.path(), None);
     let t = falun(10);
     let path = format!("/tiles/kommuner/{}/{}/{}.mvt", t.z, t.x, t.y);
 
-    let plain = server.get(&path, &[]);
+    let plain = get(&server, &path, &[]);
     assert_eq!(plain.status(), 200);
     let h = plain.headers().clone();
     assert_eq!(h["content-type"], "application/vnd.mapbox-vector-tile");
@@ -444,7 +412,7 @@ fn http_tiles_tilejson_caching_headers_and_errors() {
     let body = plain.bytes().unwrap().to_vec();
     assert!(decode(&body, t).iter().all(|f| f.layer == "kommuner"));
 
-    let gz = server.get(&path, &[("accept-encoding", "gzip")]);
+    let gz = get(&server, &path, &[("accept-encoding", "gzip")]);
     assert_eq!(gz.headers()["content-encoding"], "gzip");
     assert_eq!(gz.headers()["etag"].to_str().unwrap(), etag);
     let mut unzipped = Vec::new();
@@ -453,11 +421,12 @@ fn http_tiles_tilejson_caching_headers_and_errors() {
         .unwrap();
     assert_eq!(unzipped, body);
 
-    let again = server.get(&path, &[("if-none-match", &etag)]);
+    let again = get(&server, &path, &[("if-none-match", &etag)]);
     assert_eq!(again.status(), 304);
 
     // Several layers in one tile, each an MVT layer named with its id.
-    let both = server.get(
+    let both = get(
+        &server,
         &format!("/tiles/kommuner,tatorter/{}/{}/{}.mvt", t.z, t.x, t.y),
         &[],
     );
@@ -468,15 +437,15 @@ fn http_tiles_tilejson_caching_headers_and_errors() {
     }
 
     // Nothing there: 204, still with an ETag.
-    let empty = server.get("/tiles/tatorter/10/0/0.mvt", &[]);
+    let empty = get(&server, "/tiles/tatorter/10/0/0.mvt", &[]);
     assert_eq!(empty.status(), 204);
     assert!(empty.headers().contains_key("etag"));
 
-    let tilejson: serde_json::Value = server.get("/tiles/kommuner.json", &[]).json().unwrap();
+    let tilejson: serde_json::Value = get(&server, "/tiles/kommuner.json", &[]).json().unwrap();
     assert_eq!(tilejson["tilejson"], "3.0.0");
     assert_eq!(
         tilejson["tiles"][0],
-        format!("{}/tiles/kommuner/{{z}}/{{x}}/{{y}}.mvt", server.base)
+        format!("{}/tiles/kommuner/{{z}}/{{x}}/{{y}}.mvt", server.url)
     );
     assert_eq!(tilejson["minzoom"], 0);
     assert_eq!(tilejson["maxzoom"], 14);
@@ -500,7 +469,7 @@ fn http_tiles_tilejson_caching_headers_and_errors() {
         ("/tiles/kommuner/2/0/0.png", 404),
         ("/tiles/kommuner/2/0", 404),
     ] {
-        let response = server.get(bad, &[]);
+        let response = get(&server, bad, &[]);
         assert_eq!(response.status(), status, "{bad}");
         assert_eq!(
             response.headers()["content-type"],
@@ -527,7 +496,7 @@ fn point_geojson(path: &Path, lon: f64, lat: f64, value: i64) {
 #[test]
 fn reingest_changes_the_served_tile() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), Some("s3cret"));
+    let server = start(dir.path(), Some("s3cret"));
     let upload = |value: i64, lon: f64| {
         let file = dir.path().join(format!("probe{value}.geojson"));
         point_geojson(&file, lon, FALUN.1, value);
@@ -536,7 +505,7 @@ fn reingest_changes_the_served_tile() {
             .file("file", &file)
             .unwrap();
         let response = reqwest::blocking::Client::new()
-            .post(format!("{}/api/layers", server.base))
+            .post(format!("{}/api/layers", server.url))
             .bearer_auth("s3cret")
             .multipart(form)
             .send()
@@ -546,7 +515,7 @@ fn reingest_changes_the_served_tile() {
     let t = falun(12);
     let path = format!("/tiles/probe/{}/{}/{}.mvt", t.z, t.x, t.y);
     let fetch = || {
-        let r = server.get(&path, &[]);
+        let r = get(&server, &path, &[]);
         assert_eq!(r.status(), 200);
         let etag = r.headers()["etag"].to_str().unwrap().to_string();
         let decoded = decode(&r.bytes().unwrap(), t);

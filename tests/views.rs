@@ -1,54 +1,21 @@
 //! `/api/views` over HTTP, served by the real binary: token rules, problem statuses, order,
 //! and persistence across a restart.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
-const KARTRUM: &str = env!("CARGO_BIN_EXE_kartrum");
 const TOKEN: &str = "views-test-token";
 
-/// A running `kartrum serve` on an empty data directory; stopped when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
+mod common;
 
-impl Server {
-    fn start(data_dir: &Path) -> Self {
-        let mut child = Command::new(KARTRUM)
-            .args(["serve", "--port", "0", "--data-dir"])
-            .arg(data_dir)
-            .args(["--web-dir"])
-            .arg(data_dir.join("no-web"))
-            .env("KARTRUM_TOKEN", TOKEN)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start kartrum");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the address");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        Self { child, url }
-    }
-}
+use common::Server;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The real binary with the test token.
+fn start(data_dir: &Path) -> Server {
+    Server::start(data_dir, Some(TOKEN), &[])
 }
 
 fn view(title: &str) -> Value {
@@ -79,7 +46,7 @@ fn titles(client: &Client, url: &str) -> Vec<String> {
 fn views_over_http() {
     let dir = tempfile::tempdir().unwrap();
     let client = Client::new();
-    let server = Server::start(dir.path());
+    let server = start(dir.path());
     let url = &server.url;
 
     let anonymous = client
@@ -163,6 +130,6 @@ fn views_over_http() {
     assert_eq!(one["order"], 1);
 
     drop(server);
-    let restarted = Server::start(dir.path());
+    let restarted = start(dir.path());
     assert_eq!(titles(&client, &restarted.url), ["C", "B"]);
 }
