@@ -399,6 +399,26 @@ fn service_access_scenario_and_isochrone(server: &Server) {
     let text = csv.text().unwrap();
     assert!(text.lines().any(|l| l.starts_with("2080,Falun,")), "{text}");
 
+    // GeoJSON: one feature per unit, in WGS84, with the result fields.
+    let mut as_geojson = request.clone();
+    as_geojson["output"] = serde_json::json!({ "format": "geojson", "store": false });
+    let geojson = post("/api/analysis/service-access", as_geojson);
+    assert_eq!(geojson.status(), 200);
+    assert_eq!(geojson.headers()["content-type"], "application/geo+json");
+    let collection: serde_json::Value = geojson.json().unwrap();
+    assert_eq!(collection["type"], "FeatureCollection");
+    let units = collection["features"].as_array().unwrap();
+    assert_eq!(units.len(), 4_004);
+    let people: f64 = units
+        .iter()
+        .map(|f| f["properties"]["population"].as_f64().unwrap())
+        .sum();
+    assert_eq!(people, DALARNA_POPULATION);
+    let lon = units[0]["geometry"]["coordinates"][0][0][0]
+        .as_f64()
+        .unwrap();
+    assert!((12.0..17.0).contains(&lon), "WGS84 longitude, got {lon}");
+
     let mut what_if = request.clone();
     what_if["changes"] = serde_json::json!({
         "remove": ["vardcentraler/1"],

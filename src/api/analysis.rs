@@ -274,16 +274,7 @@ pub async fn service_access(
                 );
             }
             Format::Geojson => {
-                let layer = make("result", "result");
-                let features: Vec<Json_> = (0..layer.features.len())
-                    .map(|i| layers::feature_json(&layer, i))
-                    .collect();
-                let body = json!({ "type": "FeatureCollection", "features": features });
-                return Ok((
-                    [(header::CONTENT_TYPE, "application/geo+json")],
-                    body.to_string(),
-                )
-                    .into_response());
+                return Ok(layers::collection_response(&make("result", "result")));
             }
             Format::Json => {}
         }

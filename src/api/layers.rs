@@ -109,6 +109,20 @@ pub async fn features(
     ))
 }
 
+/// A whole layer as a GeoJSON FeatureCollection response (for analysis results asked for as
+/// GeoJSON rather than stored).
+pub(super) fn collection_response(layer: &Layer) -> Response {
+    let features: Vec<Json_> = (0..layer.features.len())
+        .map(|i| feature_json(layer, i))
+        .collect();
+    let body = json!({ "type": "FeatureCollection", "features": features });
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 /// One feature as GeoJSON with its attributes.
 pub(super) fn feature_json(layer: &Layer, position: usize) -> Json_ {
     let feature = &layer.features[position];

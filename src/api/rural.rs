@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{Value as Json_, json};
@@ -42,16 +42,7 @@ pub async fn analyze(
         let result = rural::classify(&cache, &catalog, &spec, &mut |_| {})?;
         let make = |id: &str, title: &str| result.result_layer(id, title);
         if output.format == Format::Geojson {
-            let layer = make("result", "result");
-            let features: Vec<Json_> = (0..layer.features.len())
-                .map(|i| layers::feature_json(&layer, i))
-                .collect();
-            let body = json!({ "type": "FeatureCollection", "features": features });
-            return Ok((
-                [(header::CONTENT_TYPE, "application/geo+json")],
-                body.to_string(),
-            )
-                .into_response());
+            return Ok(layers::collection_response(&make("result", "result")));
         }
         let derived = Derived {
             default_id: rural::default_layer_id(&spec),
