@@ -409,6 +409,7 @@ fn service_access(args: ServiceAccessArgs) -> anyhow::Result<()> {
                 layer,
                 name_field: None,
                 code_field: None,
+                unit_code_field: None,
             }),
             mode: if args.straight_line {
                 Mode::StraightLine
@@ -486,6 +487,7 @@ fn rural(args: RuralArgs) -> anyhow::Result<()> {
             layer: args.areas,
             name_field: None,
             code_field: None,
+            unit_code_field: None,
         },
         thresholds: args.thresholds,
         classes: ClassRule {
