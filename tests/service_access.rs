@@ -447,12 +447,70 @@ fn server() -> Server {
 }
 
 /// One server for all HTTP checks: two servers on one data directory could clear each
-/// other's work files.
+/// other's work files. The command line runs first, before the server starts, for the same
+/// reason.
 #[test]
 fn http_api() {
+    command_line_unit_code_field();
     let server = server();
     service_access_scenario_and_isochrone(&server);
     bad_requests_are_problems(&server);
+}
+
+/// `kartrum analyze service-access --unit-code-field`: default by `kommunkod`, `""` by
+/// location, an unknown field refused.
+fn command_line_unit_code_field() {
+    let out = tempfile::tempdir().unwrap();
+    let areas_csv = |unit_code_field: Option<&str>| {
+        let mut args = vec![
+            "analyze",
+            "service-access",
+            "--data-dir",
+            store().0.path().to_str().unwrap(),
+            "--network",
+            "busslinjer",
+            "--demand",
+            "befolkning_1km",
+            "--population",
+            "befolkning_2025",
+            "--supply",
+            "grocery=servicepunkter:category=grocery",
+            "--areas",
+            "kommuner",
+            "--out",
+            out.path().to_str().unwrap(),
+        ];
+        if let Some(f) = unit_code_field {
+            args.extend(["--unit-code-field", f]);
+        }
+        let output = common::run_cli(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        output
+            .status
+            .success()
+            .then(|| std::fs::read_to_string(out.path().join("grocery_areas.csv")).unwrap())
+            .ok_or(stderr)
+    };
+    let by_code = areas_csv(None).unwrap();
+    assert_eq!(by_code.lines().count(), 1 + 15 + 1, "{by_code}");
+    assert!(
+        by_code
+            .lines()
+            .any(|l| l.starts_with("2085,Ludvika,") && l.contains(",26676,"))
+    );
+    let by_place = areas_csv(Some("")).unwrap();
+    assert!(
+        by_place
+            .lines()
+            .any(|l| l.starts_with(",Utanför områdena,") && l.contains(",1622,"))
+    );
+    assert!(
+        by_place
+            .lines()
+            .any(|l| l.starts_with("2085,Ludvika,") && l.contains(",26096,"))
+    );
+    let refused = areas_csv(Some("kommun")).unwrap_err();
+    assert!(refused.contains("no field \"kommun\""), "{refused}");
 }
 
 fn service_access_scenario_and_isochrone(server: &Server) {
