@@ -83,6 +83,7 @@ fn main() {
             layer: "kommuner".into(),
             name_field: None,
             code_field: None,
+            unit_code_field: None,
         }),
         mode: Mode::Network,
         bands: Bands::default(),

@@ -182,6 +182,11 @@ struct ServiceAccessArgs {
     /// Polygon layer to aggregate per (e.g. kommuner).
     #[arg(long)]
     areas: Option<String>,
+    /// Demand field with the code of each unit's area (e.g. kommunkod), matched against the
+    /// areas' codes; default kommunkod, mun_code or KOMMUNKOD when present; "" joins units
+    /// to the area their point lies in.
+    #[arg(long, requires = "areas")]
+    unit_code_field: Option<String>,
     /// Band breaks, e.g. `5,10,20,30`.
     #[arg(long, value_delimiter = ',', default_value = "5,10,20,30")]
     bands: Vec<f64>,
@@ -409,6 +414,7 @@ fn service_access(args: ServiceAccessArgs) -> anyhow::Result<()> {
                 layer,
                 name_field: None,
                 code_field: None,
+                unit_code_field: args.unit_code_field.clone(),
             }),
             mode: if args.straight_line {
                 Mode::StraightLine
@@ -486,6 +492,7 @@ fn rural(args: RuralArgs) -> anyhow::Result<()> {
             layer: args.areas,
             name_field: None,
             code_field: None,
+            unit_code_field: None,
         },
         thresholds: args.thresholds,
         classes: ClassRule {

@@ -272,6 +272,7 @@ fn forty_six_minutes_is_glesbygd_and_forty_four_is_tatortsnara() {
             layer: "areas".into(),
             name_field: None,
             code_field: None,
+            unit_code_field: None,
         },
         thresholds: vec![3000.0],
         classes: ClassRule::default(),
@@ -426,6 +427,8 @@ fn http_api() {
             .contains("not all roads")
     );
     assert_eq!(body["areas"].as_array().unwrap().len(), 15);
+    assert_eq!(body["area_join"]["unit_code_field"], "kommunkod");
+    assert_eq!(body["area_join"]["by_code"], 4004);
     let total: f64 = body["total"]["classes"]
         .as_array()
         .unwrap()
@@ -479,6 +482,14 @@ fn http_api() {
             400,
         ),
         (serde_json::json!({ "unknown": 1 }), 400),
+        (serde_json::json!({ "area_code_field": "kommun" }), 400),
+        (
+            serde_json::json!({
+                "area_code_field": "kommunkod",
+                "areas": { "layer": "kommuner", "unit_code_field": "" },
+            }),
+            400,
+        ),
         (serde_json::json!([1, 2]), 400),
         (serde_json::json!({ "output": { "format": "csv" } }), 400),
     ];

@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -67,6 +68,7 @@ fn grocery_spec() -> AccessSpec {
             layer: "kommuner".into(),
             name_field: None,
             code_field: None,
+            unit_code_field: None,
         }),
         mode: Mode::Network,
         bands: Bands::default(),
@@ -283,6 +285,111 @@ fn dalarna_population_is_conserved_and_unreachable_reported() {
     assert_eq!(run.total.unreachable, 0.0);
 }
 
+/// The grid's population per `kommunkod`.
+fn grid_population_by_kommunkod() -> BTreeMap<String, f64> {
+    let grid = layer("befolkning_1km");
+    let (code, pop) = (
+        grid.field_index("kommunkod").unwrap(),
+        grid.field_index("befolkning_2025").unwrap(),
+    );
+    let mut by = BTreeMap::new();
+    for f in &grid.features {
+        let c = f.properties[code].to_json().as_str().unwrap().to_string();
+        *by.entry(c).or_insert(0.0) += f.properties[pop].as_f64().unwrap_or(0.0);
+    }
+    by
+}
+
+#[test]
+fn dalarna_municipalities_count_their_own_residents() {
+    let cache = AnalysisCache::default();
+    let catalog = store().1.snapshot();
+    let expected = grid_population_by_kommunkod();
+    assert_eq!(expected.len(), 15, "Dalarna's 15 municipalities");
+    assert!(expected.keys().all(|c| c.len() == 4 && c.starts_with("20")));
+
+    // By default the grid's `kommunkod` decides: every cell counts under its own municipality.
+    let run = service_access::run(&cache, &catalog, &grocery_spec(), &mut |_| {}).unwrap();
+    let join = run.prepared.area_join.clone().unwrap();
+    assert_eq!(
+        (
+            join.unit_code_field.as_deref(),
+            join.by_code,
+            join.by_location,
+            join.outside
+        ),
+        (Some("kommunkod"), 4_004, 0, 0)
+    );
+    let by_code: BTreeMap<String, f64> = run
+        .areas
+        .iter()
+        .map(|a| (a.code.clone().unwrap_or_default(), a.population))
+        .collect();
+    assert_eq!(
+        by_code.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (code, population) in &expected {
+        assert!(
+            (by_code[code] - population).abs() < 1e-6,
+            "{code}: {} counted, {population} in the grid",
+            by_code[code]
+        );
+    }
+    assert!(run.areas.iter().all(|a| a.name != "Utanför områdena"));
+    assert!((run.total.population - DALARNA_POPULATION).abs() < 1e-6);
+    let named = AccessSpec {
+        areas: Some(AreaSpec {
+            unit_code_field: Some("kommunkod".into()),
+            ..grocery_spec().areas.unwrap()
+        }),
+        ..grocery_spec()
+    };
+    let run_named = service_access::run(&cache, &catalog, &named, &mut |_| {}).unwrap();
+    assert!(
+        Arc::ptr_eq(&run.prepared, &run_named.prepared),
+        "the same prepared units"
+    );
+
+    // `"unit_code_field": ""` joins by location, as before: border cells whose centre lies
+    // outside the generalised boundaries count under neighbouring counties' municipalities
+    // or outside every area, and the whole is unchanged.
+    let located = AccessSpec {
+        areas: Some(AreaSpec {
+            unit_code_field: Some(String::new()),
+            ..grocery_spec().areas.unwrap()
+        }),
+        ..grocery_spec()
+    };
+    let by_place = service_access::run(&cache, &catalog, &located, &mut |_| {}).unwrap();
+    assert!(
+        !Arc::ptr_eq(&run.prepared, &by_place.prepared),
+        "the join is in the cache key"
+    );
+    let join = by_place.prepared.area_join.clone().unwrap();
+    assert_eq!((join.unit_code_field, join.by_code), (None, 0));
+    assert_eq!(join.by_location + join.outside, 4_004);
+    let areas: f64 = by_place.areas.iter().map(|a| a.population).sum();
+    assert!((areas - DALARNA_POPULATION).abs() < 1e-6);
+    assert!((by_place.total.population - DALARNA_POPULATION).abs() < 1e-6);
+    let outside = by_place
+        .areas
+        .iter()
+        .find(|a| a.name == "Utanför områdena")
+        .map_or(0.0, |a| a.population);
+    assert_eq!(outside, 1_622.0);
+    assert!(by_place.areas.len() > 16, "{} areas", by_place.areas.len());
+    for a in &by_place.areas {
+        let code = a.code.clone().unwrap_or_default();
+        eprintln!(
+            "{code} {}: by location {}, by kommunkod {}",
+            a.name,
+            a.population,
+            by_code.get(&code).copied().unwrap_or(0.0)
+        );
+    }
+}
+
 #[test]
 fn closing_a_shop_only_makes_people_travel_farther() {
     let cache = AnalysisCache::default();
@@ -340,12 +447,70 @@ fn server() -> Server {
 }
 
 /// One server for all HTTP checks: two servers on one data directory could clear each
-/// other's work files.
+/// other's work files. The command line runs first, before the server starts, for the same
+/// reason.
 #[test]
 fn http_api() {
+    command_line_unit_code_field();
     let server = server();
     service_access_scenario_and_isochrone(&server);
     bad_requests_are_problems(&server);
+}
+
+/// `kartrum analyze service-access --unit-code-field`: default by `kommunkod`, `""` by
+/// location, an unknown field refused.
+fn command_line_unit_code_field() {
+    let out = tempfile::tempdir().unwrap();
+    let areas_csv = |unit_code_field: Option<&str>| {
+        let mut args = vec![
+            "analyze",
+            "service-access",
+            "--data-dir",
+            store().0.path().to_str().unwrap(),
+            "--network",
+            "busslinjer",
+            "--demand",
+            "befolkning_1km",
+            "--population",
+            "befolkning_2025",
+            "--supply",
+            "grocery=servicepunkter:category=grocery",
+            "--areas",
+            "kommuner",
+            "--out",
+            out.path().to_str().unwrap(),
+        ];
+        if let Some(f) = unit_code_field {
+            args.extend(["--unit-code-field", f]);
+        }
+        let output = common::run_cli(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        output
+            .status
+            .success()
+            .then(|| std::fs::read_to_string(out.path().join("grocery_areas.csv")).unwrap())
+            .ok_or(stderr)
+    };
+    let by_code = areas_csv(None).unwrap();
+    assert_eq!(by_code.lines().count(), 1 + 15 + 1, "{by_code}");
+    assert!(
+        by_code
+            .lines()
+            .any(|l| l.starts_with("2085,Ludvika,") && l.contains(",26676,"))
+    );
+    let by_place = areas_csv(Some("")).unwrap();
+    assert!(
+        by_place
+            .lines()
+            .any(|l| l.starts_with(",Utanför områdena,") && l.contains(",1622,"))
+    );
+    assert!(
+        by_place
+            .lines()
+            .any(|l| l.starts_with("2085,Ludvika,") && l.contains(",26096,"))
+    );
+    let refused = areas_csv(Some("kommun")).unwrap_err();
+    assert!(refused.contains("no field \"kommun\""), "{refused}");
 }
 
 fn service_access_scenario_and_isochrone(server: &Server) {
@@ -364,6 +529,9 @@ fn service_access_scenario_and_isochrone(server: &Server) {
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().unwrap();
     assert_eq!(body["total"]["population"], DALARNA_POPULATION);
+    assert_eq!(body["area_join"]["unit_code_field"], "kommunkod");
+    assert_eq!(body["area_join"]["by_code"], 4_004);
+    assert_eq!(body["areas"].as_array().unwrap().len(), 15);
     assert_eq!(body["network"]["nodes"], 33_409);
     assert!(
         body["network_note"]
@@ -456,6 +624,7 @@ fn bad_requests_are_problems(server: &Server) {
         "network": "busslinjer",
         "demand": { "layer": "befolkning_1km", "population": "befolkning_2025" },
         "supply": [{ "layer": "vardcentraler", "filter": {} }],
+        "areas": { "layer": "kommuner" },
         "bands": { "breaks": [5, 10, 20, 30] },
         "output": { "store": false },
     });
@@ -470,6 +639,11 @@ fn bad_requests_are_problems(server: &Server) {
         ("/network", serde_json::json!("kommuner"), 422),
         ("/bands", serde_json::json!({ "breaks": [10, 5] }), 400),
         ("/demand/layer", serde_json::json!("nope"), 404),
+        (
+            "/areas",
+            serde_json::json!({ "layer": "kommuner", "unit_code_field": "kommun" }),
+            400,
+        ),
     ];
     for (pointer, value, status) in cases {
         let mut body = base.clone();

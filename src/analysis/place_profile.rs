@@ -14,7 +14,7 @@ use std::sync::Arc;
 use geo::{Distance, Euclidean};
 use serde::{Deserialize, Serialize};
 
-use super::rural::{TownSpec, Towns, unit_areas};
+use super::rural::{TownSpec, Towns};
 use super::service_access::{
     self, AccessSpec, AreaInfo, AreaSpec, Bands, DemandSpec, Mode, Outcome, Prepared, Status,
     SupplySpec, Unit, UnitResult, text_of,
@@ -150,7 +150,9 @@ pub struct PlaceSpec {
     pub towns: TownSpec,
     /// The population grid (for the region and the population within reach).
     pub demand: DemandSpec,
-    /// Municipalities.
+    /// Municipalities. Tätorter and grid cells join them as in service access, by their code
+    /// field when they have one (default `mun_code` for SCB's tätort points, `kommunkod` for
+    /// the grid); `areas.unit_code_field` applies to both layers.
     pub areas: AreaSpec,
     /// Services whose nearest point is given.
     pub services: Vec<ProfileService>,
@@ -191,6 +193,7 @@ impl Default for PlaceSpec {
                 layer: "kommuner".into(),
                 name_field: None,
                 code_field: None,
+                unit_code_field: None,
             },
             services: vec![
                 service(
@@ -300,12 +303,11 @@ pub struct Places {
     pub spec: PlaceSpec,
     /// The tätorter.
     pub towns: Towns,
-    /// Every tätort attached to the network (units in layer order) with its municipality.
+    /// Every tätort attached to the network (units in layer order) with its municipality
+    /// ([`service_access::DemandUnit::area`]).
     pub prepared: Arc<Prepared>,
     /// The population grid attached to the network.
     pub demand: Arc<Prepared>,
-    /// Per tätort, its municipality as a position in the prepared areas.
-    pub town_areas: Vec<Option<u32>>,
     /// Positions in [`Towns::towns`] of the region's tätorter, most populous first.
     pub region: Vec<usize>,
     /// Per service kind: nearest along the network and as the crow flies, for every tätort.
@@ -340,13 +342,11 @@ pub fn places(
     let peopled: BTreeSet<u32> = demand
         .units
         .iter()
-        .zip(unit_areas(&demand, None)?)
-        .filter(|(u, _)| u.population > 0.0)
-        .filter_map(|(_, a)| a)
+        .filter(|u| u.population > 0.0)
+        .filter_map(|u| u.area)
         .collect();
-    let town_areas = unit_areas(&prepared, None)?;
     let mut region: Vec<usize> = (0..prepared.units.len())
-        .filter(|&t| town_areas[t].is_some_and(|a| peopled.contains(&a)))
+        .filter(|&t| prepared.units[t].area.is_some_and(|a| peopled.contains(&a)))
         .collect();
     region.sort_by(|&a, &b| {
         towns.towns[b]
@@ -378,7 +378,7 @@ pub fn places(
         .map(|&t| {
             let town = &towns.towns[t];
             let r = &spec.rules;
-            let area = town_areas[t];
+            let area = prepared.units[t].area;
             if seen_area.insert(area) {
                 let of = area.map_or("no municipality".to_string(), |a| {
                     prepared.areas[a as usize].name.clone()
@@ -421,7 +421,6 @@ pub fn places(
         towns,
         prepared,
         demand,
-        town_areas,
         region,
         nearest,
         classes,
@@ -531,7 +530,9 @@ impl Places {
     }
 
     fn municipality(&self, t: usize) -> Option<AreaInfo> {
-        self.town_areas[t].map(|a| self.prepared.areas[a as usize].clone())
+        self.prepared.units[t]
+            .area
+            .map(|a| self.prepared.areas[a as usize].clone())
     }
 
     /// The profile of the region's tätort with code `id`.

@@ -293,11 +293,12 @@ pub struct RuralSpec {
     pub demand: DemandSpec,
     /// The tätorter.
     pub towns: TownSpec,
-    /// Municipalities (or other areas) to aggregate per.
+    /// Municipalities (or other areas) to aggregate per; units join them as in service access
+    /// (by their `kommunkod` when the demand layer has one, see
+    /// [`AreaSpec::unit_code_field`]).
     pub areas: AreaSpec,
-    /// Demand field with the code of the unit's area (e.g. `kommunkod`), matched against the
-    /// areas' codes; default one of the usual names when the layer has it, else units join
-    /// the area their point lies in.
+    /// The same as `areas.unit_code_field`, kept for requests written before it existed;
+    /// give one or the other.
     pub area_code_field: Option<String>,
     /// Tätort sizes N to measure the nearest of.
     pub thresholds: Vec<f64>,
@@ -322,6 +323,7 @@ impl Default for RuralSpec {
                 layer: "kommuner".into(),
                 name_field: None,
                 code_field: None,
+                unit_code_field: None,
             },
             area_code_field: None,
             thresholds: vec![200.0, 1_000.0, 3_000.0, 50_000.0],
@@ -335,8 +337,16 @@ impl Default for RuralSpec {
 const BANDS: [f64; 6] = [15.0, 30.0, 45.0, 60.0, 90.0, 120.0];
 
 impl RuralSpec {
-    /// Checks thresholds and rules.
+    /// Checks thresholds and rules, and that `area_code_field` and `areas.unit_code_field`
+    /// do not disagree.
     pub fn validate(&self) -> Result<(), RuralError> {
+        if let (Some(a), Some(b)) = (&self.area_code_field, &self.areas.unit_code_field)
+            && a != b
+        {
+            return Err(RuralError::Invalid(format!(
+                "area_code_field {a:?} and areas.unit_code_field {b:?} disagree; give one"
+            )));
+        }
         let positive = |v: f64| v.is_finite() && v > 0.0;
         if !(1..=10).contains(&self.thresholds.len())
             || !self.thresholds.iter().all(|&n| positive(n))
@@ -383,7 +393,14 @@ impl RuralSpec {
                 filter: BTreeMap::new(),
                 name_field: None,
             }],
-            areas: Some(self.areas.clone()),
+            areas: Some(AreaSpec {
+                unit_code_field: self
+                    .areas
+                    .unit_code_field
+                    .clone()
+                    .or_else(|| self.area_code_field.clone()),
+                ..self.areas.clone()
+            }),
             mode: Mode::Network,
             bands: Bands {
                 unit: Unit::Min,
@@ -588,8 +605,6 @@ pub struct Rural {
     pub nearest: Vec<Nearest>,
     /// Per unit.
     pub classes: Vec<Class>,
-    /// Per unit, its area as a position in the prepared areas ([`unit_areas`]).
-    pub unit_areas: Vec<Option<u32>>,
     /// The whole region.
     pub total: AreaClasses,
     /// Per area, in the area layer's order, units in no area last.
@@ -683,7 +698,6 @@ pub fn classify(
         })
         .collect();
     let area_layer = layer(catalog, &spec.areas.layer)?;
-    let unit_areas = unit_areas(&prepared, spec.area_code_field.as_deref())?;
     let rural = aggregate(
         spec,
         Measured {
@@ -692,49 +706,10 @@ pub fn classify(
             inside,
             nearest,
             classes,
-            unit_areas,
         },
         &area_layer,
     );
     Ok(rural)
-}
-
-/// Fields that usually hold a unit's municipality code.
-const AREA_CODE_FIELDS: [&str; 3] = ["kommunkod", "mun_code", "KOMMUNKOD"];
-
-/// The area of every unit of `prepared`: the area whose code equals the unit's
-/// `code_field` (default the first of `kommunkod`, `mun_code`, `KOMMUNKOD` the layer has),
-/// else the area its point lies in. Codes beat location because 1 km cells and tätort points
-/// near a border often fall on the wrong side of generalised boundaries.
-///
-/// Errors when a named field does not exist.
-pub fn unit_areas(
-    prepared: &Prepared,
-    code_field: Option<&str>,
-) -> Result<Vec<Option<u32>>, AnalysisError> {
-    let demand = &prepared.demand;
-    let by_field = match code_field {
-        Some(name) => Some(field(demand, name)?),
-        None => AREA_CODE_FIELDS.iter().find_map(|n| demand.field_index(n)),
-    };
-    let codes: BTreeMap<&str, u32> = prepared
-        .areas
-        .iter()
-        .enumerate()
-        .filter_map(|(i, a)| Some((a.code.as_deref()?, i as u32)))
-        .collect();
-    Ok(prepared
-        .units
-        .iter()
-        .map(|u| {
-            by_field
-                .and_then(|f| {
-                    let code = text_of(&demand.features[u.feature].properties[f]);
-                    codes.get(code.as_str()).copied()
-                })
-                .or(u.area)
-        })
-        .collect())
 }
 
 /// Everything measured per unit, before aggregation.
@@ -744,7 +719,6 @@ struct Measured {
     inside: Vec<Option<usize>>,
     nearest: Vec<Nearest>,
     classes: Vec<Class>,
-    unit_areas: Vec<Option<u32>>,
 }
 
 fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
@@ -754,7 +728,6 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
         inside,
         nearest,
         classes,
-        unit_areas,
     } = m;
     let land: Vec<f64> = prepared
         .units
@@ -818,10 +791,10 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
             .and_then(|x| times(x).0)
             .map(|m| m >= spec.sparse.minutes);
         let (code, name) = match area {
-            None => (None, "Totalt".to_string()),
+            None => (None, service_access::TOTAL.to_string()),
             Some(a) => match prepared.areas.get(a) {
                 Some(info) => (info.code.clone(), info.name.clone()),
-                None => (None, "Utanför områdena".to_string()),
+                None => (None, service_access::OUTSIDE.to_string()),
             },
         };
         AreaClasses {
@@ -840,8 +813,8 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
     let all: Vec<usize> = (0..prepared.units.len()).collect();
     let total = summarize(&all, None);
     let mut members = vec![Vec::new(); outside + 1];
-    for (i, a) in unit_areas.iter().enumerate() {
-        members[a.map_or(outside, |a| a as usize)].push(i);
+    for (i, u) in prepared.units.iter().enumerate() {
+        members[u.area.map_or(outside, |a| a as usize)].push(i);
     }
     let areas = members
         .iter()
@@ -856,7 +829,6 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
         inside,
         nearest,
         classes,
-        unit_areas,
         total,
         areas,
     }
@@ -918,7 +890,7 @@ impl Rural {
             .iter()
             .enumerate()
             .map(|(i, u)| {
-                let area = self.unit_areas[i].map(|a| &p.areas[a as usize]);
+                let area = u.area.map(|a| &p.areas[a as usize]);
                 let source = &p.demand.features[u.feature];
                 let mut properties = vec![
                     Value::Int(u.id as i64),
@@ -999,5 +971,28 @@ mod tests {
             assert!(matches!(s.validate(), Err(RuralError::Invalid(_))));
         }
         assert_eq!(size_key(3000.0), "3000");
+    }
+
+    #[test]
+    fn area_code_field_is_the_areas_unit_code_field() {
+        let old_style = RuralSpec {
+            area_code_field: Some("kommunkod".into()),
+            ..Default::default()
+        };
+        let areas = old_style.access_spec().areas.unwrap();
+        assert_eq!(areas.unit_code_field.as_deref(), Some("kommunkod"));
+        assert_eq!(
+            RuralSpec::default()
+                .access_spec()
+                .areas
+                .unwrap()
+                .unit_code_field,
+            None
+        );
+        let mut both = old_style.clone();
+        both.areas.unit_code_field = Some("kommunkod".into());
+        assert!(both.validate().is_ok());
+        both.areas.unit_code_field = Some(String::new());
+        assert!(matches!(both.validate(), Err(RuralError::Invalid(_))));
     }
 }

@@ -10,7 +10,7 @@
 //! network, or on a piece of it with no service, are counted as unreachable, never dropped.
 //! A straight-line mode measures plain distance instead.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -105,7 +105,17 @@ pub struct AreaSpec {
     /// Field with the area's code; default `code`, `kod` or `kommunkod` when present.
     #[serde(default)]
     pub code_field: Option<String>,
+    /// Demand field holding the code of the unit's area (e.g. `kommunkod`), matched against
+    /// the areas' code field; default one of [`UNIT_CODE_FIELDS`] when the demand layer has it.
+    /// Units whose code matches no area, and every unit when there is no such field, join the
+    /// area their point lies in. `""` joins by location only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_code_field: Option<String>,
 }
+
+/// Demand fields that usually hold the code of a unit's municipality, in the order they are
+/// looked for.
+pub const UNIT_CODE_FIELDS: [&str; 3] = ["kommunkod", "mun_code", "KOMMUNKOD"];
 
 /// How distance is measured.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,7 +229,8 @@ pub struct DemandUnit {
     pub point: Option<Coord<f64>>,
     /// Where it attaches to the network (network mode).
     pub location: Option<Location>,
-    /// The area it lies in, as a position in [`Prepared::areas`].
+    /// Its area, as a position in [`Prepared::areas`]: the area its code names, else the one
+    /// it lies in ([`AreaSpec::unit_code_field`]).
     pub area: Option<u32>,
 }
 
@@ -230,6 +241,21 @@ pub struct AreaInfo {
     pub code: Option<String>,
     /// Name.
     pub name: String,
+}
+
+/// How the demand units found their areas.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AreaJoin {
+    /// The demand field whose codes were matched against the areas' codes; absent when the
+    /// units joined by location only.
+    pub unit_code_field: Option<String>,
+    /// Units whose code matched an area.
+    pub by_code: usize,
+    /// Units that joined the area their point lies in (no code field, or a code that matches
+    /// no area).
+    pub by_location: usize,
+    /// Units in no area.
+    pub outside: usize,
 }
 
 /// The network, the demand units attached to it and their areas: everything that does not
@@ -246,6 +272,8 @@ pub struct Prepared {
     pub units: Vec<DemandUnit>,
     /// Areas; units outside every area have none.
     pub areas: Vec<AreaInfo>,
+    /// How the units found their areas (when there are areas).
+    pub area_join: Option<AreaJoin>,
     /// The cache key: layer versions and settings it was prepared from.
     key: String,
 }
@@ -350,8 +378,10 @@ pub struct Summary {
     pub beyond_threshold: f64,
 }
 
-const TOTAL: &str = "Totalt";
-const OUTSIDE: &str = "Utanför områdena";
+/// Name of the summary of the whole.
+pub(crate) const TOTAL: &str = "Totalt";
+/// Name of the summary of units in no area.
+pub(crate) const OUTSIDE: &str = "Utanför områdena";
 
 /// A complete run: the prepared units, the outcome and its aggregates.
 #[derive(Debug, Clone)]
@@ -408,22 +438,11 @@ pub fn prepare(
         (Mode::Network, Some(id)) => Some(layer(catalog, id)?),
         _ => None,
     };
-    let areas = match &spec.areas {
-        Some(a) => {
-            let l = layer(catalog, &a.layer)?;
-            if !l.meta.geometry_type.is_polygon() {
-                return Err(AnalysisError::WrongGeometry {
-                    layer: l.meta.id.clone(),
-                    found: format!("{:?}", l.meta.geometry_type),
-                    wanted: "areas must be polygons",
-                });
-            }
-            let name = pick_field(&l, a.name_field.as_deref(), &["name", "namn", "kommunnamn"])?;
-            let code = pick_field(&l, a.code_field.as_deref(), &["code", "kod", "kommunkod"])?;
-            Some((l, name, code))
-        }
-        None => None,
-    };
+    let areas = spec
+        .areas
+        .as_ref()
+        .map(|a| AreaLookup::new(catalog, a, &demand))
+        .transpose()?;
     let key = format!(
         "{}|{}|{}|{}|{}|{:?}",
         network_layer.as_deref().map(layer_key).unwrap_or_default(),
@@ -431,30 +450,14 @@ pub fn prepare(
         spec.snap.key(),
         layer_key(&demand),
         spec.demand.population,
-        areas
-            .as_ref()
-            .map(|(l, n, c)| format!("{}:{n:?}:{c:?}", layer_key(l))),
+        areas.as_ref().map(AreaLookup::key),
     );
     cache.demand.get_or_try(key.clone(), || {
         let network = network_layer
             .as_ref()
             .map(|l| cache.networks.get(l, &spec.network_settings))
             .transpose()?;
-        let area_infos = areas
-            .as_ref()
-            .map(|(l, name, code)| {
-                l.features
-                    .iter()
-                    .map(|f| AreaInfo {
-                        code: code.map(|c| text_of(&f.properties[c])),
-                        name: name
-                            .map(|n| text_of(&f.properties[n]))
-                            .unwrap_or_else(|| f.id.to_string()),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let units = demand
+        let units: Vec<DemandUnit> = demand
             .features
             .iter()
             .enumerate()
@@ -469,10 +472,7 @@ pub fn prepare(
                         (Some(n), Some(p)) => n.locate(p, &spec.snap),
                         _ => None,
                     },
-                    area: match (&areas, point) {
-                        (Some((l, _, _)), Some(p)) => area_of(l, p),
-                        _ => None,
-                    },
+                    area: areas.as_ref().and_then(|a| a.area_of_unit(f, point)),
                 }
             })
             .collect();
@@ -480,11 +480,141 @@ pub fn prepare(
             network,
             network_layer,
             demand: demand.clone(),
+            area_join: areas.as_ref().map(|a| a.report(&demand, &units)),
+            areas: areas.as_ref().map(AreaLookup::infos).unwrap_or_default(),
             units,
-            areas: area_infos,
             key,
         })
     })
+}
+
+/// The areas layer read as an [`AreaSpec`] says, ready to place demand units: by the unit's
+/// code field matched against the areas' codes, else by where the unit's point lies.
+#[derive(Debug)]
+struct AreaLookup {
+    layer: Arc<Layer>,
+    name: Option<usize>,
+    code: Option<usize>,
+    /// Field of the demand layer with the code of the unit's area.
+    unit_code: Option<usize>,
+    /// Area position per code (the first area with a code wins).
+    by_code: HashMap<String, u32>,
+}
+
+impl AreaLookup {
+    /// Reads the areas of `spec` for units of `demand`. Errors when a layer or a named field
+    /// does not exist, the areas are not polygons, or a unit code field is named while the
+    /// areas have no code to match it against.
+    fn new(catalog: &Catalog, spec: &AreaSpec, demand: &Layer) -> Result<Self, AnalysisError> {
+        Self::of_layer(layer(catalog, &spec.layer)?, spec, demand)
+    }
+
+    /// As [`AreaLookup::new`], with the areas layer given.
+    fn of_layer(l: Arc<Layer>, spec: &AreaSpec, demand: &Layer) -> Result<Self, AnalysisError> {
+        if !l.meta.geometry_type.is_polygon() {
+            return Err(AnalysisError::WrongGeometry {
+                layer: l.meta.id.clone(),
+                found: format!("{:?}", l.meta.geometry_type),
+                wanted: "areas must be polygons",
+            });
+        }
+        let name = pick_field(
+            &l,
+            spec.name_field.as_deref(),
+            &["name", "namn", "kommunnamn"],
+        )?;
+        let code = pick_field(
+            &l,
+            spec.code_field.as_deref(),
+            &["code", "kod", "kommunkod"],
+        )?;
+        let unit_code = match spec.unit_code_field.as_deref() {
+            Some("") => None,
+            Some(given) => {
+                let i = field(demand, given)?;
+                if code.is_none() {
+                    return Err(AnalysisError::Invalid(format!(
+                        "areas.unit_code_field {given:?} needs codes to match: layer {:?} has \
+                         none of the usual code fields; name one in areas.code_field",
+                        l.meta.id
+                    )));
+                }
+                Some(i)
+            }
+            None => code.and_then(|_| UNIT_CODE_FIELDS.iter().find_map(|n| demand.field_index(n))),
+        };
+        let mut by_code = HashMap::new();
+        if let Some(c) = code {
+            for (i, f) in l.features.iter().enumerate() {
+                let text = text_of(&f.properties[c]);
+                if !text.is_empty() {
+                    by_code.entry(text).or_insert(i as u32);
+                }
+            }
+        }
+        Ok(Self {
+            layer: l,
+            name,
+            code,
+            unit_code,
+            by_code,
+        })
+    }
+
+    /// What the prepared units depend on, for the cache key.
+    fn key(&self) -> String {
+        format!(
+            "{}:{:?}:{:?}:{:?}",
+            layer_key(&self.layer),
+            self.name,
+            self.code,
+            self.unit_code
+        )
+    }
+
+    /// Code and name of every area, in layer order.
+    fn infos(&self) -> Vec<AreaInfo> {
+        self.layer
+            .features
+            .iter()
+            .map(|f| AreaInfo {
+                code: self.code.map(|c| text_of(&f.properties[c])),
+                name: self
+                    .name
+                    .map(|n| text_of(&f.properties[n]))
+                    .unwrap_or_else(|| f.id.to_string()),
+            })
+            .collect()
+    }
+
+    /// The area whose code the unit's code field holds, else the area its point lies in.
+    fn area_of_unit(&self, unit: &Feature, point: Option<Coord<f64>>) -> Option<u32> {
+        self.by_code_of(unit)
+            .or_else(|| point.and_then(|p| area_of(&self.layer, p)))
+    }
+
+    fn by_code_of(&self, unit: &Feature) -> Option<u32> {
+        let code = text_of(&unit.properties[self.unit_code?]);
+        self.by_code.get(&code).copied()
+    }
+
+    /// How `units` of `demand` found their areas.
+    fn report(&self, demand: &Layer, units: &[DemandUnit]) -> AreaJoin {
+        let mut join = AreaJoin {
+            unit_code_field: self.unit_code.map(|i| demand.meta.fields[i].name.clone()),
+            ..AreaJoin::default()
+        };
+        for u in units {
+            if u.area.is_none() {
+                join.outside += 1;
+            } else if self.by_code_of(&demand.features[u.feature]).is_some() {
+                join.by_code += 1;
+            } else {
+                join.by_location += 1;
+            }
+        }
+        join
+    }
 }
 
 fn pick_field(
@@ -507,6 +637,7 @@ pub(crate) fn text_of(value: &Value) -> String {
     }
 }
 
+/// The first area of `areas` that `p` lies in.
 fn area_of(areas: &Layer, p: Coord<f64>) -> Option<u32> {
     use geo::Intersects;
     areas
@@ -1376,6 +1507,7 @@ pub fn default_layer_id(spec: &AccessSpec) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::Geometry;
 
     #[test]
     fn bands_labels_and_lookup() {
@@ -1396,6 +1528,142 @@ mod tests {
                 .is_err()
             );
         }
+    }
+
+    fn layer_of(id: &str, fields: &[&str], features: Vec<(Geometry<f64>, Vec<Value>)>) -> Layer {
+        let meta = LayerMeta {
+            id: id.into(),
+            title: id.into(),
+            description: String::new(),
+            geometry_type: GeometryKind::Geometry,
+            feature_count: 0,
+            bbox: None,
+            fields: fields
+                .iter()
+                .map(|n| Field {
+                    name: n.to_string(),
+                    kind: FieldKind::String,
+                })
+                .collect(),
+            source: "test".into(),
+            ingested_at: Utc::now(),
+            version: 1,
+        };
+        let features = features
+            .into_iter()
+            .enumerate()
+            .map(|(i, (geometry, properties))| Feature {
+                id: i as u64 + 1,
+                display: geometry.clone(),
+                geometry,
+                properties,
+            })
+            .collect();
+        Layer::new(meta, features)
+    }
+
+    #[test]
+    fn units_join_the_area_of_their_code_else_where_they_lie() {
+        let square = |x: f64| -> Geometry<f64> {
+            geo::Rect::new(
+                Coord { x, y: 0.0 },
+                Coord {
+                    x: x + 10.0,
+                    y: 10.0,
+                },
+            )
+            .to_polygon()
+            .into()
+        };
+        let text = |s: &str| Value::Str(s.into());
+        let areas = Arc::new(layer_of(
+            "areas",
+            &["code", "name"],
+            vec![
+                (square(0.0), vec![text("2021"), text("West")]),
+                (square(10.0), vec![text("2023"), text("East")]),
+            ],
+        ));
+        // All units lie in West (x = 5); their codes say otherwise or nothing.
+        let at_west = Coord { x: 5.0, y: 5.0 };
+        let demand = layer_of(
+            "units",
+            &["kommunkod"],
+            ["2023", "9999", "", "2021"]
+                .iter()
+                .map(|c| (geo::Point(at_west).into(), vec![text(c)]))
+                .collect(),
+        );
+        let spec = |unit_code_field: Option<&str>| AreaSpec {
+            layer: "areas".into(),
+            name_field: None,
+            code_field: None,
+            unit_code_field: unit_code_field.map(String::from),
+        };
+        let places = |lookup: &AreaLookup| -> Vec<Option<u32>> {
+            demand
+                .features
+                .iter()
+                .map(|f| lookup.area_of_unit(f, Some(at_west)))
+                .collect()
+        };
+        // Default: `kommunkod` is found; a code matching no area (9999) or no code at all
+        // falls back to the location.
+        let auto = AreaLookup::of_layer(areas.clone(), &spec(None), &demand).unwrap();
+        assert_eq!(places(&auto), vec![Some(1), Some(0), Some(0), Some(0)]);
+        let named = AreaLookup::of_layer(areas.clone(), &spec(Some("kommunkod")), &demand).unwrap();
+        assert_eq!(places(&named), places(&auto));
+        assert_ne!(
+            auto.key(),
+            AreaLookup::of_layer(areas.clone(), &spec(Some("")), &demand)
+                .unwrap()
+                .key()
+        );
+        // A code, but no point: the code alone places it; neither places nothing.
+        assert_eq!(auto.area_of_unit(&demand.features[0], None), Some(1));
+        assert_eq!(auto.area_of_unit(&demand.features[1], None), None);
+        // `""`: by location only.
+        let located = AreaLookup::of_layer(areas.clone(), &spec(Some("")), &demand).unwrap();
+        assert_eq!(places(&located), vec![Some(0); 4]);
+        let units: Vec<DemandUnit> = demand
+            .features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| DemandUnit {
+                feature: i,
+                id: f.id,
+                population: 1.0,
+                point: Some(at_west),
+                location: None,
+                area: auto.area_of_unit(f, Some(at_west)),
+            })
+            .collect();
+        assert_eq!(
+            auto.report(&demand, &units),
+            AreaJoin {
+                unit_code_field: Some("kommunkod".into()),
+                by_code: 2,
+                by_location: 2,
+                outside: 0,
+            }
+        );
+        // A demand layer without a code field joins by location.
+        let uncoded = layer_of(
+            "uncoded",
+            &["rutid"],
+            vec![(geo::Point(at_west).into(), vec![text("1")])],
+        );
+        let by_place = AreaLookup::of_layer(areas.clone(), &spec(None), &uncoded).unwrap();
+        assert_eq!(by_place.unit_code, None);
+        assert_eq!(
+            by_place.area_of_unit(&uncoded.features[0], Some(at_west)),
+            Some(0)
+        );
+        // A named field the demand layer lacks is refused as unknown.
+        assert!(matches!(
+            AreaLookup::of_layer(areas, &spec(Some("kommun")), &demand),
+            Err(AnalysisError::NoSuchField { .. })
+        ));
     }
 
     #[test]

@@ -215,6 +215,7 @@ fn header_json(run: &Run, spec: &AccessSpec) -> Map<String, Json_> {
             None => json!("Straight-line distances, not travel along roads."),
         },
     );
+    m.insert("area_join".into(), json!(p.area_join));
     m.insert("mode".into(), json!(spec.mode));
     m.insert("unit".into(), json!(spec.bands.unit));
     m.insert("bands".into(), json!(spec.bands.labels()));

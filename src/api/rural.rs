@@ -86,6 +86,7 @@ pub async fn analyze(
             "thresholds": thresholds,
             "total": result.total,
             "areas": result.areas,
+            "area_join": result.prepared.area_join,
             "elapsed_ms": started.elapsed().as_millis(),
         });
         if output.include_units {

@@ -65,6 +65,10 @@ describe('analysis panel', { timeout: 20 * TIMEOUT }, () => {
 
     const rows = await page.locator('#sa-table tbody th').allInnerTexts();
     for (const name of ['Falun', 'Ludvika', 'Borlänge', 'Mora', 'Vansbro']) assert.ok(rows.includes(name), `${name} in ${rows}`);
+    // Cells count under the municipality of their kommunkod: Dalarna's 15, nobody outside.
+    assert.equal(rows.length, 15, `Dalarna's 15 municipalities: ${rows}`);
+    assert.match(await page.locator('#sa-area-join').innerText(), /fält ”kommunkod”/);
+    assert.doesNotMatch(await page.locator('#sa-results').innerText(), /\bnull\b/);
     const header = await page.locator('#sa-table thead').innerText();
     assert.match(header, /0–5/);
     assert.match(header, /Andel >30/);

@@ -51,6 +51,14 @@ export function bandColors(n) {
   return Array.from({ length: n }, (_, i) => ramp[Math.round((i * (ramp.length - 1)) / (n - 1))]);
 }
 
+/** How the cells were assigned to municipalities (the response's `area_join`), in words. */
+export function areaJoinNote(join) {
+  if (!join) return '';
+  if (!join.unit_code_field) return t('saAreaByLocation');
+  const byCode = tf('saAreaByCode', { field: join.unit_code_field });
+  return join.by_location ? `${byCode} ${tf('saAreaFallback', { n: formatNumber(join.by_location) })}` : byCode;
+}
+
 /** The network note in the current language (the server's note in English). */
 export function networkNote(result) {
   if (lang() === 'sv' && /bus network, not all roads/.test(result.network_note || '')) {
@@ -251,8 +259,10 @@ export function initServiceAccess(app, ctx) {
       if (i >= 2 && i < 2 + r.bands.length) th.classList.add('band');
     });
     const focusedKey = document.activeElement?.closest?.('#sa-table') ? document.activeElement.dataset.key : null;
-    results.replaceChildren(summary, el('div', { class: 'table-wrap' }, table),
-      hidden ? el('p', { class: 'help', text: tf('saHiddenSmall', { n: hidden }) }) : null);
+    // Not null for an absent part: replaceChildren would show it as the text "null".
+    results.replaceChildren(...[summary, el('div', { class: 'table-wrap' }, table),
+      hidden ? el('p', { class: 'help', text: tf('saHiddenSmall', { n: hidden }) }) : null,
+      r.area_join ? el('p', { class: 'help', id: 'sa-area-join', text: areaJoinNote(r.area_join) }) : null].filter(Boolean));
     if (focusedKey) results.querySelector(`button[data-key="${focusedKey}"]`)?.focus();
   }
 
