@@ -528,6 +528,36 @@ fn reingest_replaces_bumps_version_and_survives_restart() {
 }
 
 #[test]
+fn refresh_sees_what_another_process_wrote_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = open_store(dir.path());
+    let other = open_store(dir.path());
+    ingest_as(&server, &data("sverige/lan_scb_2024.geojson"), "omr");
+    assert!(server.refresh().unwrap().is_empty(), "its own commit is known");
+
+    // Another process creates a layer and replaces one.
+    ingest_as(&other, &data("dalarna/vardcentraler.csv"), "vard");
+    ingest_as(&other, &data("sverige/kommuner_scb_2024.geojson"), "omr");
+    assert!(server.layer("vard").is_none(), "not seen before a refresh");
+    let mut changed = server.refresh().unwrap();
+    changed.sort();
+    assert_eq!(changed, ["omr", "vard"]);
+    let omr = server.layer("omr").unwrap();
+    assert_eq!((omr.meta.version, omr.meta.feature_count), (2, 290));
+    assert_eq!(server.layer("vard").unwrap().meta.feature_count, 40);
+    assert!(server.refresh().unwrap().is_empty(), "nothing new the second time");
+
+    // The server writes the next version on top of what it read; the other deletes one.
+    ingest_as(&server, &data("sverige/lan_scb_2024.geojson"), "omr");
+    assert_eq!(server.layer("omr").unwrap().meta.version, 3);
+    assert!(other.delete("vard").unwrap());
+    assert_eq!(server.refresh().unwrap(), ["vard"]);
+    assert!(server.layer("vard").is_none());
+    other.refresh().unwrap();
+    assert_eq!(other.layer("omr").unwrap().meta.version, 3);
+}
+
+#[test]
 fn readers_see_old_or_new_never_a_mix() {
     let dir = tempfile::tempdir().unwrap();
     let store = std::sync::Arc::new(open_store(dir.path()));

@@ -535,6 +535,30 @@ fn reingest_changes_the_served_tile() {
     let (etag2, v2) = fetch();
     assert_eq!(v2, 2);
     assert_ne!(etag1, etag2);
+
+    // `kartrum ingest` in another process, beside the running server: the server follows the
+    // store on disk, so the tile changes within a few seconds without a restart.
+    let file = dir.path().join("probe3.geojson");
+    point_geojson(&file, FALUN.0, FALUN.1, 3);
+    let out = Command::new(KARTRUM)
+        .args(["ingest", "--layer", "probe", "--data-dir"])
+        .arg(dir.path())
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let (etag3, v3) = loop {
+        let (etag, v) = fetch();
+        if v != 2 || std::time::Instant::now() > deadline {
+            break (etag, v);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(v3, 3, "the server still serves the tile from before the CLI ingest");
+    assert_ne!(etag3, etag2);
+    let layer: serde_json::Value = get(&server, "/api/layers/probe", &[]).json().unwrap();
+    assert_eq!(layer["version"], 3);
 }
 
 #[test]

@@ -31,14 +31,15 @@ use crate::crs;
 use crate::layer::{self, Layer};
 use crate::network::{NetworkSettings, SnapSettings};
 
-/// The analysis routes, with their own cache.
+/// The analysis routes under `/api/analysis`. They share the server's one [`AnalysisCache`],
+/// an extension added by [`super::router`].
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/service-access", post(service_access))
         .route("/service-access/scenario", post(scenario))
         .route("/isochrone", get(isochrone))
         .route("/corridor", post(super::corridor::analyse))
-        .layer(Extension(Arc::new(AnalysisCache::default())))
+        .route("/rural", post(super::rural::analyze))
 }
 
 /// What to return and keep, the `output` object of a request.

@@ -15,7 +15,7 @@ mod views;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
@@ -78,15 +78,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/config", get(client_config))
         .nest("/analysis", analysis::routes())
-        .merge(
-            Router::new()
-                .route("/analysis/rural", post(rural::analyze))
-                .route("/places", get(places::list))
-                .route("/places/{id}/profile", get(places::profile))
-                .layer(Extension(Arc::new(
-                    crate::analysis::AnalysisCache::default(),
-                ))),
-        )
+        .route("/places", get(places::list))
+        .route("/places/{id}/profile", get(places::profile))
+        // One cache for every analysis, so a network is built once per layer version.
+        .layer(Extension(Arc::new(crate::analysis::AnalysisCache::default())))
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
         .route("/healthz", get(health))
@@ -115,15 +110,38 @@ async fn client_config(
     }))
 }
 
+/// How often a running server looks for layers written by other processes.
+const STORE_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Serves the application on the configured address until Ctrl-C or SIGTERM. Prints the
-/// address it listens on (useful with port 0).
+/// address it listens on (useful with port 0). Layers that `kartrum ingest` (or another
+/// server) writes into the same data directory are served within [`STORE_POLL`] or so.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let address = std::net::SocketAddr::new(state.config.host, state.config.port);
     let listener = tokio::net::TcpListener::bind(address).await?;
     println!("listening on http://{}", listener.local_addr()?);
+    tokio::spawn(follow_store(state.store.clone()));
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown())
         .await
+}
+
+/// Refreshes the catalog from disk every [`STORE_POLL`], off the async threads.
+async fn follow_store(store: Arc<Store>) {
+    let mut ticks = tokio::time::interval(STORE_POLL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let store = store.clone();
+        match tokio::task::spawn_blocking(move || store.refresh()).await {
+            Ok(Ok(changed)) if !changed.is_empty() => {
+                tracing::info!("layers changed on disk: {}", changed.join(", "));
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::error!("reading the store: {error}"),
+            Err(error) => tracing::error!("reading the store: {error}"),
+        }
+    }
 }
 
 async fn shutdown() {

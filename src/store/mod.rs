@@ -12,11 +12,17 @@
 //! A layer file is written completely under `tmp/`, synced, then renamed over the old one: a
 //! failed or killed ingest leaves the previous version intact. In memory the catalog is an
 //! `ArcSwap`: readers take a snapshot without locking and a commit swaps in a new catalog.
+//!
+//! Other processes (a `kartrum ingest` beside a running server) write the same files under the
+//! same lock; [`Store::refresh`] picks their layers up by comparing each file's identity
+//! (inode, size, modification time) with the one loaded.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs::{self, File, TryLockError};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
@@ -68,6 +74,28 @@ fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -
 #[derive(Debug, Default, Clone)]
 pub struct Catalog {
     layers: BTreeMap<String, Arc<Layer>>,
+    /// The identity of each layer file as loaded, by file stem.
+    files: BTreeMap<String, FileStamp>,
+}
+
+/// What tells one written layer file from another: a commit renames a new file into place,
+/// so a new version has a new inode, and in practice a new size or modification time too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    inode: u64,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> Result<Self, StoreError> {
+        let meta = fs::metadata(path).map_err(io("inspect", path))?;
+        Ok(Self {
+            inode: meta.ino(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
 }
 
 impl Catalog {
@@ -121,16 +149,7 @@ impl Store {
             catalog: ArcSwap::from_pointee(Catalog::default()),
             write_lock: Mutex::new(()),
         };
-        let mut layers = BTreeMap::new();
-        for path in store.layer_files()? {
-            match store.load(&path) {
-                Ok(layer) => {
-                    layers.insert(layer.meta.id.clone(), Arc::new(layer));
-                }
-                Err(error) => tracing::error!("skipping unreadable layer file: {error}"),
-            }
-        }
-        store.catalog.store(Arc::new(Catalog { layers }));
+        store.refresh()?;
         Ok(store)
     }
 
@@ -152,6 +171,64 @@ impl Store {
     /// The current catalog. Never blocks, whatever is being written.
     pub fn snapshot(&self) -> Arc<Catalog> {
         self.catalog.load_full()
+    }
+
+    /// Brings the catalog up to date with the layer files on disk: loads files that are new or
+    /// were replaced since they were loaded and drops layers whose file is gone, in one swap.
+    /// A file that cannot be read is reported and skipped (a layer loaded before stays).
+    /// Returns the ids of the layers that changed; none while another process holds the lock
+    /// (it is writing; the next call sees the whole of what it wrote).
+    pub fn refresh(&self) -> Result<Vec<String>, StoreError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let path = self.dir.join(LOCK_FILE);
+        let lock = File::create(&path).map_err(io("create", &path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Ok(Vec::new()),
+            Err(TryLockError::Error(e)) => return Err(io("lock", &path)(e)),
+        }
+        let current = self.catalog.load_full();
+        let mut on_disk = BTreeMap::new();
+        for path in self.layer_files()? {
+            let stem = file_stem(&path);
+            match FileStamp::of(&path) {
+                Ok(stamp) => {
+                    on_disk.insert(stem, (path, stamp));
+                }
+                // Deleted between listing and inspecting: treated as gone.
+                Err(StoreError::Io { source, .. })
+                    if source.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+        let mut next = Catalog::clone(&current);
+        let mut changed = Vec::new();
+        for stem in current.files.keys() {
+            if !on_disk.contains_key(stem) {
+                next.files.remove(stem);
+                next.layers.remove(stem);
+                changed.push(stem.clone());
+            }
+        }
+        for (stem, (path, stamp)) in on_disk {
+            if current.files.get(&stem) == Some(&stamp) {
+                continue;
+            }
+            // Remembered even when unreadable, so a broken file is reported once, not on
+            // every call.
+            next.files.insert(stem, stamp);
+            match self.load(&path) {
+                Ok(layer) => {
+                    changed.push(layer.meta.id.clone());
+                    next.layers.insert(layer.meta.id.clone(), Arc::new(layer));
+                }
+                Err(error) => tracing::error!("skipping unreadable layer file: {error}"),
+            }
+        }
+        if !changed.is_empty() {
+            self.catalog.store(Arc::new(next));
+        }
+        Ok(changed)
     }
 
     /// The current version of one layer.
@@ -200,6 +277,8 @@ impl Store {
                 source: e.error,
             })?;
             stored.push(layer.meta.clone());
+            next.files
+                .insert(layer.meta.id.clone(), FileStamp::of(&target)?);
             next.layers.insert(layer.meta.id.clone(), Arc::new(layer));
         }
         self.sync_dir()?;
@@ -218,6 +297,7 @@ impl Store {
             self.sync_dir()?;
         }
         let mut next = Catalog::clone(&self.catalog.load());
+        next.files.remove(id);
         let in_memory = next.layers.remove(id).is_some();
         self.catalog.store(Arc::new(next));
         Ok(existed || in_memory)
@@ -291,13 +371,15 @@ impl Store {
         let metadata = ogr::read_metadata(&source);
         let read = ogr::read_layer(&mut source, &reprojection, Hygiene::Trust, &mut |_| {})
             .map_err(layer_error)?;
-        let fallback_id = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let meta = meta_from(&metadata, fallback_id, read.fields);
+        let meta = meta_from(&metadata, file_stem(path), read.fields);
         Ok(Layer::new(meta, read.features))
     }
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Metadata keys of a stored layer.
@@ -326,11 +408,12 @@ fn metadata_of(meta: &LayerMeta) -> BTreeMap<String, String> {
 
 fn meta_from(
     metadata: &BTreeMap<String, String>,
-    fallback_id: String,
+    file_id: String,
     fields: Vec<crate::layer::Field>,
 ) -> LayerMeta {
     let text = |key: &str| metadata.get(key).cloned().unwrap_or_default();
-    let id = metadata.get(keys::ID).cloned().unwrap_or(fallback_id);
+    // The file name is the id (`layers/<id>.gpkg`), whatever a copied file's metadata says.
+    let id = file_id;
     LayerMeta {
         title: metadata
             .get(keys::TITLE)
