@@ -533,7 +533,10 @@ fn refresh_sees_what_another_process_wrote_and_deleted() {
     let server = open_store(dir.path());
     let other = open_store(dir.path());
     ingest_as(&server, &data("sverige/lan_scb_2024.geojson"), "omr");
-    assert!(server.refresh().unwrap().is_empty(), "its own commit is known");
+    assert!(
+        server.refresh().unwrap().is_empty(),
+        "its own commit is known"
+    );
 
     // Another process creates a layer and replaces one.
     ingest_as(&other, &data("dalarna/vardcentraler.csv"), "vard");
@@ -545,7 +548,10 @@ fn refresh_sees_what_another_process_wrote_and_deleted() {
     let omr = server.layer("omr").unwrap();
     assert_eq!((omr.meta.version, omr.meta.feature_count), (2, 290));
     assert_eq!(server.layer("vard").unwrap().meta.feature_count, 40);
-    assert!(server.refresh().unwrap().is_empty(), "nothing new the second time");
+    assert!(
+        server.refresh().unwrap().is_empty(),
+        "nothing new the second time"
+    );
 
     // The server writes the next version on top of what it read; the other deletes one.
     ingest_as(&server, &data("sverige/lan_scb_2024.geojson"), "omr");

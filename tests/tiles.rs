@@ -546,7 +546,11 @@ fn reingest_changes_the_served_tile() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let (etag3, v3) = loop {
         let (etag, v) = fetch();
@@ -555,7 +559,10 @@ fn reingest_changes_the_served_tile() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
-    assert_eq!(v3, 3, "the server still serves the tile from before the CLI ingest");
+    assert_eq!(
+        v3, 3,
+        "the server still serves the tile from before the CLI ingest"
+    );
     assert_ne!(etag3, etag2);
     let layer: serde_json::Value = get(&server, "/api/layers/probe", &[]).json().unwrap();
     assert_eq!(layer["version"], 3);

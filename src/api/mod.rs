@@ -81,7 +81,9 @@ pub fn router(state: AppState) -> Router {
         .route("/places", get(places::list))
         .route("/places/{id}/profile", get(places::profile))
         // One cache for every analysis, so a network is built once per layer version.
-        .layer(Extension(Arc::new(crate::analysis::AnalysisCache::default())))
+        .layer(Extension(Arc::new(
+            crate::analysis::AnalysisCache::default(),
+        )))
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
         .route("/healthz", get(health))
