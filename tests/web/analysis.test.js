@@ -202,6 +202,14 @@ describe('analysis panel', { timeout: 20 * TIMEOUT }, () => {
     assert.match(text, /Ludvika lasarett/);
     assert.match(text, /Grängesbergs vårdcentral/);
     assert.match(page.url(), /pl=2085TC110/);
+    // The class reason and the rules are in Swedish, numbers the Swedish way; no English.
+    const reason = page.locator('#profile .kr-profile-reason');
+    assert.equal(await reason.innerText(), 'Den folkrikaste tätorten i kommunen Ludvika.');
+    assert.match(text, /Ortstyp: Huvudort/);
+    assert.match(text, /Serviceort: minst 1\s000 invånare och en dagligvarubutik inom 2 km fågelvägen/);
+    assert.match(text, /Landsbygdsort: övriga tätorter/);
+    assert.match(text, /Dagligvarubutik/);
+    assert.doesNotMatch(text, /\b(the|inhabitants|grocery|straight line|every other|municipality)\b/i);
     await page.waitForFunction(() => !window.kartrum.map.isMoving(), null, { timeout: 20_000 });
     await idle(page);
     await page.screenshot({ path: path.join(OUT, 'profile.png') });
@@ -218,6 +226,39 @@ describe('analysis panel', { timeout: 20 * TIMEOUT }, () => {
     });
     const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
     assert.equal(pages, 1, 'the profile prints on one page');
+  });
+
+  test('the reason of a serviceort has its numbers, in Swedish and in English', { timeout: TIMEOUT }, async () => {
+    const { page } = main;
+    const places = await (await fetch(`${server.url}/api/places`)).json();
+    const town = places.places.find((p) => p.class === 'serviceort');
+    assert.ok(town, 'Dalarna has a serviceort');
+    await page.click('#tab-profile');
+    await page.selectOption('#profile-place', town.id);
+    const reason = page.locator('#profile .kr-profile-reason');
+    await page.waitForFunction((name) => document.querySelector('#profile .kr-profile h2')?.textContent === name
+      && document.querySelector('#profile .kr-profile-reason'), town.name, { timeout: 120_000 });
+    // E.g. "1 234 invånare (minst 1 000) och en dagligvarubutik 0,4 km bort fågelvägen (högst 2 km)."
+    assert.match(await reason.innerText(),
+      /^\d{1,3}(\s\d{3})* invånare \(minst 1\s000\) och en dagligvarubutik \d+(,\d)? km bort fågelvägen \(högst 2 km\)\.$/);
+    const swedish = await page.locator('#profile .kr-profile').innerText();
+    assert.doesNotMatch(swedish, /\b(the|inhabitants|grocery|straight line|every other)\b/i);
+
+    // The English UI says it in English, numbers the English way.
+    await page.click('#btn-lang');
+    await page.waitForFunction(() => /inhabitants/.test(document.querySelector('#profile .kr-profile-reason')?.textContent ?? ''), null, { timeout: 120_000 });
+    assert.match(await reason.innerText(),
+      /^\d{1,3}(,\d{3})* inhabitants \(at least 1,000\) and a grocery store \d+(\.\d)? km away in a straight line \(at most 2 km\)\.$/);
+    const english = await page.locator('#profile .kr-profile').innerText();
+    assert.match(english, /Place type: Service locality/);
+    assert.match(english, /Main locality: the most populous locality in its municipality/);
+    assert.match(english, /Service locality: at least 1,000 inhabitants and a grocery store within 2 km in a straight line/);
+    assert.match(english, /Grocery store/);
+    assert.doesNotMatch(english, /invånare|dagligvarubutik|fågelvägen|folkrikaste|övriga/i);
+    await page.screenshot({ path: path.join(OUT, 'profile-en.png') });
+    await page.click('#btn-lang');
+    assert.equal(await page.getAttribute('html', 'lang'), 'sv');
+    await page.waitForFunction(() => /invånare \(minst/.test(document.querySelector('#profile .kr-profile-reason')?.textContent ?? ''), null, { timeout: 120_000 });
   });
 
   test('the corridor panel draws a corridor and shows its population and profile', { timeout: TIMEOUT }, async () => {
@@ -290,4 +331,5 @@ describe('analysis panel', { timeout: 20 * TIMEOUT }, () => {
     await page.click('#co-clear');
     await page.waitForFunction(() => !document.querySelector('#co-figures'));
   });
+
 });
