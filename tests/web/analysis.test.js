@@ -332,4 +332,52 @@ describe('analysis panel', { timeout: 20 * TIMEOUT }, () => {
     await page.waitForFunction(() => !document.querySelector('#co-figures'));
   });
 
+  test('railway segments picked on the map are analysed as a corridor', { timeout: TIMEOUT }, async () => {
+    const { page } = main;
+    await page.click('#tab-corridor');
+    await page.evaluate(() => window.kartrum.map.jumpTo({ center: [15.48, 60.42], zoom: 9 }));
+    await idle(page);
+    const area = [15.25, 60.3, 15.65, 60.55];
+    const before = await pixels(page, await boxOf(page, area));
+    await page.fill('#co-width', '2000');
+    await page.click('#co-pick-rail');
+    await page.waitForFunction(() => window.kartrum.corridor.mode === 'pick' && window.kartrum.map.getLayer('co-rail-all'), null, { timeout: 60_000 });
+    assert.equal(await page.getAttribute('#co-pick-rail', 'aria-pressed'), 'true');
+    await idle(page);
+    // Vertices of two segments of jarnvagar: Borlänge–Ludvika (Bergslagsbanan) and Borlänge–Falun.
+    // (The tätort points of Borlänge and Falun lie within 2 km of the railway, Ludvika's not.)
+    for (const c of [[15.36186, 60.335912], [15.606292, 60.510965]]) {
+      await clickAt(page, c);
+      await page.waitForTimeout(350);
+    }
+    assert.equal(await page.evaluate(() => window.kartrum.corridor.picked.length), 2);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#co-results h3')?.textContent === 'Järnväg (2 delsträckor)'
+      && document.querySelector('#co-population'), null, { timeout: 120_000 });
+    await page.waitForFunction(() => !window.kartrum.map.isMoving(), null, { timeout: 20_000 });
+    await idle(page);
+
+    const number = async (id) => Number((await page.locator(id).innerText()).replace(/\s/g, ''));
+    const population = await number('#co-population');
+    assert.ok(population > 20_000, `population along the railway: ${population}`);
+    assert.ok(await number('#co-stops') > 0, 'stops along the railway');
+    const towns = await page.evaluate(() => window.kartrum.corridor.result.corridors[0].tatorter.items.map((x) => x.name));
+    for (const town of ['Borlänge', 'Falun', 'Ornäs']) assert.ok(towns.includes(town), `${town} in ${towns}`);
+    assert.equal(await page.locator('#co-chart-population rect').count() > 10, true);
+    assert.match(await page.locator('#legend').innerText(), /Järnväg \(2 delsträckor\)[\s\S]*invånare/);
+    assert.match(page.url(), /co=2000;jarnvagar@\d+,\d+/);
+    const drawn = await pixels(page, await boxOf(page, area));
+    assert.notEqual(drawn.hash, before.hash, 'the corridor is on the map');
+    await page.screenshot({ path: path.join(OUT, 'corridor-railway.png') });
+
+    // The link gives the same corridor in a new tab.
+    const again = await openMap(browser, page.url());
+    await again.page.waitForFunction((p) => document.querySelector('#co-population')?.textContent.replace(/\s/g, '') === p,
+      String(population), { timeout: 120_000 });
+    assert.deepEqual(again.errors, []);
+    await again.context.close();
+
+    await page.click('#co-clear');
+    await page.waitForFunction(() => !document.querySelector('#co-figures'));
+  });
 });
