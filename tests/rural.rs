@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use chrono::Utc;
 use geo::{Geometry, Intersects, LineString, Point, polygon};
 use kartrummet::analysis::AnalysisCache;
-use kartrummet::analysis::place_profile::{self, PlaceClass, PlaceSpec};
+use kartrummet::analysis::place_profile::{self, ClassReason, PlaceClass, PlaceSpec};
 use kartrummet::analysis::rural::{self, Class, ClassRule, Rural, RuralSpec, TownSpec};
 use kartrummet::analysis::service_access::{AreaSpec, DemandSpec};
 use kartrummet::ingest::{self, IngestOptions};
@@ -353,6 +353,12 @@ fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
         assert_eq!(row.class, PlaceClass::Huvudort, "{town}");
         let profile = places.profile(&catalog, &row.id).unwrap();
         assert_eq!(profile.municipality.as_ref().unwrap().name, town);
+        assert_eq!(
+            profile.class.reason,
+            ClassReason::MostPopulous {
+                municipality: Some(town.into())
+            }
+        );
         let expected = health_centres_of(town);
         assert!(
             !expected.is_empty(),
@@ -390,6 +396,35 @@ fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
         assert!(within[0] >= profile.population * 0.5, "{town}: {within:?}");
         assert!(within[1] >= within[0]);
         eprintln!("{}", serde_json::to_string(&profile).unwrap());
+    }
+    // Every other tätort's reason holds its own numbers and the rule's limits.
+    for row in rows.iter().filter(|r| r.class != PlaceClass::Huvudort) {
+        let profile = places.profile(&catalog, &row.id).unwrap();
+        let ClassReason::ServiceortRule {
+            met,
+            population,
+            min_population,
+            grocery_km,
+            max_grocery_km,
+        } = profile.class.reason
+        else {
+            panic!("{}: {:?}", row.name, profile.class);
+        };
+        assert_eq!(met, row.class == PlaceClass::Serviceort, "{}", row.name);
+        assert_eq!(population, row.population);
+        assert_eq!(
+            (min_population, max_grocery_km),
+            (
+                profile.rules.serviceort_min_population,
+                profile.rules.serviceort_grocery_km
+            )
+        );
+        let grocery = profile
+            .nearest
+            .iter()
+            .find(|n| n.kind == "grocery")
+            .unwrap();
+        assert_eq!(grocery_km, grocery.straight_km, "{}", row.name);
     }
     assert!(
         places
@@ -468,7 +503,15 @@ fn http_api() {
     assert_eq!(profile.status(), 200);
     let profile: serde_json::Value = profile.json().unwrap();
     assert_eq!(profile["nearest"].as_array().unwrap().len(), 4);
-    assert!(!profile["rules"].as_array().unwrap().is_empty());
+    // The class reason and the rules are numbers for the client to put in words.
+    assert_eq!(
+        profile["class"],
+        serde_json::json!({"class": "huvudort",
+            "reason": {"kind": "most_populous", "municipality": "Falun"}})
+    );
+    assert_eq!(profile["rules"]["serviceort_min_population"], 1000.0);
+    assert_eq!(profile["rules"]["serviceort_grocery_km"], 2.0);
+    assert_eq!(places["rules"], profile["rules"]);
     // Errors are problems.
     let problems = [
         (serde_json::json!({ "thresholds": [-1] }), 400),

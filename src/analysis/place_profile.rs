@@ -122,17 +122,27 @@ impl Default for PlaceRules {
 }
 
 impl PlaceRules {
-    /// The rules in words, in the order they are applied.
-    pub fn describe(&self) -> Vec<String> {
-        vec![
-            "huvudort: the most populous tätort of its municipality".into(),
-            format!(
-                "serviceort: at least {} inhabitants and a grocery store within {} km \
-                 (straight line)",
-                self.serviceort_min_population, self.serviceort_grocery_km
-            ),
-            "landsbygdsort: every other tätort".into(),
-        ]
+    /// The class of a tätort that is not the most populous of its municipality: a serviceort
+    /// when it has at least the minimum population and its nearest grocery store (straight
+    /// line, `grocery_km`; `None` when there is none) lies within the distance, else a
+    /// landsbygdsort. The reason carries the numbers.
+    pub fn classify(&self, population: f64, grocery_km: Option<f64>) -> Classified {
+        let met = population >= self.serviceort_min_population
+            && grocery_km.is_some_and(|km| km <= self.serviceort_grocery_km);
+        Classified {
+            class: if met {
+                PlaceClass::Serviceort
+            } else {
+                PlaceClass::Landsbygdsort
+            },
+            reason: ClassReason::ServiceortRule {
+                met,
+                population,
+                min_population: self.serviceort_min_population,
+                grocery_km,
+                max_grocery_km: self.serviceort_grocery_km,
+            },
+        }
     }
 }
 
@@ -272,13 +282,43 @@ pub enum PlaceClass {
     Landsbygdsort,
 }
 
+/// Why a tätort has its class: the rule that decided, with its numbers. It is data, not words:
+/// clients say it in their language (the web map's profile panel in Swedish or English).
+///
+/// JSON: `{"kind": "most_populous", "municipality": "Ludvika"}` or `{"kind":
+/// "serviceort_rule", "met": true, "population": 4969, "min_population": 1000, "grocery_km":
+/// 0.4, "max_grocery_km": 2}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClassReason {
+    /// Huvudort: the most populous tätort of its municipality.
+    MostPopulous {
+        /// The municipality's name (absent when the tätort lies in none).
+        municipality: Option<String>,
+    },
+    /// Serviceort when `met`, landsbygdsort when not: the population and grocery distance
+    /// against the rule's limits.
+    ServiceortRule {
+        /// Whether both limits are met.
+        met: bool,
+        /// Inhabitants of the tätort.
+        population: f64,
+        /// The rule's minimum population.
+        min_population: f64,
+        /// Straight-line distance to the nearest grocery store (km); absent when there is none.
+        grocery_km: Option<f64>,
+        /// The rule's largest grocery distance (km).
+        max_grocery_km: f64,
+    },
+}
+
 /// A place class with the reason it was given.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Classified {
     /// The class.
     pub class: PlaceClass,
-    /// Why, in words.
-    pub reason: String,
+    /// Why.
+    pub reason: ClassReason,
 }
 
 /// One tätort of the region, as `GET /api/places` lists it.
@@ -376,44 +416,17 @@ pub fn places(
     let classes = region
         .iter()
         .map(|&t| {
-            let town = &towns.towns[t];
-            let r = &spec.rules;
             let area = prepared.units[t].area;
             if seen_area.insert(area) {
-                let of = area.map_or("no municipality".to_string(), |a| {
-                    prepared.areas[a as usize].name.clone()
-                });
                 return Classified {
                     class: PlaceClass::Huvudort,
-                    reason: format!("the most populous tätort of {of}"),
+                    reason: ClassReason::MostPopulous {
+                        municipality: area.map(|a| prepared.areas[a as usize].name.clone()),
+                    },
                 };
             }
             let grocery_km = nearest[grocery].1[t].length_m.map(|l| l / 1000.0);
-            match grocery_km {
-                Some(km)
-                    if town.population >= r.serviceort_min_population
-                        && km <= r.serviceort_grocery_km =>
-                {
-                    Classified {
-                        class: PlaceClass::Serviceort,
-                        reason: format!(
-                            "{} inhabitants (≥ {}) and a grocery store {km:.1} km away (≤ {} km)",
-                            town.population, r.serviceort_min_population, r.serviceort_grocery_km
-                        ),
-                    }
-                }
-                _ => Classified {
-                    class: PlaceClass::Landsbygdsort,
-                    reason: format!(
-                        "{} inhabitants, grocery store {} away: not a serviceort (needs ≥ {} \
-                         inhabitants and ≤ {} km)",
-                        town.population,
-                        grocery_km.map_or("–".into(), |k| format!("{k:.1} km")),
-                        r.serviceort_min_population,
-                        r.serviceort_grocery_km
-                    ),
-                },
-            }
+            spec.rules.classify(towns.towns[t].population, grocery_km)
         })
         .collect();
     Ok(Places {
@@ -494,8 +507,8 @@ pub struct Profile {
     pub municipality: Option<AreaInfo>,
     /// Place class with its reason.
     pub class: Classified,
-    /// The class rules, as applied.
-    pub rules: Vec<String>,
+    /// The class rules' parameters, as applied.
+    pub rules: PlaceRules,
     /// Nearest service per kind.
     pub nearest: Vec<NearestService>,
     /// Health centres and hospitals in the municipality.
@@ -576,7 +589,7 @@ impl Places {
             population: town.population,
             municipality,
             class: self.classes[k].clone(),
-            rules: spec.rules.describe(),
+            rules: spec.rules.clone(),
             nearest,
             health_centres_in_municipality: health,
             bus,
@@ -683,4 +696,49 @@ pub fn class_counts(rows: &[PlaceRow]) -> BTreeMap<&'static str, usize> {
         *out.entry(key).or_insert(0) += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_serviceort_rule_includes_its_limits_and_needs_a_grocery_store() {
+        let rules = PlaceRules::default();
+        let class = |population, km| rules.classify(population, km).class;
+        assert_eq!(class(1_000.0, Some(2.0)), PlaceClass::Serviceort);
+        assert_eq!(class(999.0, Some(0.1)), PlaceClass::Landsbygdsort);
+        assert_eq!(class(5_000.0, Some(2.01)), PlaceClass::Landsbygdsort);
+        assert_eq!(class(5_000.0, None), PlaceClass::Landsbygdsort);
+    }
+
+    #[test]
+    fn reasons_and_rules_are_numbers_for_the_client_to_word() {
+        let json = |c: Classified| serde_json::to_value(c).unwrap();
+        assert_eq!(
+            json(PlaceRules::default().classify(1_400.0, Some(1.4))),
+            serde_json::json!({"class": "serviceort", "reason": {
+                "kind": "serviceort_rule", "met": true, "population": 1400.0,
+                "min_population": 1000.0, "grocery_km": 1.4, "max_grocery_km": 2.0}})
+        );
+        assert_eq!(
+            json(PlaceRules::default().classify(300.0, None))["reason"]["grocery_km"],
+            serde_json::Value::Null
+        );
+        let huvudort = Classified {
+            class: PlaceClass::Huvudort,
+            reason: ClassReason::MostPopulous {
+                municipality: Some("Ludvika".into()),
+            },
+        };
+        assert_eq!(
+            json(huvudort)["reason"],
+            serde_json::json!({"kind": "most_populous", "municipality": "Ludvika"})
+        );
+        assert_eq!(
+            serde_json::to_value(PlaceRules::default()).unwrap(),
+            serde_json::json!({"serviceort_min_population": 1000.0,
+                "serviceort_grocery_km": 2.0, "grocery": "grocery"})
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! `/api/places`: the tätorter of the region and their profiles (ortsanalys).
 //!
 //! - `GET /api/places`: id, name, population, municipality and place class of each tätort,
-//!   with the class rules.
+//!   with the class rules' parameters.
 //! - `GET /api/places/{id}/profile`: one tätort's profile ([`Profile`]).
 //!
 //! Both take optional query parameters `towns` (tätort layer, default `tatorter`),
@@ -76,7 +76,7 @@ pub async fn list(
             "towns_layer": places.towns.layer.meta.id,
             "count": rows.len(),
             "classes": place_profile::class_counts(&rows),
-            "rules": places.spec.rules.describe(),
+            "rules": places.spec.rules,
             "places": rows,
         })))
     })

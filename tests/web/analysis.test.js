@@ -206,6 +206,14 @@ describe('analysis panel', { timeout: 20 * TIMEOUT }, () => {
     assert.match(text, /Ludvika lasarett/);
     assert.match(text, /Grängesbergs vårdcentral/);
     assert.match(page.url(), /pl=2085TC110/);
+    // The class reason and the rules are in Swedish, numbers the Swedish way; no English.
+    const reason = page.locator('#profile .kr-profile-reason');
+    assert.equal(await reason.innerText(), 'Den folkrikaste tätorten i kommunen Ludvika.');
+    assert.match(text, /Ortstyp: Huvudort/);
+    assert.match(text, /Serviceort: minst 1\s000 invånare och en dagligvarubutik inom 2 km fågelvägen/);
+    assert.match(text, /Landsbygdsort: övriga tätorter/);
+    assert.match(text, /Dagligvarubutik/);
+    assert.doesNotMatch(text, /\b(the|inhabitants|grocery|straight line|every other|municipality)\b/i);
     await page.waitForFunction(() => !window.kartrum.map.isMoving(), null, { timeout: 20_000 });
     await idle(page);
     await page.screenshot({ path: path.join(OUT, 'profile.png') });
@@ -222,6 +230,39 @@ describe('analysis panel', { timeout: 20 * TIMEOUT }, () => {
     });
     const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
     assert.equal(pages, 1, 'the profile prints on one page');
+  });
+
+  test('the reason of a serviceort has its numbers, in Swedish and in English', { timeout: TIMEOUT }, async () => {
+    const { page } = main;
+    const places = await (await fetch(`${server.url}/api/places`)).json();
+    const town = places.places.find((p) => p.class === 'serviceort');
+    assert.ok(town, 'Dalarna has a serviceort');
+    await page.click('#tab-profile');
+    await page.selectOption('#profile-place', town.id);
+    const reason = page.locator('#profile .kr-profile-reason');
+    await page.waitForFunction((name) => document.querySelector('#profile .kr-profile h2')?.textContent === name
+      && document.querySelector('#profile .kr-profile-reason'), town.name, { timeout: 120_000 });
+    // E.g. "1 234 invånare (minst 1 000) och en dagligvarubutik 0,4 km bort fågelvägen (högst 2 km)."
+    assert.match(await reason.innerText(),
+      /^\d{1,3}(\s\d{3})* invånare \(minst 1\s000\) och en dagligvarubutik \d+(,\d)? km bort fågelvägen \(högst 2 km\)\.$/);
+    const swedish = await page.locator('#profile .kr-profile').innerText();
+    assert.doesNotMatch(swedish, /\b(the|inhabitants|grocery|straight line|every other)\b/i);
+
+    // The English UI says it in English, numbers the English way.
+    await page.click('#btn-lang');
+    await page.waitForFunction(() => /inhabitants/.test(document.querySelector('#profile .kr-profile-reason')?.textContent ?? ''), null, { timeout: 120_000 });
+    assert.match(await reason.innerText(),
+      /^\d{1,3}(,\d{3})* inhabitants \(at least 1,000\) and a grocery store \d+(\.\d)? km away in a straight line \(at most 2 km\)\.$/);
+    const english = await page.locator('#profile .kr-profile').innerText();
+    assert.match(english, /Place type: Service locality/);
+    assert.match(english, /Main locality: the most populous locality in its municipality/);
+    assert.match(english, /Service locality: at least 1,000 inhabitants and a grocery store within 2 km in a straight line/);
+    assert.match(english, /Grocery store/);
+    assert.doesNotMatch(english, /invånare|dagligvarubutik|fågelvägen|folkrikaste|övriga/i);
+    await page.screenshot({ path: path.join(OUT, 'profile-en.png') });
+    await page.click('#btn-lang');
+    assert.equal(await page.getAttribute('html', 'lang'), 'sv');
+    await page.waitForFunction(() => /invånare \(minst/.test(document.querySelector('#profile .kr-profile-reason')?.textContent ?? ''), null, { timeout: 120_000 });
   });
 
   test('the corridor panel draws a corridor and shows its population and profile', { timeout: TIMEOUT }, async () => {
@@ -291,6 +332,55 @@ describe('analysis panel', { timeout: 20 * TIMEOUT }, () => {
       && document.querySelector('#co-results h3')?.textContent.includes(v), value, { timeout: 120_000 });
     const population = Number((await page.locator('#co-population').innerText()).replace(/\s/g, ''));
     assert.ok(population > 0);
+    await page.click('#co-clear');
+    await page.waitForFunction(() => !document.querySelector('#co-figures'));
+  });
+
+  test('railway segments picked on the map are analysed as a corridor', { timeout: TIMEOUT }, async () => {
+    const { page } = main;
+    await page.click('#tab-corridor');
+    await page.evaluate(() => window.kartrum.map.jumpTo({ center: [15.48, 60.42], zoom: 9 }));
+    await idle(page);
+    const area = [15.25, 60.3, 15.65, 60.55];
+    const before = await pixels(page, await boxOf(page, area));
+    await page.fill('#co-width', '2000');
+    await page.click('#co-pick-rail');
+    await page.waitForFunction(() => window.kartrum.corridor.mode === 'pick' && window.kartrum.map.getLayer('co-rail-all'), null, { timeout: 60_000 });
+    assert.equal(await page.getAttribute('#co-pick-rail', 'aria-pressed'), 'true');
+    await idle(page);
+    // Vertices of two segments of jarnvagar: Borlänge–Ludvika (Bergslagsbanan) and Borlänge–Falun.
+    // (The tätort points of Borlänge and Falun lie within 2 km of the railway, Ludvika's not.)
+    for (const c of [[15.36186, 60.335912], [15.606292, 60.510965]]) {
+      await clickAt(page, c);
+      await page.waitForTimeout(350);
+    }
+    assert.equal(await page.evaluate(() => window.kartrum.corridor.picked.length), 2);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#co-results h3')?.textContent === 'Järnväg (2 delsträckor)'
+      && document.querySelector('#co-population'), null, { timeout: 120_000 });
+    await page.waitForFunction(() => !window.kartrum.map.isMoving(), null, { timeout: 20_000 });
+    await idle(page);
+
+    const number = async (id) => Number((await page.locator(id).innerText()).replace(/\s/g, ''));
+    const population = await number('#co-population');
+    assert.ok(population > 20_000, `population along the railway: ${population}`);
+    assert.ok(await number('#co-stops') > 0, 'stops along the railway');
+    const towns = await page.evaluate(() => window.kartrum.corridor.result.corridors[0].tatorter.items.map((x) => x.name));
+    for (const town of ['Borlänge', 'Falun', 'Ornäs']) assert.ok(towns.includes(town), `${town} in ${towns}`);
+    assert.equal(await page.locator('#co-chart-population rect').count() > 10, true);
+    assert.match(await page.locator('#legend').innerText(), /Järnväg \(2 delsträckor\)[\s\S]*invånare/);
+    assert.match(page.url(), /co=2000;jarnvagar@\d+,\d+/);
+    const drawn = await pixels(page, await boxOf(page, area));
+    assert.notEqual(drawn.hash, before.hash, 'the corridor is on the map');
+    await page.screenshot({ path: path.join(OUT, 'corridor-railway.png') });
+
+    // The link gives the same corridor in a new tab.
+    const again = await openMap(browser, page.url());
+    await again.page.waitForFunction((p) => document.querySelector('#co-population')?.textContent.replace(/\s/g, '') === p,
+      String(population), { timeout: 120_000 });
+    assert.deepEqual(again.errors, []);
+    await again.context.close();
+
     await page.click('#co-clear');
     await page.waitForFunction(() => !document.querySelector('#co-figures'));
   });

@@ -1,24 +1,34 @@
 // Corridor panel (issue 7, stråk): draw a line on the map (click points, double-click or Enter
-// to finish; with the keyboard Space adds the map centre) or choose a trunk bus line, set the
-// width, and POST /api/analysis/corridor. The corridor polygon is drawn on the map (so it is in
-// PNG/PDF exports), its key figures go into the legend (and the export's legend), and a profile
-// of population and departures per km is drawn as inline SVG bar charts. The corridor is
-// app.analysis.corridor = {width, line: [[lon, lat], …]} or {width, feature: {layer, field, value}}.
+// to finish; with the keyboard Space adds the map centre), choose a trunk bus line, or pick
+// railway segments on the map, set the width, and POST /api/analysis/corridor. The corridor
+// polygon is drawn on the map (so it is in PNG/PDF exports), its key figures go into the legend
+// (and the export's legend), and a profile of population and departures per km is drawn as
+// inline SVG bar charts. The corridor is app.analysis.corridor = {width, line: [[lon, lat], …]},
+// {width, feature: {layer, field, value}} or {width, segments: {layer, ids: [id, …]}}.
+//
+// Railways are picked segment by segment: the railway layer (Lantmäteriet 1:1 milj) has no
+// line names or numbers, only its category (single or double track, tunnel), and is split at
+// junctions, so the segments are the only grouping the data has.
 
 import { barChart } from './chart.js';
 import { el, option, postJSON } from './dom.js';
 import { formatFixed, formatNumber, formatPercent, onLanguageChange, t, tf } from './i18n.js';
 import { getJSON } from './api.js';
+import { allFeatures } from './sources.js';
 import { selectTab } from './tools.js';
 
 const COLOR = '#5b2a86';
 const DRAFT = '#d55e00';
 const LINES = { layer: 'busslinjer', field: 'linjenummer', filter: 'klassificering=Str%C3%A5ktrafik' };
+const RAIL = 'jarnvagar';
+/** How near (pixels) a click must be to a railway to pick it. */
+const PICK_PX = 6;
 
 /** The corridor request for the parameters. */
 export function corridorRequest(c, name) {
   const spec = { name, buffer_m: c.width };
   if (c.feature) spec.features = { layer: c.feature.layer, where: { [c.feature.field]: c.feature.value } };
+  else if (c.segments) spec.features = { layer: c.segments.layer, ids: c.segments.ids };
   else spec.line = { type: 'LineString', coordinates: c.line };
   return { corridors: [spec] };
 }
@@ -40,11 +50,15 @@ export function initCorridor(app, ctx) {
   const map = app.map;
   const panel = document.getElementById('panel-corridor');
   const hintBox = document.getElementById('draw-hint');
-  const state = { key: null, result: null, error: null, busy: false, draft: null, fit: false };
+  // `mode` is how the map takes clicks: null, 'draw' (points of `draft`) or 'pick' (railway
+  // segment ids in `picked`; the railways to pick from are `rails`, fetched once).
+  const state = { key: null, result: null, error: null, busy: false, mode: null, draft: null, picked: null, rails: null, fit: false };
   app.corridor = state;
 
   const draw = el('button', { type: 'button', id: 'co-draw', 'aria-pressed': 'false' }, t('coDraw'));
   const lineSelect = el('select', { id: 'co-line' }, option('', t('coLineChoose')));
+  const pick = el('button', { type: 'button', id: 'co-pick-rail', 'aria-pressed': 'false', hidden: !app.byId.has(RAIL) }, t('coPickRail'));
+  const pickHelp = el('p', { class: 'help', hidden: !app.byId.has(RAIL), text: t('coPickRailHelp') });
   const width = el('input', { id: 'co-width', type: 'number', min: 0, max: 50000, step: 100, value: 1000 });
   const run = el('button', { type: 'button', class: 'primary', id: 'co-run' }, t('coRun'));
   const clear = el('button', { type: 'button', id: 'co-clear' }, t('coClear'));
@@ -58,6 +72,7 @@ export function initCorridor(app, ctx) {
     el('div', { class: 'tool-form edit-only' },
       el('div', { class: 'buttons' }, draw), orPick,
       el('label', { class: 'row' }, lineLabel, lineSelect),
+      el('div', { class: 'buttons' }, pick), pickHelp,
       el('label', { class: 'row' }, widthLabel, width),
       el('div', { class: 'buttons' }, run, clear)),
     status, results);
@@ -68,9 +83,11 @@ export function initCorridor(app, ctx) {
     lineLabel.textContent = t('coLine');
     widthLabel.textContent = t('coWidth');
     lineSelect.options[0].textContent = t('coLineChoose');
+    pick.textContent = t('coPickRail');
+    pickHelp.textContent = t('coPickRailHelp');
     run.textContent = t('coRun');
     clear.textContent = t('coClear');
-    if (state.draft) hintBox.textContent = t('coDrawing');
+    if (state.mode) hintBox.textContent = t(MODES[state.mode].hint);
     render();
   });
 
@@ -92,68 +109,112 @@ export function initCorridor(app, ctx) {
   document.getElementById('tab-corridor').addEventListener('click', loadLines);
   lineSelect.addEventListener('focus', loadLines);
 
-  // Drawing.
-  const stopDrawing = () => {
-    state.draft = null;
-    app.drawing = false;
-    map.doubleClickZoom.enable();
-    map.getCanvas().style.cursor = '';
-    draw.setAttribute('aria-pressed', 'false');
-    hintBox.hidden = true;
-    ctx.update({ keepPanel: true });
-  };
+  // Map input: drawing a line or picking railway segments, one at a time.
   const addPoint = (lngLat) => {
     const p = [Number(lngLat.lng.toFixed(6)), Number(lngLat.lat.toFixed(6))];
     const last = state.draft[state.draft.length - 1];
     if (last && Math.abs(last[0] - p[0]) < 1e-5 && Math.abs(last[1] - p[1]) < 1e-5) return;
     state.draft.push(p);
+  };
+  // A click on a railway picks its segment; on a picked one, lets it go.
+  const togglePick = (lngLat, point) => {
+    const box = [[point.x - PICK_PX, point.y - PICK_PX], [point.x + PICK_PX, point.y + PICK_PX]];
+    const hit = map.queryRenderedFeatures(box, { layers: ['co-rail-all'] })[0];
+    if (hit?.id === undefined) return;
+    const at = state.picked.indexOf(hit.id);
+    if (at >= 0) state.picked.splice(at, 1);
+    else state.picked.push(hit.id);
+  };
+  const MODES = {
+    draw: {
+      button: draw, hint: 'coDrawing', cursor: 'crosshair', add: addPoint, items: () => state.draft,
+      begin: () => { state.draft = []; },
+      corridor: (w) => (state.draft?.length >= 2 ? { width: w, line: state.draft } : null),
+    },
+    pick: {
+      button: pick, hint: 'coPicking', cursor: 'pointer', add: togglePick, items: () => state.picked,
+      begin: () => { state.picked = []; },
+      corridor: (w) => (state.picked?.length ? { width: w, segments: { layer: RAIL, ids: [...state.picked].sort((a, b) => a - b) } } : null),
+    },
+  };
+  const stopMode = () => {
+    if (!state.mode) return;
+    MODES[state.mode].button.setAttribute('aria-pressed', 'false');
+    Object.assign(state, { mode: null, draft: null, picked: null });
+    app.drawing = false;
+    map.doubleClickZoom.enable();
+    map.getCanvas().style.cursor = '';
+    hintBox.hidden = true;
     ctx.update({ keepPanel: true });
   };
   const finish = () => {
-    const line = state.draft;
-    stopDrawing();
-    if (!line || line.length < 2) {
+    const corridor = MODES[state.mode].corridor(Number(width.value) || 0);
+    stopMode();
+    if (!corridor) {
       status.textContent = t('coNeedLine');
       return;
     }
     lineSelect.value = '';
     state.fit = true;
-    app.analysis = { ...app.analysis, corridor: { width: Number(width.value) || 0, line } };
+    app.analysis = { ...app.analysis, corridor };
     ctx.update();
   };
-  draw.addEventListener('click', () => {
-    if (state.draft) {
+  const startMode = async (name) => {
+    // The mode's own button again finishes it; the other one leaves it.
+    if (state.mode === name) {
       finish();
       return;
     }
-    state.draft = [];
+    stopMode();
+    if (name === 'pick' && !state.rails) {
+      status.textContent = t('coRailLoading');
+      try {
+        state.rails = await allFeatures(RAIL);
+        status.textContent = '';
+      } catch (e) {
+        status.textContent = e.message;
+        return;
+      }
+    }
+    const mode = MODES[name];
+    state.mode = name;
+    mode.begin();
     app.drawing = true;
     app.popup?.remove();
     map.doubleClickZoom.disable();
-    map.getCanvas().style.cursor = 'crosshair';
-    draw.setAttribute('aria-pressed', 'true');
-    hintBox.textContent = t('coDrawing');
+    map.getCanvas().style.cursor = mode.cursor;
+    mode.button.setAttribute('aria-pressed', 'true');
+    hintBox.textContent = t(mode.hint);
     hintBox.hidden = false;
     ctx.update({ keepPanel: true });
-  });
+  };
+  draw.addEventListener('click', () => startMode('draw'));
+  pick.addEventListener('click', () => startMode('pick'));
   map.on('click', (e) => {
-    if (state.draft) addPoint(e.lngLat);
+    // The second click of a double-click (which finishes) adds nothing.
+    if (!state.mode || e.originalEvent?.detail > 1) return;
+    MODES[state.mode].add(e.lngLat, e.point);
+    ctx.update({ keepPanel: true });
   });
   map.on('dblclick', (e) => {
-    if (!state.draft) return;
+    if (!state.mode) return;
     e.preventDefault();
     finish();
   });
   document.addEventListener('keydown', (e) => {
-    if (!state.draft) return;
+    if (!state.mode) return;
     const onMap = e.target === map.getCanvas();
     if (e.key === 'Enter') finish();
-    else if (e.key === 'Escape') stopDrawing();
+    else if (e.key === 'Escape') stopMode();
     else if (e.key === 'Backspace' && !e.target.matches?.('input, select, textarea')) {
-      state.draft.pop();
+      MODES[state.mode].items().pop();
       ctx.update({ keepPanel: true });
-    } else if (e.key === ' ' && onMap) addPoint(map.getCenter());
-    else return;
+    } else if (e.key === ' ' && onMap) {
+      const c = map.getCanvas();
+      const point = { x: c.clientWidth / 2, y: c.clientHeight / 2 };
+      MODES[state.mode].add(map.unproject(point), point);
+      ctx.update({ keepPanel: true });
+    } else return;
     e.preventDefault();
     e.stopPropagation();
   }, true);
@@ -166,10 +227,15 @@ export function initCorridor(app, ctx) {
       return;
     }
     width.removeAttribute('aria-invalid');
+    if (state.mode) {
+      finish();
+      return;
+    }
     const current = app.analysis?.corridor;
     let corridor = null;
     if (lineSelect.value) corridor = { width: w, feature: { layer: LINES.layer, field: LINES.field, value: lineSelect.value } };
     else if (current?.line) corridor = { width: w, line: current.line };
+    else if (current?.segments) corridor = { width: w, segments: current.segments };
     if (!corridor) {
       status.textContent = t('coNeedLine');
       return;
@@ -186,13 +252,17 @@ export function initCorridor(app, ctx) {
     ctx.update();
   });
 
-  const nameOf = (c) => (c.feature ? tf('coLineName', { n: c.feature.value }) : t('coDrawnName'));
+  const nameOf = (c) => {
+    if (c.feature) return tf('coLineName', { n: c.feature.value });
+    if (c.segments) return c.segments.ids.length === 1 ? t('coRailName1') : tf('coRailName', { n: c.segments.ids.length });
+    return t('coDrawnName');
+  };
   // The name in the current language (the server echoes the one sent).
   const shownName = (result) => (app.analysis?.corridor ? nameOf(app.analysis.corridor) : result.name);
 
   const sync = async () => {
     const c = app.analysis?.corridor;
-    const valid = c && Number.isFinite(c.width) && (c.feature || c.line?.length >= 2);
+    const valid = c && Number.isFinite(c.width) && (c.feature || c.line?.length >= 2 || c.segments?.ids?.length > 0);
     const key = valid ? JSON.stringify(c) : null;
     if (key === state.key) return;
     state.key = key;
@@ -250,7 +320,7 @@ export function initCorridor(app, ctx) {
       ...figure(t('coPopulation'), pop === null ? '–' : formatNumber(Math.round(pop)), 'co-population'),
       ...figure(t('coShare'), formatPercent(c.shares?.population)),
       ...figure(t('coTatorter'), c.tatorter ? `${formatNumber(c.tatorter.count)}${c.tatorter.items?.length ? `: ${c.tatorter.items.slice(0, 8).map((x) => x.name).join(', ')}${c.tatorter.items.length > 8 ? ' …' : ''}` : ''}` : '–'),
-      ...figure(t('coStops'), c.stops ? formatNumber(c.stops.count) : '–'),
+      ...figure(t('coStops'), c.stops ? formatNumber(c.stops.count) : '–', 'co-stops'),
       ...figure(t('coDepartures'), c.stops ? formatNumber(Math.round(c.stops.departures)) : '–'),
       ...figure(t('coServices'), formatNumber(services)));
     // A short last bin would inflate its per-km values: it joins the one before.
@@ -301,7 +371,7 @@ export function initCorridor(app, ctx) {
           { id: 'co-axis-line', type: 'line', source: 'co-axis', layout: { 'line-cap': 'round' }, paint: { 'line-color': COLOR, 'line-width': 2, 'line-dasharray': [2, 1.5] } },
         );
       }
-      if (state.draft) {
+      if (state.mode === 'draw') {
         const coords = state.draft;
         sources['co-draft'] = {
           type: 'geojson',
@@ -316,6 +386,14 @@ export function initCorridor(app, ctx) {
         top.push(
           { id: 'co-draft-line', type: 'line', source: 'co-draft', filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': DRAFT, 'line-width': 3 } },
           { id: 'co-draft-points', type: 'circle', source: 'co-draft', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 5, 'circle-color': '#ffffff', 'circle-stroke-color': DRAFT, 'circle-stroke-width': 2.5 } },
+        );
+      }
+      if (state.mode === 'pick') {
+        // Every railway, to pick from; the picked segments stronger.
+        sources['co-rail'] = { type: 'geojson', data: state.rails };
+        top.push(
+          { id: 'co-rail-all', type: 'line', source: 'co-rail', layout: { 'line-cap': 'round' }, paint: { 'line-color': DRAFT, 'line-width': 3, 'line-opacity': 0.55 } },
+          { id: 'co-rail-picked', type: 'line', source: 'co-rail', filter: ['in', ['id'], ['literal', state.picked]], layout: { 'line-cap': 'round' }, paint: { 'line-color': DRAFT, 'line-width': 6 } },
         );
       }
       return { sources, layers, top };

@@ -33,7 +33,8 @@ const KINDS = ['grocery', 'pharmacy', 'health'];
 /**
  * Encodes the analysis parameters as hash parameters: `sa=KIND~B1-B2-…~COLOUR[~LAYER/ID~LON,LAT~NAME]`
  * (service access, optionally with a closed service at a position), `pl=PLACE_ID` (place profile) and
- * `co=WIDTH;lon,lat;lon,lat…` or `co=WIDTH;LAYER:FIELD=VALUE` (corridor).
+ * `co=WIDTH;lon,lat;lon,lat…`, `co=WIDTH;LAYER:FIELD=VALUE` or `co=WIDTH;LAYER@ID,ID,…` (corridor:
+ * a drawn line, the features with a field value, or features by id).
  */
 export function encodeAnalysis(analysis = {}) {
   const parts = [];
@@ -50,10 +51,11 @@ export function encodeAnalysis(analysis = {}) {
   }
   if (analysis.place) parts.push(`pl=${encodeURIComponent(analysis.place)}`);
   const co = analysis.corridor;
-  if (co && (co.line?.length >= 2 || co.feature)) {
-    const where = co.feature
-      ? `${encodeURIComponent(co.feature.layer)}:${encodeURIComponent(co.feature.field)}=${encodeURIComponent(co.feature.value)}`
-      : co.line.map(([x, y]) => `${Number(x.toFixed(5))},${Number(y.toFixed(5))}`).join(';');
+  if (co && (co.line?.length >= 2 || co.feature || co.segments?.ids?.length)) {
+    let where;
+    if (co.feature) where = `${encodeURIComponent(co.feature.layer)}:${encodeURIComponent(co.feature.field)}=${encodeURIComponent(co.feature.value)}`;
+    else if (co.segments) where = `${encodeURIComponent(co.segments.layer)}@${co.segments.ids.join(',')}`;
+    else where = co.line.map(([x, y]) => `${Number(x.toFixed(5))},${Number(y.toFixed(5))}`).join(';');
     parts.push(`co=${Math.round(co.width)};${where}`);
   }
   return parts.join('&');
@@ -80,8 +82,11 @@ export function decodeAnalysis(params) {
     const [width, ...rest] = co.split(';');
     const w = Number(width);
     const feature = /^([^:]+):([^=]+)=(.*)$/.exec(rest[0] || '');
+    const segments = /^([^:@]+)@(\d+(?:,\d+)*)$/.exec(rest[0] || '');
     if (Number.isFinite(w) && feature) {
       analysis.corridor = { width: w, feature: { layer: decodeURIComponent(feature[1]), field: decodeURIComponent(feature[2]), value: decodeURIComponent(feature[3]) } };
+    } else if (Number.isFinite(w) && segments) {
+      analysis.corridor = { width: w, segments: { layer: decodeURIComponent(segments[1]), ids: segments[2].split(',').map(Number) } };
     } else if (Number.isFinite(w)) {
       const line = rest.map((p) => p.split(',').map(Number)).filter((c) => c.length === 2 && c.every(Number.isFinite));
       if (line.length >= 2) analysis.corridor = { width: w, line };

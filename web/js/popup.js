@@ -41,6 +41,8 @@ export function initPopup(app, { overlayLayerIds }) {
   };
   map.on('click', (e) => show(e.point));
   map.on('mousemove', (e) => {
+    // While drawing or picking (corridor.js) the cursor is that mode's.
+    if (app.drawing) return;
     const layers = overlayLayerIds();
     const hit = layers.length && map.queryRenderedFeatures(e.point, { layers }).length > 0;
     map.getCanvas().style.cursor = hit ? 'pointer' : '';

@@ -16,6 +16,17 @@ const TEXT = {
     stops: (n, r, d) => `${n} hållplatser inom ${r} m, ${d} avgångar per vardag`,
     reach: "Befolkning inom räckhåll", within: (m, p) => `inom ${m} min: ${p} invånare`,
     print: "Skriv ut", locale: "sv-SE",
+    services: { grocery: "Dagligvarubutik", pharmacy: "Apotek", health_centre: "Vårdcentral", parcel: "Paketombud" },
+    healthKinds: {},
+    // The class reason and rules: the API gives numbers, these put them (formatted) in words.
+    mostPopulous: (m) => (m ? `Den folkrikaste tätorten i kommunen ${m}.` : "Den folkrikaste tätorten i sin kommun."),
+    serviceortMet: (r) =>
+      `${r.population} invånare (minst ${r.min}) och en dagligvarubutik ${r.km} km bort fågelvägen (högst ${r.max} km).`,
+    serviceortNotMet: (r) =>
+      `${r.population} invånare, närmaste dagligvarubutik ${r.km ? `${r.km} km bort` : "saknas"}: ingen serviceort, som kräver minst ${r.min} invånare och en dagligvarubutik inom ${r.max} km fågelvägen.`,
+    ruleHuvudort: "den folkrikaste tätorten i sin kommun",
+    ruleServiceort: (r) => `minst ${r.min} invånare och en dagligvarubutik inom ${r.max} km fågelvägen`,
+    ruleLandsbygdsort: "övriga tätorter",
   },
   en: {
     huvudort: "Main locality", serviceort: "Service locality", landsbygdsort: "Rural locality",
@@ -27,6 +38,16 @@ const TEXT = {
     stops: (n, r, d) => `${n} stops within ${r} m, ${d} weekday departures`,
     reach: "Population within reach", within: (m, p) => `within ${m} min: ${p} inhabitants`,
     print: "Print", locale: "en-GB",
+    services: { grocery: "Grocery store", pharmacy: "Pharmacy", health_centre: "Health centre", parcel: "Parcel point" },
+    healthKinds: { "Vårdcentral": "health centre", Sjukhus: "hospital" },
+    mostPopulous: (m) => (m ? `The most populous locality in ${m} municipality.` : "The most populous locality in its municipality."),
+    serviceortMet: (r) =>
+      `${r.population} inhabitants (at least ${r.min}) and a grocery store ${r.km} km away in a straight line (at most ${r.max} km).`,
+    serviceortNotMet: (r) =>
+      `${r.population} inhabitants, nearest grocery store ${r.km ? `${r.km} km away` : "none"}: not a service locality, which needs at least ${r.min} inhabitants and a grocery store within ${r.max} km in a straight line.`,
+    ruleHuvudort: "the most populous locality in its municipality",
+    ruleServiceort: (r) => `at least ${r.min} inhabitants and a grocery store within ${r.max} km in a straight line`,
+    ruleLandsbygdsort: "every other locality",
   },
 };
 let L = TEXT.sv;
@@ -51,6 +72,33 @@ function el(tag, attrs = {}, ...children) {
 }
 
 const num = (v, f = fmt) => (v == null ? "–" : f.format(v));
+
+/** The class reason (`{kind, …}` with numbers) in the current language. */
+function reasonText(reason) {
+  if (reason.kind === "most_populous") return L.mostPopulous(reason.municipality);
+  const words = {
+    population: num(reason.population),
+    min: num(reason.min_population),
+    km: reason.grocery_km == null ? null : num(reason.grocery_km, fmt1),
+    max: num(reason.max_grocery_km, fmt1),
+  };
+  return reason.met ? L.serviceortMet(words) : L.serviceortNotMet(words);
+}
+
+/** The class rules (their parameters) in the current language, in the order they apply. */
+function ruleTexts(rules) {
+  const r = { min: num(rules.serviceort_min_population), max: num(rules.serviceort_grocery_km, fmt1) };
+  return [
+    `${L.huvudort}: ${L.ruleHuvudort}`,
+    `${L.serviceort}: ${L.ruleServiceort(r)}`,
+    `${L.landsbygdsort}: ${L.ruleLandsbygdsort}`,
+  ];
+}
+
+/** A health centre's kind (a data value) in the current language; nothing when missing. */
+function healthKind(kind) {
+  return !kind || kind === "NULL" ? "" : ` (${L.healthKinds[kind] ?? kind})`;
+}
 
 /** The region's tätorter: `GET /api/places`. `params` may set towns, population, network. */
 export async function listPlaces(params = {}, base = "") {
@@ -89,7 +137,7 @@ export function renderProfile(target, p) {
         el(
           "tr",
           {},
-          el("td", {}, n.label),
+          el("td", {}, L.services[n.kind] ?? n.label),
           el("td", {}, n.name ?? L.unreachable),
           el("td", { class: "num" }, num(n.minutes, fmt1)),
           el("td", { class: "num" }, num(n.network_km, fmt1)),
@@ -101,7 +149,7 @@ export function renderProfile(target, p) {
   const health = el(
     "ul",
     {},
-    ...p.health_centres_in_municipality.map((h) => el("li", {}, `${h.name} (${h.kind})`)),
+    ...p.health_centres_in_municipality.map((h) => el("li", {}, `${h.name}${healthKind(h.kind)}`)),
   );
   const reach = el(
     "ul",
@@ -117,8 +165,8 @@ export function renderProfile(target, p) {
         "section",
         { class: "kr-profile-class" },
         el("h3", {}, `${L.placeClass}: ${L[p.class.class] ?? p.class.class}`),
-        el("p", {}, p.class.reason),
-        el("details", { open: "" }, el("summary", {}, L.rules), el("ol", {}, ...p.rules.map((r) => el("li", {}, r)))),
+        el("p", { class: "kr-profile-reason" }, reasonText(p.class.reason)),
+        el("details", { open: "" }, el("summary", {}, L.rules), el("ol", {}, ...ruleTexts(p.rules).map((r) => el("li", {}, r)))),
       ),
       el("section", {}, el("h3", {}, L.nearestService), services),
       el("section", {}, el("h3", {}, L.healthIn(municipality)), health),
