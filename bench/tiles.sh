@@ -60,7 +60,7 @@ SERVER_PID=""
 PG_STARTED=0
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  [ "$PG_STARTED" = 1 ] && "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1
+  [ "$PG_STARTED" = 1 ] && "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -135,12 +135,20 @@ if [ "$HAVE_MARTIN" = 0 ]; then
 fi
 
 # PostGIS in a throw-away cluster on a Unix socket, with our stored layers in Web Mercator.
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user.
+PG_AS=()
+if [ "$(id -u)" -eq 0 ]; then
+  PG_AS=(runuser -u postgres --)
+  chmod 755 "$WORK"
+fi
 PGSOCK=$WORK/pgsock
-mkdir -p "$PGSOCK"
-"$PG_BIN/initdb" -D "$WORK/pg" -U bench --auth=trust >/dev/null
-"$PG_BIN/pg_ctl" -D "$WORK/pg" -o "-k $PGSOCK -c listen_addresses=''" -l "$WORK/pg.log" start >/dev/null
+mkdir -p "$PGSOCK" "$WORK/pg"
+[ "$(id -u)" -eq 0 ] && chown postgres "$PGSOCK" "$WORK/pg"
+"${PG_AS[@]}" "$PG_BIN/initdb" -D "$WORK/pg" -U bench --auth=trust >/dev/null
+"${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/pg" -o "-k $PGSOCK -c listen_addresses=''" \
+  -l "$WORK/pg/server.log" start >/dev/null
 PG_STARTED=1
-"$PG_BIN/createdb" -h "$PGSOCK" -U bench tiles 2>/dev/null || createdb -h "$PGSOCK" -U bench tiles
+"$PG_BIN/createdb" -h "$PGSOCK" -U bench tiles
 psql -q -h "$PGSOCK" -U bench -d tiles -c "CREATE EXTENSION postgis" >/dev/null
 for gpkg in "$WORK"/data/layers/*.gpkg; do
   id=$(basename "$gpkg" .gpkg)

@@ -7,6 +7,7 @@
 //! rectangle under the even–odd rule with OGC-valid output. That last step is what makes every
 //! polygon in a tile valid whatever simplification and rounding did to it.
 
+use geo::Coord;
 use i_overlay::core::fill_rule::FillRule;
 use i_overlay::core::overlay::{IntOverlayOptions, Overlay};
 use i_overlay::core::overlay_rule::OverlayRule;
@@ -118,6 +119,35 @@ pub fn clip_line(line: &[[f64; 2]], rect: &ClipRect) -> Vec<Vec<[f64; 2]>> {
         parts.push(current);
     }
     parts
+}
+
+/// The stretches of a line whose segments have a box meeting `b` (`[min x, min y, max x,
+/// max y]`), each from the last point before it comes near to the first point after it
+/// leaves. Clipping the stretches gives the same pieces as clipping the whole line, so a long
+/// line (a bus route across the region) costs a deep tile only the points near it; works in
+/// any coordinates that keep boxes, e.g. longitude/latitude before Web Mercator.
+///
+/// ```
+/// use geo::coord;
+/// use kartrummet::tiles::clip::runs_near;
+/// let line: Vec<_> = (0..5).map(|i| coord! { x: f64::from(i), y: 0.0 }).collect();
+/// let runs: Vec<_> = runs_near(&line, [1.5, -1.0, 2.5, 1.0]).collect();
+/// assert_eq!(runs, [&line[1..4]]);
+/// ```
+pub fn runs_near(line: &[Coord<f64>], b: [f64; 4]) -> impl Iterator<Item = &[Coord<f64>]> {
+    let meets = move |p: Coord<f64>, q: Coord<f64>| {
+        p.x.min(q.x) <= b[2] && p.x.max(q.x) >= b[0] && p.y.min(q.y) <= b[3] && p.y.max(q.y) >= b[1]
+    };
+    let mut next = 0;
+    std::iter::from_fn(move || {
+        let segments = line.len().saturating_sub(1);
+        let start = (next..segments).find(|&i| meets(line[i], line[i + 1]))?;
+        let end = (start + 1..segments)
+            .find(|&i| !meets(line[i], line[i + 1]))
+            .unwrap_or(segments);
+        next = end;
+        Some(&line[start..=end])
+    })
 }
 
 /// Liang–Barsky: the part of segment `a`–`b` inside `rect`.
@@ -257,6 +287,27 @@ pub fn clip_polygon(rings: &[Vec<[i32; 2]>], rect: [i32; 4]) -> Vec<Vec<Vec<[i32
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::coord;
+
+    #[test]
+    fn runs_near_keep_the_points_around_each_visit() {
+        // Out, through the box, out, back in at the end.
+        let line: Vec<_> = [
+            [-5.0, 0.0],
+            [-4.0, 0.0],
+            [0.5, 0.5],
+            [5.0, 5.0],
+            [6.0, 6.0],
+            [0.5, 0.9],
+        ]
+        .iter()
+        .map(|p| coord! { x: p[0], y: p[1] })
+        .collect();
+        let runs: Vec<_> = runs_near(&line, [0.0, 0.0, 1.0, 1.0]).collect();
+        assert_eq!(runs, [&line[1..4], &line[4..6]]);
+        assert_eq!(runs_near(&line[..2], [0.0, 0.0, 1.0, 1.0]).count(), 0);
+        assert_eq!(runs_near(&line[..1], [-9.0, -9.0, 9.0, 9.0]).count(), 0);
+    }
 
     fn rect() -> ClipRect {
         ClipRect {

@@ -9,7 +9,8 @@
 //!   order, so dense layers are thinned instead of shipped in full;
 //! - lines and polygons below `maxzoom` whose extent is smaller than a screen pixel in both
 //!   directions are dropped, and the rest simplified (Douglas–Peucker) with a tolerance of half
-//!   a pixel (one tile unit at `maxzoom`);
+//!   a pixel (one tile unit at `maxzoom`); of a line only the stretches near the tile are
+//!   projected and simplified, so a deep tile of a long bus route costs what is in it;
 //! - below `maxzoom`, a layer that still takes more than [`LAYER_BUDGET`] bytes in a tile is
 //!   cut again with all three thresholds doubled, until it fits: dense places lose their
 //!   smallest features first instead of making tiles too heavy to draw;
@@ -35,7 +36,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use geo::{CoordsIter, Geometry, LineString, Polygon};
+use geo::{BoundingRect, Coord, CoordsIter, Geometry, LineString, Polygon};
 
 pub use cache::{CachedTile, TileCache, TileKey};
 pub use mercator::{MAX_ZOOM, TileId, TileTransform};
@@ -43,7 +44,7 @@ pub use settings::{TileOverrides, TileSettings};
 
 use crate::layer::{Layer, Value};
 use crate::store::Catalog;
-use clip::{ClipRect, bbox, clip_line, clip_polygon, clip_ring};
+use clip::{ClipRect, bbox, clip_line, clip_polygon, clip_ring, runs_near};
 use encode::{LayerEncoder, TileGeometry, TileValue, encode_tile};
 use simplify::{open_ring, orient, quantize, simplify_line, simplify_rings};
 
@@ -194,6 +195,8 @@ pub fn has_candidates(layers: &[TileLayer<'_>], tile: TileId) -> bool {
 struct Context {
     transform: TileTransform,
     rect: ClipRect,
+    /// The buffered tile in longitude/latitude, to skip the parts of long lines far from it.
+    near: [f64; 4],
     full_detail: bool,
     /// Douglas–Peucker tolerance, tile units.
     tolerance: f64,
@@ -211,6 +214,7 @@ impl Context {
         Self {
             transform: TileTransform::new(tile, EXTENT),
             rect: ClipRect::tile(EXTENT, BUFFER),
+            near: tile.bounds(f64::from(BUFFER) / f64::from(EXTENT)),
             full_detail,
             tolerance: if full_detail {
                 1.0
@@ -342,8 +346,8 @@ fn points(
     }
 }
 
-fn project(cx: &Context, line: &LineString<f64>) -> Vec<[f64; 2]> {
-    line.coords()
+fn project(cx: &Context, line: &[Coord<f64>]) -> Vec<[f64; 2]> {
+    line.iter()
         .map(|c| {
             let (x, y) = cx.transform.apply(c.x, c.y);
             [x, y]
@@ -360,16 +364,23 @@ fn too_small(cx: &Context, b: [f64; 4]) -> bool {
 fn lines(parts: &[LineString<f64>], cx: &mut Context, out: &mut Vec<TileGeometry>) {
     let mut kept = Vec::new();
     for part in parts {
-        let projected = project(cx, part);
-        let Some(b) = bbox(&projected) else { continue };
-        if !cx.rect.meets_box(b) || too_small(cx, b) {
+        let Some(lonlat) = part.bounding_rect() else {
+            continue;
+        };
+        // Web Mercator keeps boxes: the corners give the line's box in tile units.
+        let (x0, y0) = cx.transform.apply(lonlat.min().x, lonlat.max().y);
+        let (x1, y1) = cx.transform.apply(lonlat.max().x, lonlat.min().y);
+        if too_small(cx, [x0, y0, x1, y1]) {
             continue;
         }
-        let simplified = simplify_line(&projected, cx.tolerance);
-        for piece in clip_line(&simplified, &cx.rect) {
-            let q = quantize(&piece);
-            if q.len() >= 2 {
-                kept.push(q);
+        // Only the stretches near the tile are projected, simplified and clipped.
+        for run in runs_near(&part.0, cx.near) {
+            let simplified = simplify_line(&project(cx, run), cx.tolerance);
+            for piece in clip_line(&simplified, &cx.rect) {
+                let q = quantize(&piece);
+                if q.len() >= 2 {
+                    kept.push(q);
+                }
             }
         }
     }
@@ -381,7 +392,7 @@ fn lines(parts: &[LineString<f64>], cx: &mut Context, out: &mut Vec<TileGeometry
 fn polygons(parts: &[Polygon<f64>], cx: &mut Context, out: &mut Vec<TileGeometry>) {
     let mut rings: Vec<Vec<[i32; 2]>> = Vec::new();
     for part in parts {
-        let exterior = project(cx, part.exterior());
+        let exterior = project(cx, &part.exterior().0);
         let Some(b) = bbox(&exterior) else { continue };
         if !cx.rect.meets_box(b) || too_small(cx, b) {
             continue;
@@ -391,7 +402,7 @@ fn polygons(parts: &[Polygon<f64>], cx: &mut Context, out: &mut Vec<TileGeometry
             if hole.coords_count() < 4 {
                 continue;
             }
-            let hole = project(cx, hole);
+            let hole = project(cx, &hole.0);
             let keep = bbox(&hole).is_some_and(|b| cx.rect.meets_box(b) && !too_small(cx, b));
             if keep {
                 projected.push(hole);
@@ -480,6 +491,44 @@ mod tests {
         assert_eq!(rings.len(), 2);
         assert!(signed_area2(&rings[0]) > 0);
         assert!(signed_area2(&rings[1]) < 0);
+    }
+
+    #[test]
+    fn long_line_through_a_deep_tile_crosses_it_in_each_visit() {
+        // 20,000 points west to east through Falun, then back east to west further north
+        // through the same tile: two visits, each crossing the buffered tile edge to edge.
+        let tile = TileId::containing(15.6355, 60.607, 14).unwrap();
+        let [_, s, _, n] = tile.bounds(0.0);
+        let (mid, north) = ((s + n) / 2.0, n - (n - s) / 4.0);
+        let step = 4.0 / 10_000.0;
+        let out_and_back: Vec<Coord<f64>> = (0..10_000)
+            .map(|i| Coord {
+                x: 13.6 + f64::from(i) * step,
+                y: mid,
+            })
+            .chain((0..10_000).map(|i| Coord {
+                x: 17.6 - f64::from(i) * step,
+                y: north,
+            }))
+            .collect();
+        let mut out = Vec::new();
+        lines(
+            &[LineString(out_and_back)],
+            &mut context(tile, true),
+            &mut out,
+        );
+        let TileGeometry::Lines(pieces) = &out[0] else {
+            panic!("not lines")
+        };
+        assert_eq!(pieces.len(), 2, "{pieces:?}");
+        let (lo, hi) = (-(BUFFER as i32), (EXTENT + BUFFER) as i32);
+        for piece in pieces {
+            let xs: Vec<i32> = piece.iter().map(|p| p[0]).collect();
+            assert_eq!(
+                (*xs.iter().min().unwrap(), *xs.iter().max().unwrap()),
+                (lo, hi)
+            );
+        }
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use geo::{Coord, LineString, Polygon, Simplify};
 
-/// Douglas–Peucker simplification of a polyline with tolerance `epsilon` (tile units).
+/// Douglas–Peucker simplification of a polyline with tolerance `epsilon` (tile units), after
+/// a pass that drops points within `epsilon` of the last one kept: at low zoom a long line has
+/// thousands of points per pixel, and the linear pass spares Douglas–Peucker most of them.
 ///
 /// ```
 /// use kartrummet::tiles::simplify::simplify_line;
@@ -14,7 +16,9 @@ pub fn simplify_line(line: &[[f64; 2]], epsilon: f64) -> Vec<[f64; 2]> {
     if line.len() <= 2 || epsilon <= 0.0 {
         return line.to_vec();
     }
-    let ls: LineString<f64> = line.iter().map(|p| Coord { x: p[0], y: p[1] }).collect();
+    let ls: LineString<f64> = drop_close(line, epsilon)
+        .map(|p| Coord { x: p[0], y: p[1] })
+        .collect();
     ls.simplify(epsilon)
         .0
         .into_iter()
@@ -22,14 +26,39 @@ pub fn simplify_line(line: &[[f64; 2]], epsilon: f64) -> Vec<[f64; 2]> {
         .collect()
 }
 
-/// Douglas–Peucker simplification of a polygon's rings (exterior first); rings keep at least
-/// four points, so none disappears here.
+/// The points of `line` without those within `epsilon` of the previous point kept; the first
+/// and last points always stay.
+fn drop_close(line: &[[f64; 2]], epsilon: f64) -> impl Iterator<Item = [f64; 2]> + '_ {
+    let limit = epsilon * epsilon;
+    let last = line.len() - 1;
+    let mut kept: Option<[f64; 2]> = None;
+    line.iter().enumerate().filter_map(move |(i, &p)| {
+        let far = kept.is_none_or(|k| (p[0] - k[0]).powi(2) + (p[1] - k[1]).powi(2) > limit);
+        (far || i == last).then(|| {
+            kept = Some(p);
+            p
+        })
+    })
+}
+
+/// Douglas–Peucker simplification of a polygon's rings (exterior first), after the same
+/// close-point pass as [`simplify_line`]; rings keep at least four points, so none disappears
+/// here.
 pub fn simplify_rings(rings: Vec<Vec<[f64; 2]>>, epsilon: f64) -> Vec<Vec<[f64; 2]>> {
     if epsilon <= 0.0 || rings.is_empty() {
         return rings;
     }
     let to_ls = |r: Vec<[f64; 2]>| -> LineString<f64> {
-        r.into_iter().map(|p| Coord { x: p[0], y: p[1] }).collect()
+        let thinned: Vec<[f64; 2]> = if r.is_empty() {
+            r
+        } else {
+            let thinned: Vec<[f64; 2]> = drop_close(&r, epsilon).collect();
+            if thinned.len() >= 4 { thinned } else { r }
+        };
+        thinned
+            .into_iter()
+            .map(|p| Coord { x: p[0], y: p[1] })
+            .collect()
     };
     let mut iter = rings.into_iter();
     let exterior = to_ls(iter.next().expect("not empty"));
@@ -129,6 +158,27 @@ mod tests {
         ];
         let out = simplify_rings(vec![outer, hole], 2.0);
         assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn close_points_go_but_the_ends_stay() {
+        let line = [[0.0, 0.0], [0.3, 0.0], [0.6, 0.0], [2.0, 0.0], [2.1, 0.0]];
+        let kept: Vec<_> = drop_close(&line, 1.0).collect();
+        assert_eq!(kept, [[0.0, 0.0], [2.0, 0.0], [2.1, 0.0]]);
+        // A dense wiggle within the tolerance straightens; a real bend stays.
+        let wiggle: Vec<[f64; 2]> = (0..=1000)
+            .map(|i| [f64::from(i) * 0.01, if i % 2 == 0 { 0.0 } else { 0.2 }])
+            .chain([[10.0, 10.0]])
+            .collect();
+        let simplified = simplify_line(&wiggle, 1.0);
+        assert_eq!(simplified.first(), Some(&[0.0, 0.0]));
+        assert_eq!(simplified.last(), Some(&[10.0, 10.0]));
+        assert!(simplified.len() <= 3, "{simplified:?}");
+        assert!(
+            simplified
+                .iter()
+                .any(|p| (p[0] - 10.0).abs() < 0.5 && p[1] < 0.5)
+        );
     }
 
     #[test]
