@@ -7,14 +7,13 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use chrono::Utc;
 use geo::{Geometry, Intersects, LineString, Point, polygon};
 use kartrummet::analysis::AnalysisCache;
 use kartrummet::analysis::place_profile::{self, ClassReason, PlaceClass, PlaceSpec};
 use kartrummet::analysis::rural::{self, Class, ClassRule, Rural, RuralSpec, TownSpec};
 use kartrummet::analysis::service_access::{AreaSpec, DemandSpec};
 use kartrummet::ingest::{self, IngestOptions};
-use kartrummet::layer::{Feature, Field, FieldKind, GeometryKind, Layer, LayerMeta, Value};
+use kartrummet::layer::{Feature, Field, FieldKind, Layer, LayerMeta, Value};
 use kartrummet::store::Store;
 
 const DALARNA_POPULATION: f64 = 285_587.0;
@@ -182,24 +181,14 @@ fn units_inside_a_tatort_polygon_of_3000_are_tatort() {
 }
 
 fn meta(id: &str, fields: &[(&str, FieldKind)]) -> LayerMeta {
-    LayerMeta {
-        id: id.into(),
-        title: id.into(),
-        description: String::new(),
-        geometry_type: GeometryKind::Geometry,
-        feature_count: 0,
-        bbox: None,
-        fields: fields
-            .iter()
-            .map(|(n, k)| Field {
-                name: n.to_string(),
-                kind: *k,
-            })
-            .collect(),
-        source: "test".into(),
-        ingested_at: Utc::now(),
-        version: 0,
-    }
+    let fields = fields
+        .iter()
+        .map(|(n, k)| Field {
+            name: n.to_string(),
+            kind: *k,
+        })
+        .collect();
+    LayerMeta::new(id, fields)
 }
 
 fn feature(id: u64, geometry: Geometry<f64>, properties: Vec<Value>) -> Feature {

@@ -171,10 +171,8 @@ impl Default for AnalysisCache {
 /// bus or public-transport lines is called the bus network, not all roads.
 ///
 /// ```
-/// # use kartrummet::layer::{Layer, LayerMeta, GeometryKind};
-/// # let meta = LayerMeta { id: "busslinjer".into(), title: "Busslinjer".into(), description: String::new(),
-/// #     geometry_type: GeometryKind::Geometry, feature_count: 0, bbox: None, fields: vec![],
-/// #     source: String::new(), ingested_at: chrono::Utc::now(), version: 1 };
+/// # use kartrummet::layer::{Layer, LayerMeta};
+/// # let meta = LayerMeta::new("busslinjer", vec![]);
 /// let note = kartrummet::analysis::network_note(&Layer::new(meta, vec![]));
 /// assert!(note.contains("bus network, not all roads"));
 /// ```

@@ -17,7 +17,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::Utc;
 use geo::{Area, Contains, Intersects};
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +25,7 @@ use super::service_access::{
     Summary, SupplySpec, Unit, UnitResult, text_of,
 };
 use super::{AnalysisCache, AnalysisError, field, layer, numeric_field, representative_point};
-use crate::layer::{Feature, Field, FieldKind, GeometryKind, Layer, LayerMeta, Value};
+use crate::layer::{Feature, Field, FieldKind, Layer, LayerMeta, Value};
 use crate::network::{NetworkSettings, SnapSettings};
 use crate::store::Catalog;
 
@@ -924,20 +923,14 @@ impl Rural {
             })
             .collect();
         let meta = LayerMeta {
-            id: id.to_string(),
             title: title.to_string(),
             description: format!(
                 "Landsbygdsavstånd of {} to tätorter of {} along {} (the bus network, not all \
                  roads), derived by kartrum",
                 p.demand.meta.id, self.towns.layer.meta.id, self.spec.network
             ),
-            geometry_type: GeometryKind::Geometry,
-            feature_count: 0,
-            bbox: None,
-            fields,
             source: RESULT_SOURCE.into(),
-            ingested_at: Utc::now(),
-            version: 0,
+            ..LayerMeta::new(id, fields)
         };
         Layer::new(meta, features)
     }

@@ -13,7 +13,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use chrono::Utc;
 use geo::Coord;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
@@ -21,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AnalysisCache, AnalysisError, field, layer, numeric_field, representative_point};
 use crate::crs;
-use crate::layer::{Feature, Field, FieldKind, GeometryKind, Layer, LayerMeta, Value};
+use crate::layer::{Feature, Field, FieldKind, Layer, LayerMeta, Value};
 use crate::network::cache::layer_key;
 use crate::network::{Direction, Location, Network, NetworkSettings, SnapSettings, Weight};
 use crate::store::Catalog;
@@ -1303,7 +1302,6 @@ pub fn result_layer(
         })
         .collect();
     let meta = LayerMeta {
-        id: id.to_string(),
         title: title.to_string(),
         description: format!(
             "Service access of {} ({}), derived by kartrum",
@@ -1313,13 +1311,8 @@ pub fn result_layer(
                 None => "straight line".into(),
             }
         ),
-        geometry_type: GeometryKind::Geometry,
-        feature_count: 0,
-        bbox: None,
-        fields,
         source: RESULT_SOURCE.into(),
-        ingested_at: Utc::now(),
-        version: 0,
+        ..LayerMeta::new(id, fields)
     };
     Layer::new(meta, features)
 }
@@ -1531,24 +1524,14 @@ mod tests {
     }
 
     fn layer_of(id: &str, fields: &[&str], features: Vec<(Geometry<f64>, Vec<Value>)>) -> Layer {
-        let meta = LayerMeta {
-            id: id.into(),
-            title: id.into(),
-            description: String::new(),
-            geometry_type: GeometryKind::Geometry,
-            feature_count: 0,
-            bbox: None,
-            fields: fields
-                .iter()
-                .map(|n| Field {
-                    name: n.to_string(),
-                    kind: FieldKind::String,
-                })
-                .collect(),
-            source: "test".into(),
-            ingested_at: Utc::now(),
-            version: 1,
-        };
+        let fields = fields
+            .iter()
+            .map(|n| Field {
+                name: n.to_string(),
+                kind: FieldKind::String,
+            })
+            .collect();
+        let meta = LayerMeta::new(id, fields);
         let features = features
             .into_iter()
             .enumerate()

@@ -10,14 +10,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
 use gdal::vector::LayerAccess;
 use serde::Serialize;
 
 pub use source::{Format, SUPPORTED};
 
 use crate::crs::{self, CrsError, Reprojection};
-use crate::layer::{self, GeometryKind, InvalidLayerId, Layer, LayerMeta};
+use crate::layer::{self, InvalidLayerId, Layer, LayerMeta};
 use crate::ogr::{self, Hygiene, Tally};
 use crate::store::{Store, StoreError};
 
@@ -341,16 +340,10 @@ pub fn ingest(
             (None, _) => name.clone(),
         };
         let meta = LayerMeta {
-            id,
             title,
             description: options.description.clone().unwrap_or_default(),
-            geometry_type: GeometryKind::Geometry,
-            feature_count: 0,
-            bbox: None,
-            fields: read.fields,
             source: file.clone(),
-            ingested_at: Utc::now(),
-            version: 0,
+            ..LayerMeta::new(id, read.fields)
         };
         report.stored = read.features.len() as u64;
         layers.push(Layer::new(meta, read.features));

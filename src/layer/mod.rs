@@ -133,6 +133,33 @@ pub struct LayerMeta {
     pub version: u64,
 }
 
+impl LayerMeta {
+    /// Catalog information for a layer made in memory (analysis results, tests): titled by
+    /// its id, no description or source, version 0 until the store gives it one. Geometry
+    /// type, count and box are filled in by [`Layer::new`].
+    ///
+    /// ```
+    /// use kartrummet::layer::LayerMeta;
+    /// let meta = LayerMeta::new("probe", vec![]);
+    /// assert_eq!((meta.title.as_str(), meta.version), ("probe", 0));
+    /// ```
+    pub fn new(id: impl Into<String>, fields: Vec<Field>) -> Self {
+        let id = id.into();
+        Self {
+            title: id.clone(),
+            id,
+            description: String::new(),
+            geometry_type: GeometryKind::Geometry,
+            feature_count: 0,
+            bbox: None,
+            fields,
+            source: String::new(),
+            ingested_at: Utc::now(),
+            version: 0,
+        }
+    }
+}
+
 /// Index entry: a feature's bounding box and its position in [`Layer::features`].
 pub type IndexEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
@@ -231,18 +258,7 @@ mod tests {
     }
 
     fn meta() -> LayerMeta {
-        LayerMeta {
-            id: "t".into(),
-            title: "t".into(),
-            description: String::new(),
-            geometry_type: GeometryKind::Geometry,
-            feature_count: 0,
-            bbox: None,
-            fields: vec![],
-            source: "t".into(),
-            ingested_at: Utc::now(),
-            version: 1,
-        }
+        LayerMeta::new("t", vec![])
     }
 
     #[test]

@@ -452,12 +452,10 @@ impl Network {
     ///
     /// ```
     /// use kartrummet::network::{Network, NetworkSettings};
-    /// # use kartrummet::layer::{Feature, Layer, LayerMeta, GeometryKind};
+    /// # use kartrummet::layer::{Feature, Layer, LayerMeta};
     /// # let line = |c: Vec<(f64, f64)>| -> geo::Geometry<f64> { geo::LineString::from(c).into() };
     /// # let feature = |id, g: geo::Geometry<f64>| Feature { id, geometry: g.clone(), display: g, properties: vec![] };
-    /// # let meta = LayerMeta { id: "roads".into(), title: String::new(), description: String::new(),
-    /// #     geometry_type: GeometryKind::Geometry, feature_count: 0, bbox: None, fields: vec![],
-    /// #     source: String::new(), ingested_at: chrono::Utc::now(), version: 1 };
+    /// # let meta = LayerMeta::new("roads", vec![]);
     /// // Two lines sharing the vertex (100, 0): three nodes, two edges, one piece.
     /// let layer = Layer::new(meta, vec![
     ///     feature(1, line(vec![(0.0, 0.0), (100.0, 0.0)])),
@@ -556,24 +554,14 @@ mod tests {
     type Row = (Vec<(f64, f64)>, Vec<Value>);
 
     fn layer(fields: &[(&str, FieldKind)], rows: Vec<Row>) -> Layer {
-        let meta = LayerMeta {
-            id: "roads".into(),
-            title: String::new(),
-            description: String::new(),
-            geometry_type: GeometryKind::Geometry,
-            feature_count: 0,
-            bbox: None,
-            fields: fields
-                .iter()
-                .map(|(name, kind)| Field {
-                    name: name.to_string(),
-                    kind: *kind,
-                })
-                .collect(),
-            source: String::new(),
-            ingested_at: chrono::Utc::now(),
-            version: 1,
-        };
+        let fields = fields
+            .iter()
+            .map(|(name, kind)| Field {
+                name: name.to_string(),
+                kind: *kind,
+            })
+            .collect();
+        let meta = LayerMeta::new("roads", fields);
         let features = rows
             .into_iter()
             .enumerate()

@@ -157,13 +157,9 @@ pub fn tile_layers(resolved: &[(Arc<Layer>, TileSettings)]) -> Vec<TileLayer<'_>
 /// An empty vector means the tile has no features.
 ///
 /// ```
-/// use kartrummet::layer::{Feature, Layer, LayerMeta, GeometryKind};
+/// use kartrummet::layer::{Feature, Layer, LayerMeta};
 /// use kartrummet::tiles::{TileId, TileLayer, TileSettings, render_tile};
-/// let meta = LayerMeta {
-///     id: "falun".into(), title: "Falun".into(), description: String::new(),
-///     geometry_type: GeometryKind::Point, feature_count: 0, bbox: None, fields: vec![],
-///     source: "-".into(), ingested_at: chrono::Utc::now(), version: 1,
-/// };
+/// let meta = LayerMeta::new("falun", vec![]);
 /// let point: geo::Geometry<f64> = geo::point!(x: 15.63, y: 60.61).into();
 /// let feature = Feature { id: 1, geometry: point.clone(), display: point, properties: vec![] };
 /// let layer = Layer::new(meta, vec![feature]);
@@ -441,23 +437,12 @@ fn polygons(parts: &[Polygon<f64>], cx: &mut Context, out: &mut Vec<TileGeometry
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer::{Feature, Field, FieldKind, GeometryKind, LayerMeta};
+    use crate::layer::{Feature, Field, FieldKind, LayerMeta};
     use geo::polygon;
     use simplify::signed_area2;
 
     fn layer(features: Vec<(Geometry<f64>, Vec<Value>)>, fields: Vec<Field>) -> Layer {
-        let meta = LayerMeta {
-            id: "t".into(),
-            title: "t".into(),
-            description: String::new(),
-            geometry_type: GeometryKind::Geometry,
-            feature_count: 0,
-            bbox: None,
-            fields,
-            source: "t".into(),
-            ingested_at: chrono::Utc::now(),
-            version: 1,
-        };
+        let meta = LayerMeta::new("t", fields);
         let features = features
             .into_iter()
             .enumerate()

@@ -174,23 +174,12 @@ fn render_level(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer::{Feature, GeometryKind, Layer, LayerMeta};
+    use crate::layer::{Feature, Layer, LayerMeta};
     use crate::tiles::TileSettings;
 
     #[test]
     fn writes_a_v3_archive_with_only_tiles_near_data() {
-        let meta = LayerMeta {
-            id: "p".into(),
-            title: "p".into(),
-            description: String::new(),
-            geometry_type: GeometryKind::Point,
-            feature_count: 0,
-            bbox: None,
-            fields: vec![],
-            source: "p".into(),
-            ingested_at: chrono::Utc::now(),
-            version: 1,
-        };
+        let meta = LayerMeta::new("p", vec![]);
         let point: geo::Geometry<f64> = geo::point!(x: 15.63, y: 60.61).into();
         let layer = Layer::new(
             meta,

@@ -106,26 +106,19 @@ mod tests {
     use crate::layer::{FieldKind, GeometryKind};
 
     fn meta() -> LayerMeta {
+        let fields = vec![
+            Field {
+                name: "a".into(),
+                kind: FieldKind::String,
+            },
+            Field {
+                name: "b".into(),
+                kind: FieldKind::Integer,
+            },
+        ];
         LayerMeta {
-            id: "t".into(),
-            title: "t".into(),
-            description: String::new(),
             geometry_type: GeometryKind::Point,
-            feature_count: 0,
-            bbox: None,
-            fields: vec![
-                Field {
-                    name: "a".into(),
-                    kind: FieldKind::String,
-                },
-                Field {
-                    name: "b".into(),
-                    kind: FieldKind::Integer,
-                },
-            ],
-            source: "t".into(),
-            ingested_at: chrono::Utc::now(),
-            version: 1,
+            ..LayerMeta::new("t", fields)
         }
     }
 
