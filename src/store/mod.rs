@@ -149,7 +149,7 @@ impl Store {
             catalog: ArcSwap::from_pointee(Catalog::default()),
             write_lock: Mutex::new(()),
         };
-        store.refresh()?;
+        store.reload(true)?;
         Ok(store)
     }
 
@@ -179,14 +179,23 @@ impl Store {
     /// Returns the ids of the layers that changed; none while another process holds the lock
     /// (it is writing; the next call sees the whole of what it wrote).
     pub fn refresh(&self) -> Result<Vec<String>, StoreError> {
+        self.reload(false)
+    }
+
+    /// [`Store::refresh`], waiting for a writing process to finish when `wait` (at start).
+    fn reload(&self, wait: bool) -> Result<Vec<String>, StoreError> {
         let _guard = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let path = self.dir.join(LOCK_FILE);
-        let lock = File::create(&path).map_err(io("create", &path))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Ok(Vec::new()),
-            Err(TryLockError::Error(e)) => return Err(io("lock", &path)(e)),
-        }
+        let _file_lock = if wait {
+            self.lock_file()?
+        } else {
+            let path = self.dir.join(LOCK_FILE);
+            let lock = File::create(&path).map_err(io("create", &path))?;
+            match lock.try_lock() {
+                Ok(()) => lock,
+                Err(TryLockError::WouldBlock) => return Ok(Vec::new()),
+                Err(TryLockError::Error(e)) => return Err(io("lock", &path)(e)),
+            }
+        };
         let current = self.catalog.load_full();
         let mut on_disk = BTreeMap::new();
         for path in self.layer_files()? {
