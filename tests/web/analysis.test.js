@@ -202,7 +202,9 @@ describe('analysis panel', { timeout: 20 * TIMEOUT }, () => {
     assert.equal(await page.getAttribute('#tab-profile', 'aria-selected'), 'true');
     const text = await profile.innerText();
     assert.match(text, /^Ludvika/);
-    assert.match(text, /Vårdcentraler i Ludvika kommun/);
+    assert.match(text, /Kommun: Ludvika/);
+    assert.match(text, /Vårdcentraler i kommunen \(Ludvika\)/);
+    assert.doesNotMatch(text, /Ludvika kommun/, 'no made-up genitive forms');
     assert.match(text, /Ludvika lasarett/);
     assert.match(text, /Grängesbergs vårdcentral/);
     assert.match(page.url(), /pl=2085TC110/);

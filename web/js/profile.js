@@ -10,9 +10,10 @@ const TEXT = {
     huvudort: "Huvudort", serviceort: "Serviceort", landsbygdsort: "Landsbygdsort",
     loading: "Hämtar ortsprofil …", error: "Fel", service: "Service", nearest: "Närmaste",
     minutes: "Minuter", kmRoad: "Km väg", kmStraight: "Km fågelväg", unreachable: "ej nåbar",
-    municipality: (name) => `${name} kommun`, inhabitants: "invånare", placeClass: "Ortstyp",
+    // "Kommun: Falun", not "Falun kommun": the data has no genitives (Falu kommun).
+    municipality: (name) => `Kommun: ${name}`, inhabitants: "invånare", placeClass: "Ortstyp",
     rules: "Regler", nearestService: "Närmaste service",
-    healthIn: (m) => `Vårdcentraler i ${m || "kommunen"}`, transit: "Kollektivtrafik",
+    healthIn: (m) => (m ? `Vårdcentraler i kommunen (${m})` : "Vårdcentraler i kommunen"), transit: "Kollektivtrafik",
     stops: (n, r, d) => `${n} hållplatser inom ${r} m, ${d} avgångar per vardag`,
     reach: "Befolkning inom räckhåll", within: (m, p) => `inom ${m} min: ${p} invånare`,
     print: "Skriv ut", locale: "sv-SE",
@@ -32,9 +33,9 @@ const TEXT = {
     huvudort: "Main locality", serviceort: "Service locality", landsbygdsort: "Rural locality",
     loading: "Loading the place profile …", error: "Error", service: "Service", nearest: "Nearest",
     minutes: "Minutes", kmRoad: "Km by road", kmStraight: "Km straight line", unreachable: "not reachable",
-    municipality: (name) => `${name} municipality`, inhabitants: "inhabitants", placeClass: "Place type",
+    municipality: (name) => `Municipality: ${name}`, inhabitants: "inhabitants", placeClass: "Place type",
     rules: "Rules", nearestService: "Nearest services",
-    healthIn: (m) => `Health centres in ${m || "the municipality"}`, transit: "Public transport",
+    healthIn: (m) => (m ? `Health centres in the municipality (${m})` : "Health centres in the municipality"), transit: "Public transport",
     stops: (n, r, d) => `${n} stops within ${r} m, ${d} weekday departures`,
     reach: "Population within reach", within: (m, p) => `within ${m} min: ${p} inhabitants`,
     print: "Print", locale: "en-GB",
@@ -125,7 +126,8 @@ export async function loadProfile(target, id, params = {}, base = "") {
 
 /** Renders a profile object (the API's JSON) into `target`, replacing its content. */
 export function renderProfile(target, p) {
-  const municipality = p.municipality ? L.municipality(p.municipality.name) : "";
+  const municipalityName = p.municipality?.name ?? "";
+  const municipality = municipalityName ? L.municipality(municipalityName) : "";
   const services = el(
     "table",
     { class: "kr-profile-table" },
@@ -169,7 +171,7 @@ export function renderProfile(target, p) {
         el("details", { open: "" }, el("summary", {}, L.rules), el("ol", {}, ...ruleTexts(p.rules).map((r) => el("li", {}, r)))),
       ),
       el("section", {}, el("h3", {}, L.nearestService), services),
-      el("section", {}, el("h3", {}, L.healthIn(municipality)), health),
+      el("section", {}, el("h3", {}, L.healthIn(municipalityName)), health),
       el(
         "section",
         {},
