@@ -97,13 +97,7 @@ pub fn field(layer: &Layer, name: &str) -> Result<usize, AnalysisError> {
         .ok_or_else(|| AnalysisError::NoSuchField {
             layer: layer.meta.id.clone(),
             field: name.to_string(),
-            available: layer
-                .meta
-                .fields
-                .iter()
-                .map(|f| f.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            available: layer.field_names(),
         })
 }
 

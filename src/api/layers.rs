@@ -63,13 +63,7 @@ pub async fn features(
             layer.field_index(&name).map(|i| (i, value)).ok_or_else(|| {
                 ApiError::bad_request(format!(
                     "unknown parameter or field {name:?}; fields: {}",
-                    layer
-                        .meta
-                        .fields
-                        .iter()
-                        .map(|f| f.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    layer.field_names()
                 ))
             })
         })

@@ -219,6 +219,16 @@ impl Layer {
     pub fn field_index(&self, name: &str) -> Option<usize> {
         self.meta.fields.iter().position(|f| f.name == name)
     }
+
+    /// The field names, comma-separated: what error messages offer when a field is unknown.
+    pub fn field_names(&self) -> String {
+        self.meta
+            .fields
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 fn build_index<'a>(geometries: impl Iterator<Item = &'a Geometry<f64>>) -> RTree<IndexEntry> {

@@ -587,13 +587,7 @@ fn field(layer: &Layer, name: &str) -> Result<usize, CorridorError> {
         .ok_or_else(|| CorridorError::UnknownField {
             layer: layer.meta.id.clone(),
             field: name.to_string(),
-            fields: layer
-                .meta
-                .fields
-                .iter()
-                .map(|f| f.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            fields: layer.field_names(),
         })
 }
 
