@@ -100,6 +100,13 @@ export async function idle(page) {
   }));
 }
 
+/** Turns layer `id` on or off in the layer panel, as a user clicks it, and waits for the map. */
+export async function setLayer(page, id, on) {
+  const box = page.locator(`#layer-${id}-toggle`);
+  if ((await box.isChecked()) !== on) await box.click();
+  await idle(page);
+}
+
 /** RGBA pixels of the map canvas inside a box (CSS pixels), as a summary {hash, distinct, nonBackground}. */
 export async function pixels(page, box) {
   return page.evaluate((b) => {

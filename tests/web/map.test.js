@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { OUT, TOKEN, boxOf, idle, launchBrowser, openMap, pixels, startServer } from './harness.js';
+import { OUT, TOKEN, boxOf, idle, launchBrowser, openMap, pixels, setLayer, startServer } from './harness.js';
 
 const DALARNA = [12.2, 59.9, 16.7, 62.2];
 const FALUN = [15.6031, 60.6052];
@@ -27,12 +27,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function setLayer(page, id, on) {
-  const box = page.locator(`#layer-${id}-toggle`);
-  if ((await box.isChecked()) !== on) await box.click();
-  await idle(page);
-}
 
 describe('web map', { timeout: 20 * TIMEOUT }, () => {
   test('the page loads with no console errors', { timeout: TIMEOUT }, async () => {
