@@ -245,6 +245,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 basemap_url: file.basemap_url,
                 web_dir,
                 tiles: file.tiles,
+                limits: file.limits,
             };
             let views = Views::open(opened.dir())?;
             let state = AppState::new(opened, config, views);

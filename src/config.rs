@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::limits::Limits;
 use crate::tiles::TileOverrides;
 
 /// Errors reading the configuration file.
@@ -55,6 +56,9 @@ pub struct ConfigFile {
     /// Vector-tile settings by layer id (`[tiles.LAYER]` sections).
     #[serde(default)]
     pub tiles: BTreeMap<String, TileOverrides>,
+    /// Budgets and caps (`[limits.*]` sections, see [`crate::limits`]).
+    #[serde(default)]
+    pub limits: Limits,
 }
 
 impl ConfigFile {
@@ -88,6 +92,8 @@ pub struct Config {
     pub web_dir: PathBuf,
     /// Vector-tile settings by layer id.
     pub tiles: BTreeMap<String, TileOverrides>,
+    /// Budgets and caps.
+    pub limits: Limits,
 }
 
 /// Default upload limit in MiB.

@@ -11,6 +11,7 @@ pub mod crs;
 pub mod demo;
 pub mod ingest;
 pub mod layer;
+pub mod limits;
 pub mod network;
 pub mod ogr;
 pub mod store;

@@ -11,6 +11,7 @@
 //! Shared here: the error type, layer look-ups, representative points of demand units and the
 //! [`AnalysisCache`] that keeps networks and snapped units between requests.
 
+pub mod budget;
 pub mod corridor;
 pub mod isochrone;
 pub mod place_profile;

@@ -4,6 +4,7 @@
 //! Everything is read and checked before anything is written, so a file that fails half-way
 //! changes nothing.
 
+pub mod limits;
 mod source;
 
 use std::collections::BTreeMap;

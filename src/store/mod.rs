@@ -17,6 +17,8 @@
 //! same lock; [`Store::refresh`] picks their layers up by comparing each file's identity
 //! (inode, size, modification time) with the one loaded.
 
+pub mod results;
+
 use std::collections::BTreeMap;
 use std::fs::{self, File, TryLockError};
 use std::os::unix::fs::MetadataExt;

@@ -1,0 +1,1 @@
+//! Hardening tests: see the owning helper. (placeholder, replaced)
