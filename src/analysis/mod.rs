@@ -23,6 +23,8 @@ use std::sync::Arc;
 use geo::{Centroid, Contains, Coord, Geometry, InteriorPoint};
 
 use crate::crs::CrsError;
+use budget::BudgetError;
+use crate::range::OutOfRange;
 use crate::layer::{FieldKind, Layer};
 use crate::network::cache::Memo;
 use crate::network::{NetworkCache, NetworkError};
@@ -81,6 +83,15 @@ pub enum AnalysisError {
     /// Coordinates could not be transformed.
     #[error(transparent)]
     Crs(#[from] CrsError),
+    /// The analysis ran out of its work budget.
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
+}
+
+impl From<OutOfRange> for AnalysisError {
+    fn from(error: OutOfRange) -> Self {
+        Self::Invalid(error.to_string())
+    }
 }
 
 /// The layer `id` of `catalog`.
