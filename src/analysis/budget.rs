@@ -161,7 +161,8 @@ impl Budget {
     }
 
     /// Counts `bytes` more of estimated memory for `what`; errs when the sum exceeds the
-    /// budget (or the analysis was stopped).
+    /// budget, or the analysis was stopped or is out of time (charges come before costly
+    /// steps, so the clock is read every time).
     pub fn charge(&self, what: &'static str, bytes: u64) -> Result<(), BudgetError> {
         let total = self.charged.fetch_add(bytes, Ordering::Relaxed) + bytes;
         if total > self.memory_bytes {
@@ -171,7 +172,7 @@ impl Budget {
                 limit_mib: self.memory_bytes >> 20,
             }));
         }
-        self.tick()
+        self.check()
     }
 
     /// Records the first reason to stop and returns the one recorded.

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use geo::{Area, Buffer, Coord, Line, LineString, MultiLineString, MultiPolygon};
+use geo::{Area, BooleanOps, Buffer, Coord, Line, LineString, MultiLineString, MultiPolygon};
 use rstar::primitives::Line as IndexLine;
 use rstar::primitives::Rectangle;
 use rstar::{AABB, PointDistance, RTree};
@@ -286,14 +286,49 @@ const SAMPLE: usize = 256;
 
 /// `pieces` widened by `width` metres into polygons (geo's `Buffer`, round joins and caps).
 ///
-/// The buffer cannot be interrupted, so its cost is charged to the work budget first: the
-/// overlay handles every segment's outline and every crossing between outlines that overlap.
-/// Crossings are estimated from a sample of segments, each counting the segments that come
-/// within twice the width; wide bands over dense roads overlap hundreds of times over.
-pub(crate) fn widen(pieces: &[LineString<f64>], width: f64) -> Result<MultiPolygon<f64>, BudgetError> {
+/// Its memory is charged to the work budget first: the overlay handles every segment's
+/// outline and every crossing between outlines that overlap. Crossings are estimated from a
+/// sample of segments, each counting the segments that come within twice the width; wide
+/// bands over dense roads overlap hundreds of times over. The pieces are then widened in
+/// chunks of [`CHUNK_SEGMENTS`] and the chunks' polygons joined pairwise, with a budget check
+/// between any two steps, so a stopped analysis stops within one small step.
+pub(crate) fn widen(
+    pieces: &[LineString<f64>],
+    width: f64,
+) -> Result<MultiPolygon<f64>, BudgetError> {
     budget::charge("the polygon of the reached roads", widen_bytes(pieces, width))?;
-    Ok(MultiLineString(pieces.to_vec()).buffer(width))
+    let mut parts = Vec::new();
+    let mut chunk = Vec::new();
+    let mut segments = 0;
+    for piece in pieces {
+        segments += piece.0.len();
+        chunk.push(piece.clone());
+        if segments >= CHUNK_SEGMENTS {
+            budget::check()?;
+            parts.push(MultiLineString(std::mem::take(&mut chunk)).buffer(width));
+            segments = 0;
+        }
+    }
+    if !chunk.is_empty() {
+        parts.push(MultiLineString(chunk).buffer(width));
+    }
+    while parts.len() > 1 {
+        let mut joined = Vec::with_capacity(parts.len().div_ceil(2));
+        let mut pairs = parts.into_iter();
+        while let Some(a) = pairs.next() {
+            budget::check()?;
+            joined.push(match pairs.next() {
+                Some(b) => a.union(&b),
+                None => a,
+            });
+        }
+        parts = joined;
+    }
+    Ok(parts.pop().unwrap_or_else(|| MultiPolygon::new(vec![])))
 }
+
+/// Segments widened in one uninterruptible step of [`widen`].
+const CHUNK_SEGMENTS: usize = 2_000;
 
 /// The memory estimate of [`widen`] (and of any round buffer of `pieces`), bytes.
 pub(crate) fn widen_bytes(pieces: &[LineString<f64>], width: f64) -> u64 {

@@ -1700,11 +1700,11 @@ mod tests {
         assert_eq!(spec.mode, Mode::Network);
         assert_eq!(spec.bands, Bands::default());
         assert_eq!(threshold_of(&spec), 30.0);
-        assert!(check(&spec).is_ok());
+        assert!(spec.validate().is_ok());
         let straight = AccessSpec {
             mode: Mode::StraightLine,
             ..spec
         };
-        assert!(matches!(check(&straight), Err(AnalysisError::Invalid(_))));
+        assert!(matches!(straight.validate(), Err(AnalysisError::Invalid(_))));
     }
 }

@@ -621,6 +621,30 @@ mod tests {
     }
 
     #[test]
+    fn joining_dense_pieces_stops_at_the_memory_budget() {
+        use crate::analysis::budget::{self, AnalysisLimits, Budget, BudgetError};
+        // 300 separate 10 m lines, 1 m apart: at 500 m every node pair of two lines links.
+        let rows = (0..300)
+            .map(|i| (vec![(0.0, i as f64), (10.0, i as f64)], vec![]))
+            .collect();
+        let roads = layer(&[], rows);
+        let wide = NetworkSettings {
+            join_tolerance_m: 500.0,
+            ..NetworkSettings::default()
+        };
+        let limits = AnalysisLimits {
+            memory_mib: 1,
+            ..Default::default()
+        };
+        let budget = std::sync::Arc::new(Budget::new(&limits));
+        let built = budget::within(&budget, || Network::from_layer(&roads, &wide));
+        assert!(matches!(built, Err(BudgetError::Memory { limit_mib: 1, .. })));
+        // Without a budget the same network builds: ~180,000 links.
+        let n = Network::from_layer(&roads, &wide).unwrap();
+        assert!(n.edges.len() > 150_000, "{}", n.edges.len());
+    }
+
+    #[test]
     fn nearby_pieces_are_joined_within_the_tolerance_only() {
         // Two lines whose ends are 10 m apart, and a third 100 m away from both.
         let roads = layer(
