@@ -104,7 +104,12 @@ impl Range {
 /// let e = kartrummet::range::at_most("supply", 30, 20, "layers").unwrap_err();
 /// assert_eq!(e.to_string(), "supply must be between 0 and 20 layers, not 30");
 /// ```
-pub fn at_most(name: &'static str, len: usize, max: usize, what: &'static str) -> Result<(), OutOfRange> {
+pub fn at_most(
+    name: &'static str,
+    len: usize,
+    max: usize,
+    what: &'static str,
+) -> Result<(), OutOfRange> {
     Range::new(name, 0.0, max as f64, what)
         .check(len as f64)
         .map(drop)

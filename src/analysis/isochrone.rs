@@ -14,13 +14,13 @@ use rstar::primitives::Rectangle;
 use rstar::{AABB, PointDistance, RTree};
 use serde::{Deserialize, Serialize};
 
-use super::service_access::DemandSpec;
 use super::budget::{self, BudgetError};
+use super::service_access::DemandSpec;
 use super::{AnalysisCache, AnalysisError, layer, numeric_field, representative_point};
 use crate::crs;
 use crate::layer::Layer;
-use crate::range::Range;
 use crate::network::{Direction, Location, Network, NetworkSettings, SnapSettings, Weight};
+use crate::range::Range;
 use crate::store::Catalog;
 
 /// What to compute: the query of `GET /api/analysis/isochrone`.
@@ -296,7 +296,10 @@ pub(crate) fn widen(
     pieces: &[LineString<f64>],
     width: f64,
 ) -> Result<MultiPolygon<f64>, BudgetError> {
-    budget::charge("the polygon of the reached roads", widen_bytes(pieces, width))?;
+    budget::charge(
+        "the polygon of the reached roads",
+        widen_bytes(pieces, width),
+    )?;
     let mut parts = Vec::new();
     let mut chunk = Vec::new();
     let mut segments = 0;
@@ -347,13 +350,20 @@ pub(crate) fn widen_bytes(pieces: &[LineString<f64>], width: f64) -> u64 {
     let (mut sampled, mut overlaps) = (0u64, 0u64);
     for b in boxes.iter().step_by(step) {
         let (lo, hi) = (b.lower(), b.upper());
-        let near = AABB::from_corners([lo[0] - reach, lo[1] - reach], [hi[0] + reach, hi[1] + reach]);
+        let near = AABB::from_corners(
+            [lo[0] - reach, lo[1] - reach],
+            [hi[0] + reach, hi[1] + reach],
+        );
         overlaps += tree.locate_in_envelope_intersecting(&near).count() as u64;
         sampled += 1;
     }
-    let crossings = segments.saturating_mul(overlaps / sampled.max(1)).saturating_mul(2);
+    let crossings = segments
+        .saturating_mul(overlaps / sampled.max(1))
+        .saturating_mul(2);
     let outline = segments * OUTLINE_EDGES + pieces.len() as u64 * CAP_EDGES;
-    outline.saturating_add(crossings).saturating_mul(OVERLAY_BYTES)
+    outline
+        .saturating_add(crossings)
+        .saturating_mul(OVERLAY_BYTES)
 }
 
 /// Population of units within `distance` of any piece.

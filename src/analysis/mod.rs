@@ -23,12 +23,12 @@ use std::sync::Arc;
 use geo::{Centroid, Contains, Coord, Geometry, InteriorPoint};
 
 use crate::crs::CrsError;
-use budget::BudgetError;
-use crate::range::OutOfRange;
 use crate::layer::{FieldKind, Layer};
 use crate::network::cache::Memo;
 use crate::network::{NetworkCache, NetworkError};
+use crate::range::OutOfRange;
 use crate::store::{Catalog, StoreError};
+use budget::BudgetError;
 
 /// Errors of an analysis. All but `Store` and `Crs` are the caller's to fix.
 #[derive(Debug, thiserror::Error)]

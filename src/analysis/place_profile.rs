@@ -263,7 +263,9 @@ impl PlaceSpec {
         REACH_MINUTES.check_all(&self.reach_minutes, REACH_COUNT)?;
         SERVICEORT_POPULATION.check(self.rules.serviceort_min_population)?;
         SERVICEORT_GROCERY_KM.check(self.rules.serviceort_grocery_km)?;
-        self.network_settings.validate().map_err(AnalysisError::from)?;
+        self.network_settings
+            .validate()
+            .map_err(AnalysisError::from)?;
         self.snap.validate().map_err(AnalysisError::from)?;
         Ok(())
     }

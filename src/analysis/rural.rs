@@ -365,7 +365,9 @@ impl RuralSpec {
         RULE_MINUTES.check_as("classes.minutes", self.classes.minutes)?;
         TOWN_POPULATION.check_as("sparse.town_population", self.sparse.town_population)?;
         RULE_MINUTES.check_as("sparse.minutes", self.sparse.minutes)?;
-        self.network_settings.validate().map_err(AnalysisError::from)?;
+        self.network_settings
+            .validate()
+            .map_err(AnalysisError::from)?;
         self.snap.validate().map_err(AnalysisError::from)?;
         Ok(())
     }

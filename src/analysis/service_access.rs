@@ -187,7 +187,9 @@ impl Bands {
     /// Checks that there are 1–20 breaks ([`BREAK_COUNT`]), each within [`BREAK_MIN`] or
     /// [`BREAK_KM`], increasing.
     pub fn validate(&self) -> Result<(), AnalysisError> {
-        self.unit.range("breaks").check_all(&self.breaks, BREAK_COUNT)?;
+        self.unit
+            .range("breaks")
+            .check_all(&self.breaks, BREAK_COUNT)?;
         if self.breaks.windows(2).all(|w| w[0] < w[1]) {
             Ok(())
         } else {
@@ -1705,6 +1707,9 @@ mod tests {
             mode: Mode::StraightLine,
             ..spec
         };
-        assert!(matches!(straight.validate(), Err(AnalysisError::Invalid(_))));
+        assert!(matches!(
+            straight.validate(),
+            Err(AnalysisError::Invalid(_))
+        ));
     }
 }

@@ -29,9 +29,9 @@ use crate::analysis::isochrone::{self, IsochroneSpec};
 use crate::analysis::service_access::{self, AccessSpec, Changes, Run};
 use crate::analysis::{AnalysisCache, network_note};
 use crate::crs;
-use crate::range;
 use crate::layer::{self, Layer};
 use crate::network::{NetworkSettings, SnapSettings};
+use crate::range;
 
 /// The analysis routes under `/api/analysis`. They share the server's one [`AnalysisCache`],
 /// an extension added by [`super::router`].
@@ -275,7 +275,7 @@ pub async fn service_access(
     let (spec, [output]) = parse_body::<AccessSpec, 1>(body, ["output"])?;
     let output = parse_part::<Output>(output, "output")?.validate()?;
     spec.validate()?;
-    heavy.run(move || {
+    let work = move || {
         let catalog = state.store.snapshot();
         let run = service_access::run(&cache, &catalog, &spec, &mut |_| {})?;
         let make = |id: &str, title: &str| {
@@ -308,8 +308,8 @@ pub async fn service_access(
         }
         body.insert("elapsed_ms".into(), json!(started.elapsed().as_millis()));
         Ok(Json(Json_::Object(body)).into_response())
-    })
-    .await
+    };
+    heavy.run(work).await
 }
 
 /// `POST /api/analysis/service-access/scenario`.
@@ -326,7 +326,7 @@ pub async fn scenario(
     let changes: Changes = parse_part(changes, "changes")?;
     spec.validate()?;
     changes.validate()?;
-    heavy.run(move || {
+    let work = move || {
         let catalog = state.store.snapshot();
         let crs = state.store.analysis_crs().to_string();
         let c = service_access::scenario(&cache, &catalog, &spec, &changes, &crs)?;
@@ -353,8 +353,8 @@ pub async fn scenario(
         body.insert("layer".into(), stored.unwrap_or(Json_::Null));
         body.insert("elapsed_ms".into(), json!(started.elapsed().as_millis()));
         Ok(Json(Json_::Object(body)).into_response())
-    })
-    .await
+    };
+    heavy.run(work).await
 }
 
 /// `GET /api/analysis/isochrone?network=busslinjer&lon=15.63&lat=60.61&minutes=10,20,30`
@@ -368,7 +368,7 @@ pub async fn isochrone(
 ) -> Result<Response, ApiError> {
     let spec = isochrone_spec(&params)?;
     spec.validate()?;
-    heavy.run(move || {
+    let work = move || {
         let catalog = state.store.snapshot();
         let crs = state.store.analysis_crs().to_string();
         let result = isochrone::isochrones(&cache, &catalog, &spec, &crs)?;
@@ -402,8 +402,8 @@ pub async fn isochrone(
             )
                 .into_response(),
         )
-    })
-    .await
+    };
+    heavy.run(work).await
 }
 
 fn isochrone_spec(params: &HashMap<String, String>) -> Result<IsochroneSpec, ApiError> {

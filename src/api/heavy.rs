@@ -79,7 +79,11 @@ impl Heavy {
                 self.limits.queue
             ))
         };
-        let _place = self.waiting.clone().try_acquire_owned().map_err(|_| busy())?;
+        let _place = self
+            .waiting
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| busy())?;
         let wait = Duration::try_from_secs_f64(self.limits.time_s).unwrap_or(Duration::MAX);
         match tokio::time::timeout(wait, self.running.clone().acquire_owned()).await {
             Ok(Ok(slot)) => Ok(slot),

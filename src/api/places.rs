@@ -59,10 +59,10 @@ async fn with_places<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     heavy
         .run(move || {
-        let places = place_profile::places(&cache, &state.store.snapshot(), &query.spec())?;
-        then(&state, places)
-    })
-    .await
+            let places = place_profile::places(&cache, &state.store.snapshot(), &query.spec())?;
+            then(&state, places)
+        })
+        .await
 }
 
 /// `GET /api/places`.

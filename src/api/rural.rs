@@ -40,7 +40,7 @@ pub async fn analyze(
             "the rural analysis answers json or geojson; the stored layer exports to other formats",
         ));
     }
-    heavy.run(move || {
+    let work = move || {
         let catalog = state.store.snapshot();
         let result = rural::classify(&cache, &catalog, &spec, &mut |_| {})?;
         let make = |id: &str, title: &str| result.result_layer(id, title);
@@ -99,6 +99,6 @@ pub async fn analyze(
                 .collect();
         }
         Ok(Json(body).into_response())
-    })
-    .await
+    };
+    heavy.run(work).await
 }

@@ -148,8 +148,13 @@ impl NetworkSettings {
         SPEED_KMH
             .check(self.default_speed_kmh)
             .map_err(NetworkError::BadSpeed)?;
-        range::at_most("class_speeds", self.class_speeds.len(), MAX_CLASS_SPEEDS, "entries")
-            .map_err(NetworkError::BadSpeed)?;
+        range::at_most(
+            "class_speeds",
+            self.class_speeds.len(),
+            MAX_CLASS_SPEEDS,
+            "entries",
+        )
+        .map_err(NetworkError::BadSpeed)?;
         for (class, &speed) in &self.class_speeds {
             SPEED_KMH
                 .check_as(&format!("class_speeds.{class}"), speed)
@@ -638,7 +643,10 @@ mod tests {
         };
         let budget = std::sync::Arc::new(Budget::new(&limits));
         let built = budget::within(&budget, || Network::from_layer(&roads, &wide));
-        assert!(matches!(built, Err(BudgetError::Memory { limit_mib: 1, .. })));
+        assert!(matches!(
+            built,
+            Err(BudgetError::Memory { limit_mib: 1, .. })
+        ));
         // Without a budget the same network builds: ~180,000 links.
         let n = Network::from_layer(&roads, &wide).unwrap();
         assert!(n.edges.len() > 150_000, "{}", n.edges.len());

@@ -99,20 +99,36 @@ fn settings_out_of_range_answer_400_naming_the_range() {
     );
 
     // The isochrone attacks.
-    let get = |query: &str| c.get(server.at(&format!("{ISOCHRONE}&{query}"))).send().unwrap();
+    let get = |query: &str| {
+        c.get(server.at(&format!("{ISOCHRONE}&{query}")))
+            .send()
+            .unwrap()
+    };
     let detail = assert_problem(get("minutes=600&buffer_m=5000"), 400);
-    assert!(detail.contains("minutes must be between 0.1 and 180 minutes"), "{detail}");
+    assert!(
+        detail.contains("minutes must be between 0.1 and 180 minutes"),
+        "{detail}"
+    );
     let detail = assert_problem(get("minutes=30&buffer_m=5000"), 400);
-    assert!(detail.contains("buffer_m must be between 1 and 2000 m"), "{detail}");
+    assert!(
+        detail.contains("buffer_m must be between 1 and 2000 m"),
+        "{detail}"
+    );
     let detail = assert_problem(get("minutes=10&max_distance_m=1e9"), 400);
-    assert!(detail.contains("max_distance_m must be between 0 and 50000 m"), "{detail}");
+    assert!(
+        detail.contains("max_distance_m must be between 0 and 50000 m"),
+        "{detail}"
+    );
 
     // Corridors: too many, and too long a catchment.
     let mut attack = corridor_attack();
     let one_more = attack["corridors"][0].clone();
     attack["corridors"].as_array_mut().unwrap().push(one_more);
     let detail = assert_problem(post("/api/analysis/corridor", &attack), 400);
-    assert!(detail.contains("corridors must be between 1 and 12"), "{detail}");
+    assert!(
+        detail.contains("corridors must be between 1 and 12"),
+        "{detail}"
+    );
     let mut attack = corridor_attack();
     attack["corridors"][3]["catchment"]["minutes"] = json!(600);
     let detail = assert_problem(post("/api/analysis/corridor", &attack), 400);
@@ -126,11 +142,17 @@ fn settings_out_of_range_answer_400_naming_the_range() {
         post("/api/analysis/rural", &json!({"thresholds": [1e12]})),
         400,
     );
-    assert!(detail.contains("thresholds must be between 1 and"), "{detail}");
+    assert!(
+        detail.contains("thresholds must be between 1 and"),
+        "{detail}"
+    );
     let mut body = access(json!({}));
     body["output"]["max_units"] = json!(1e9 as u64);
     let detail = assert_problem(post("/api/analysis/service-access/scenario", &body), 400);
-    assert!(detail.contains("output.max_units must be between 0 and 100000"), "{detail}");
+    assert!(
+        detail.contains("output.max_units must be between 0 and 100000"),
+        "{detail}"
+    );
 
     assert_still_serving(&server, "busslinjer");
 

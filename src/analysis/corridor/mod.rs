@@ -31,10 +31,10 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::AnalysisCache;
 use crate::analysis::budget::{self, BudgetError};
 use crate::analysis::isochrone::widen_bytes;
-use crate::range::{self, OutOfRange, Range};
 use crate::crs::{self, CrsError};
 use crate::layer::{GeometryKind, Layer};
 use crate::network::{Network, NetworkError};
+use crate::range::{self, OutOfRange, Range};
 use crate::store::Catalog;
 use area::PreparedArea;
 use axis::Chainage;
@@ -146,7 +146,11 @@ impl CorridorRequest {
         }
         let services = self.sources.services.as_ref().map_or(0, Vec::len);
         range::at_most("sources.services", services, MAX_ENTRIES, "layers")?;
-        let groups = self.sources.stops.as_ref().map_or(0, |s| s.group_fields.len());
+        let groups = self
+            .sources
+            .stops
+            .as_ref()
+            .map_or(0, |s| s.group_fields.len());
         range::at_most("sources.stops.group_fields", groups, MAX_ENTRIES, "fields")?;
         for (i, corridor) in self.corridors.iter().enumerate() {
             check_buffer(corridor.buffer_m).map_err(|e| prefix(i, e))?;

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::CorridorError;
 use crate::analysis::budget::BudgetError;
-use crate::range::Range;
 use crate::analysis::isochrone::{self, reached_pieces};
 use crate::network::{Direction, Location, Network, NetworkSettings, SnapSettings, Weight};
+use crate::range::Range;
 
 /// Which line layer is the network, and how to read it. Default: the bus lines `busslinjer`.
 #[derive(Debug, Clone, Deserialize)]
