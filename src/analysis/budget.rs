@@ -154,7 +154,11 @@ impl Budget {
         if self.stopped.load(Ordering::Relaxed) {
             return self.check();
         }
-        if self.ticks.fetch_add(1, Ordering::Relaxed) % TICKS_PER_CHECK == 0 {
+        if self
+            .ticks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(TICKS_PER_CHECK)
+        {
             return self.check();
         }
         Ok(())
