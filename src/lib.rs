@@ -14,6 +14,7 @@ pub mod layer;
 pub mod limits;
 pub mod network;
 pub mod ogr;
+pub mod range;
 pub mod store;
 pub mod tiles;
 pub mod views;

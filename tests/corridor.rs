@@ -342,12 +342,12 @@ fn bad_requests_get_problem_json() {
         ),
         (
             corridor(json!({"line": line, "buffer_m": -5})),
-            422,
+            400,
             "buffer_m",
         ),
         (
             corridor(json!({"line": line, "buffer_m": 1e12})),
-            422,
+            400,
             "buffer_m",
         ),
         (
@@ -361,7 +361,11 @@ fn bad_requests_get_problem_json() {
             "not lines",
         ),
         (corridor(json!({"buffer_m": 100})), 422, "line"),
-        (json!({"corridors": []}), 422, "corridors"),
+        (
+            json!({"corridors": []}),
+            400,
+            "corridors must be between 1 and 12",
+        ),
         (
             json!({"corridors": [{"line": line, "buffer_m": 100}], "sources": {"population": {"layer": "deso", "field": "x"}}}),
             404,

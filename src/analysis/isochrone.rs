@@ -8,16 +8,19 @@
 
 use std::sync::Arc;
 
-use geo::{Area, Buffer, Coord, Line, LineString, MultiLineString, MultiPolygon};
+use geo::{Area, BooleanOps, Buffer, Coord, Line, LineString, MultiLineString, MultiPolygon};
 use rstar::primitives::Line as IndexLine;
-use rstar::{PointDistance, RTree};
+use rstar::primitives::Rectangle;
+use rstar::{AABB, PointDistance, RTree};
 use serde::{Deserialize, Serialize};
 
+use super::budget::{self, BudgetError};
 use super::service_access::DemandSpec;
 use super::{AnalysisCache, AnalysisError, layer, numeric_field, representative_point};
 use crate::crs;
 use crate::layer::Layer;
 use crate::network::{Direction, Location, Network, NetworkSettings, SnapSettings, Weight};
+use crate::range::Range;
 use crate::store::Catalog;
 
 /// What to compute: the query of `GET /api/analysis/isochrone`.
@@ -51,6 +54,27 @@ pub const DEFAULT_BUFFER_M: f64 = 250.0;
 
 fn default_buffer() -> f64 {
     DEFAULT_BUFFER_M
+}
+
+/// Range of each of [`IsochroneSpec::minutes`].
+pub const MINUTES: Range = Range::new("minutes", 0.1, 180.0, "minutes");
+
+/// How many time budgets one request may hold.
+pub const MINUTES_COUNT: Range = Range::new("minutes", 1.0, 10.0, "values");
+
+/// Range of [`IsochroneSpec::buffer_m`] (and of a corridor catchment's `band_m`).
+pub const BUFFER_M: Range = Range::new("buffer_m", 1.0, 2_000.0, "m");
+
+impl IsochroneSpec {
+    /// Checks the ranges: [`MINUTES`] (at most [`MINUTES_COUNT`] of them), [`BUFFER_M`], the
+    /// network and snap settings.
+    pub fn validate(&self) -> Result<(), AnalysisError> {
+        MINUTES.check_all(&self.minutes, MINUTES_COUNT)?;
+        BUFFER_M.check(self.buffer_m)?;
+        self.network_settings.validate()?;
+        self.snap.validate()?;
+        Ok(())
+    }
 }
 
 /// One isochrone.
@@ -88,24 +112,7 @@ pub fn isochrones(
     spec: &IsochroneSpec,
     analysis_crs: &str,
 ) -> Result<Isochrones, AnalysisError> {
-    let ok = (1..=10).contains(&spec.minutes.len())
-        && spec
-            .minutes
-            .iter()
-            .all(|m| m.is_finite() && *m > 0.0 && *m <= 600.0);
-    if !ok {
-        return Err(AnalysisError::Invalid(format!(
-            "minutes: give 1 to 10 budgets between 0 and 600, not {:?}",
-            spec.minutes
-        )));
-    }
-    if !(spec.buffer_m.is_finite() && spec.buffer_m > 0.0 && spec.buffer_m <= 5_000.0) {
-        return Err(AnalysisError::Invalid(format!(
-            "buffer_m must be between 0 and 5000, not {}",
-            spec.buffer_m
-        )));
-    }
-    spec.snap.validate()?;
+    spec.validate()?;
     let network_layer = layer(catalog, &spec.network)?;
     let population = match &spec.population {
         Some(d) => {
@@ -139,14 +146,15 @@ pub fn isochrones(
         .minutes
         .iter()
         .map(|&minutes| {
+            budget::check()?;
             let budget = minutes * 60.0;
             let mut pieces = reached_pieces(&network, &nearest.reached.time_s, &start, budget);
             if start.connector_s < budget && start.connector_m > 0.0 {
                 let on = point_at(&network.edges[start.edge as usize].geometry, start.offset_m);
                 pieces.push(LineString::from(vec![origin, on]));
             }
-            let area = MultiLineString(pieces.clone()).buffer(spec.buffer_m);
-            Isochrone {
+            let area = widen(&pieces, spec.buffer_m)?;
+            Ok(Isochrone {
                 minutes,
                 area_km2: area.unsigned_area() / 1e6,
                 population: population
@@ -159,9 +167,9 @@ pub fn isochrones(
                     .filter(|t| **t <= budget)
                     .count(),
                 area,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, BudgetError>>()?;
     Ok(Isochrones {
         network_layer,
         origin,
@@ -264,6 +272,98 @@ fn substring(line: &LineString<f64>, from: f64, to: f64) -> LineString<f64> {
         out.push(out[0]);
     }
     LineString::from(out)
+}
+
+/// Bytes the overlay of geo's `Buffer` is estimated to need per outline edge or crossing.
+const OVERLAY_BYTES: u64 = 128;
+/// Outline edges per segment: its two sides and a round join (the default join angle of
+/// 0.2 rad gives a few points per bend).
+const OUTLINE_EDGES: u64 = 8;
+/// Outline edges of the two round caps of a piece.
+const CAP_EDGES: u64 = 64;
+/// Segments sampled to estimate how many outlines overlap.
+const SAMPLE: usize = 256;
+
+/// `pieces` widened by `width` metres into polygons (geo's `Buffer`, round joins and caps).
+///
+/// Its memory is charged to the work budget first: the overlay handles every segment's
+/// outline and every crossing between outlines that overlap. Crossings are estimated from a
+/// sample of segments, each counting the segments that come within twice the width; wide
+/// bands over dense roads overlap hundreds of times over. The pieces are then widened in
+/// chunks of [`CHUNK_SEGMENTS`] and the chunks' polygons joined pairwise, with a budget check
+/// between any two steps, so a stopped analysis stops within one small step.
+pub(crate) fn widen(
+    pieces: &[LineString<f64>],
+    width: f64,
+) -> Result<MultiPolygon<f64>, BudgetError> {
+    budget::charge(
+        "the polygon of the reached roads",
+        widen_bytes(pieces, width),
+    )?;
+    let mut parts = Vec::new();
+    let mut chunk = Vec::new();
+    let mut segments = 0;
+    for piece in pieces {
+        segments += piece.0.len();
+        chunk.push(piece.clone());
+        if segments >= CHUNK_SEGMENTS {
+            budget::check()?;
+            parts.push(MultiLineString(std::mem::take(&mut chunk)).buffer(width));
+            segments = 0;
+        }
+    }
+    if !chunk.is_empty() {
+        parts.push(MultiLineString(chunk).buffer(width));
+    }
+    while parts.len() > 1 {
+        let mut joined = Vec::with_capacity(parts.len().div_ceil(2));
+        let mut pairs = parts.into_iter();
+        while let Some(a) = pairs.next() {
+            budget::check()?;
+            joined.push(match pairs.next() {
+                Some(b) => a.union(&b),
+                None => a,
+            });
+        }
+        parts = joined;
+    }
+    Ok(parts.pop().unwrap_or_else(|| MultiPolygon::new(vec![])))
+}
+
+/// Segments widened in one uninterruptible step of [`widen`].
+const CHUNK_SEGMENTS: usize = 2_000;
+
+/// The memory estimate of [`widen`] (and of any round buffer of `pieces`), bytes.
+pub(crate) fn widen_bytes(pieces: &[LineString<f64>], width: f64) -> u64 {
+    let boxes: Vec<Rectangle<[f64; 2]>> = pieces
+        .iter()
+        .flat_map(|p| p.lines())
+        .map(|l| Rectangle::from_corners([l.start.x, l.start.y], [l.end.x, l.end.y]))
+        .collect();
+    if boxes.is_empty() {
+        return 0;
+    }
+    let segments = boxes.len() as u64;
+    let step = boxes.len().div_ceil(SAMPLE);
+    let reach = 2.0 * width;
+    let tree = RTree::bulk_load(boxes.clone());
+    let (mut sampled, mut overlaps) = (0u64, 0u64);
+    for b in boxes.iter().step_by(step) {
+        let (lo, hi) = (b.lower(), b.upper());
+        let near = AABB::from_corners(
+            [lo[0] - reach, lo[1] - reach],
+            [hi[0] + reach, hi[1] + reach],
+        );
+        overlaps += tree.locate_in_envelope_intersecting(&near).count() as u64;
+        sampled += 1;
+    }
+    let crossings = segments
+        .saturating_mul(overlaps / sampled.max(1))
+        .saturating_mul(2);
+    let outline = segments * OUTLINE_EDGES + pieces.len() as u64 * CAP_EDGES;
+    outline
+        .saturating_add(crossings)
+        .saturating_mul(OVERLAY_BYTES)
 }
 
 /// Population of units within `distance` of any piece.

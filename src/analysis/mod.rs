@@ -26,7 +26,9 @@ use crate::crs::CrsError;
 use crate::layer::{FieldKind, Layer};
 use crate::network::cache::Memo;
 use crate::network::{NetworkCache, NetworkError};
+use crate::range::OutOfRange;
 use crate::store::{Catalog, StoreError};
+use budget::BudgetError;
 
 /// Errors of an analysis. All but `Store` and `Crs` are the caller's to fix.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +83,15 @@ pub enum AnalysisError {
     /// Coordinates could not be transformed.
     #[error(transparent)]
     Crs(#[from] CrsError),
+    /// The analysis ran out of its work budget.
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
+}
+
+impl From<OutOfRange> for AnalysisError {
+    fn from(error: OutOfRange) -> Self {
+        Self::Invalid(error.to_string())
+    }
 }
 
 /// The layer `id` of `catalog`.

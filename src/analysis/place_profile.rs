@@ -21,6 +21,7 @@ use super::service_access::{
 };
 use super::{AnalysisCache, AnalysisError, field, layer, network_note, numeric_field};
 use crate::network::{Direction, NetworkSettings, SnapSettings, Weight};
+use crate::range::{self, OutOfRange, Range};
 use crate::store::Catalog;
 
 /// Errors of place profiles.
@@ -254,19 +255,44 @@ impl PlaceSpec {
     }
 
     fn validate(&self) -> Result<(), PlaceError> {
-        let ok = self.stops.radius_m.is_finite()
-            && self.stops.radius_m >= 0.0
-            && self.reach_minutes.len() <= 10
-            && self.reach_minutes.iter().all(|m| m.is_finite() && *m > 0.0)
-            && !self.services.is_empty();
-        if ok {
-            Ok(())
-        } else {
-            Err(PlaceError::Invalid(
-                "give at least one service, a radius ≥ 0 and at most 10 positive reach minutes"
-                    .into(),
-            ))
+        if self.services.is_empty() {
+            return Err(PlaceError::Invalid("give at least one service".into()));
         }
+        range::at_most("services", self.services.len(), MAX_SERVICES, "services")?;
+        STOP_RADIUS_M.check(self.stops.radius_m)?;
+        REACH_MINUTES.check_all(&self.reach_minutes, REACH_COUNT)?;
+        SERVICEORT_POPULATION.check(self.rules.serviceort_min_population)?;
+        SERVICEORT_GROCERY_KM.check(self.rules.serviceort_grocery_km)?;
+        self.network_settings
+            .validate()
+            .map_err(AnalysisError::from)?;
+        self.snap.validate().map_err(AnalysisError::from)?;
+        Ok(())
+    }
+}
+
+/// Most services in one profile.
+pub const MAX_SERVICES: usize = 20;
+/// Range of [`StopSpec::radius_m`].
+pub const STOP_RADIUS_M: Range = Range::new("stops.radius_m", 0.0, 50_000.0, "m");
+/// Range of each of [`PlaceSpec::reach_minutes`].
+pub const REACH_MINUTES: Range = Range::new("reach_minutes", 0.1, 180.0, "minutes");
+/// How many reach minutes a profile may hold.
+pub const REACH_COUNT: Range = Range::new("reach_minutes", 0.0, 10.0, "values");
+/// Range of [`PlaceRules::serviceort_min_population`].
+pub const SERVICEORT_POPULATION: Range = Range::new(
+    "rules.serviceort_min_population",
+    0.0,
+    10_000_000.0,
+    "inhabitants",
+);
+/// Range of [`PlaceRules::serviceort_grocery_km`].
+pub const SERVICEORT_GROCERY_KM: Range =
+    Range::new("rules.serviceort_grocery_km", 0.0, 1_000.0, "km");
+
+impl From<OutOfRange> for PlaceError {
+    fn from(error: OutOfRange) -> Self {
+        Self::Invalid(error.to_string())
     }
 }
 

@@ -27,6 +27,7 @@ use super::service_access::{
 use super::{AnalysisCache, AnalysisError, field, layer, numeric_field, representative_point};
 use crate::layer::{Feature, Field, FieldKind, Layer, LayerMeta, Value};
 use crate::network::{NetworkSettings, SnapSettings};
+use crate::range::{OutOfRange, Range};
 use crate::store::Catalog;
 
 /// Errors of the rural analysis.
@@ -332,6 +333,19 @@ impl Default for RuralSpec {
     }
 }
 
+/// Range of tätort sizes (thresholds and the rules' sizes), inhabitants.
+pub const TOWN_POPULATION: Range = Range::new("thresholds", 1.0, 10_000_000.0, "inhabitants");
+/// How many thresholds one request may hold.
+pub const THRESHOLD_COUNT: Range = Range::new("thresholds", 1.0, 10.0, "values");
+/// Range of the rules' minutes.
+pub const RULE_MINUTES: Range = Range::new("minutes", 1.0, 600.0, "minutes");
+
+impl From<OutOfRange> for RuralError {
+    fn from(error: OutOfRange) -> Self {
+        Self::Invalid(error.to_string())
+    }
+}
+
 /// Time bands of the per-threshold summaries (minutes).
 const BANDS: [f64; 6] = [15.0, 30.0, 45.0, 60.0, 90.0, 120.0];
 
@@ -346,27 +360,15 @@ impl RuralSpec {
                 "area_code_field {a:?} and areas.unit_code_field {b:?} disagree; give one"
             )));
         }
-        let positive = |v: f64| v.is_finite() && v > 0.0;
-        if !(1..=10).contains(&self.thresholds.len())
-            || !self.thresholds.iter().all(|&n| positive(n))
-        {
-            return Err(RuralError::Invalid(format!(
-                "thresholds: give 1 to 10 positive tätort sizes, not {:?}",
-                self.thresholds
-            )));
-        }
-        for (name, v) in [
-            ("classes.town_population", self.classes.town_population),
-            ("classes.minutes", self.classes.minutes),
-            ("sparse.town_population", self.sparse.town_population),
-            ("sparse.minutes", self.sparse.minutes),
-        ] {
-            if !positive(v) {
-                return Err(RuralError::Invalid(format!(
-                    "{name} must be a positive number, not {v}"
-                )));
-            }
-        }
+        TOWN_POPULATION.check_all(&self.thresholds, THRESHOLD_COUNT)?;
+        TOWN_POPULATION.check_as("classes.town_population", self.classes.town_population)?;
+        RULE_MINUTES.check_as("classes.minutes", self.classes.minutes)?;
+        TOWN_POPULATION.check_as("sparse.town_population", self.sparse.town_population)?;
+        RULE_MINUTES.check_as("sparse.minutes", self.sparse.minutes)?;
+        self.network_settings
+            .validate()
+            .map_err(AnalysisError::from)?;
+        self.snap.validate().map_err(AnalysisError::from)?;
         Ok(())
     }
 

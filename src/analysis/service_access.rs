@@ -23,6 +23,7 @@ use crate::crs;
 use crate::layer::{Feature, Field, FieldKind, Layer, LayerMeta, Value};
 use crate::network::cache::layer_key;
 use crate::network::{Direction, Location, Network, NetworkSettings, SnapSettings, Weight};
+use crate::range::{self, Range};
 use crate::store::Catalog;
 
 /// What to analyse: the request of `POST /api/analysis/service-access` and of
@@ -149,6 +150,30 @@ pub struct Bands {
     pub breaks: Vec<f64>,
 }
 
+/// Range of band breaks and thresholds in minutes.
+pub const BREAK_MIN: Range = Range::new("breaks", 0.1, 600.0, "min");
+/// Range of band breaks and thresholds in kilometres.
+pub const BREAK_KM: Range = Range::new("breaks", 0.1, 1_000.0, "km");
+/// How many breaks the bands may have.
+pub const BREAK_COUNT: Range = Range::new("breaks", 1.0, 20.0, "values");
+/// Most supply layers of one analysis.
+pub const MAX_SUPPLY: usize = 20;
+/// Most `filter` entries of one supply layer.
+pub const MAX_FILTER: usize = 20;
+/// Most services removed, added or moved in one scenario (each).
+pub const MAX_CHANGES: usize = 1_000;
+
+impl Unit {
+    /// The range of values in this unit, for the setting `name`.
+    fn range(self, name: &'static str) -> Range {
+        let r = match self {
+            Unit::Min => BREAK_MIN,
+            Unit::Km => BREAK_KM,
+        };
+        Range::new(name, r.min, r.max, r.unit)
+    }
+}
+
 impl Default for Bands {
     fn default() -> Self {
         Self {
@@ -159,16 +184,17 @@ impl Default for Bands {
 }
 
 impl Bands {
-    /// Checks that there are 1–20 breaks, positive, finite and increasing.
+    /// Checks that there are 1–20 breaks ([`BREAK_COUNT`]), each within [`BREAK_MIN`] or
+    /// [`BREAK_KM`], increasing.
     pub fn validate(&self) -> Result<(), AnalysisError> {
-        let ok = (1..=20).contains(&self.breaks.len())
-            && self.breaks.iter().all(|b| b.is_finite() && *b > 0.0)
-            && self.breaks.windows(2).all(|w| w[0] < w[1]);
-        if ok {
+        self.unit
+            .range("breaks")
+            .check_all(&self.breaks, BREAK_COUNT)?;
+        if self.breaks.windows(2).all(|w| w[0] < w[1]) {
             Ok(())
         } else {
             Err(AnalysisError::Invalid(format!(
-                "bands: give 1 to 20 increasing positive breaks, not {:?}",
+                "bands: the breaks must increase, not {:?}",
                 self.breaks
             )))
         }
@@ -395,32 +421,38 @@ pub struct Run {
     pub areas: Vec<Summary>,
 }
 
-fn check(spec: &AccessSpec) -> Result<(), AnalysisError> {
-    spec.bands.validate()?;
-    spec.snap.validate()?;
-    if spec.mode == Mode::StraightLine && spec.bands.unit == Unit::Min {
-        return Err(AnalysisError::Invalid(
-            "straight-line mode measures kilometres: use bands with \"unit\": \"km\"".into(),
-        ));
+impl AccessSpec {
+    /// Checks the ranges and combinations of the settings (bands, threshold, snap and network
+    /// settings, numbers of supply layers and filters) before any layer is read.
+    pub fn validate(&self) -> Result<(), AnalysisError> {
+        let spec = self;
+        spec.bands.validate()?;
+        spec.snap.validate()?;
+        if spec.mode == Mode::StraightLine && spec.bands.unit == Unit::Min {
+            return Err(AnalysisError::Invalid(
+                "straight-line mode measures kilometres: use bands with \"unit\": \"km\"".into(),
+            ));
+        }
+        if spec.mode == Mode::Network && spec.network.is_none() {
+            return Err(AnalysisError::Invalid(
+                "network mode needs \"network\": the id of a line layer".into(),
+            ));
+        }
+        if let Some(t) = spec.threshold {
+            spec.bands.unit.range("threshold").check(t)?;
+        }
+        spec.network_settings.validate()?;
+        range::at_most("supply", spec.supply.len(), MAX_SUPPLY, "layers")?;
+        for supply in &spec.supply {
+            range::at_most("supply.filter", supply.filter.len(), MAX_FILTER, "fields")?;
+        }
+        if spec.supply.is_empty() {
+            return Err(AnalysisError::EmptySupply(
+                "\"supply\" lists no layer".into(),
+            ));
+        }
+        Ok(())
     }
-    if spec.mode == Mode::Network && spec.network.is_none() {
-        return Err(AnalysisError::Invalid(
-            "network mode needs \"network\": the id of a line layer".into(),
-        ));
-    }
-    if let Some(t) = spec.threshold
-        && !(t.is_finite() && t >= 0.0)
-    {
-        return Err(AnalysisError::Invalid(format!(
-            "threshold must be ≥ 0, not {t}"
-        )));
-    }
-    if spec.supply.is_empty() {
-        return Err(AnalysisError::EmptySupply(
-            "\"supply\" lists no layer".into(),
-        ));
-    }
-    Ok(())
 }
 
 /// Network, units and areas for `spec`, from the cache when the same layer versions and
@@ -430,7 +462,7 @@ pub fn prepare(
     catalog: &Catalog,
     spec: &AccessSpec,
 ) -> Result<Arc<Prepared>, AnalysisError> {
-    check(spec)?;
+    spec.validate()?;
     let demand = layer(catalog, &spec.demand.layer)?;
     let population = numeric_field(&demand, &spec.demand.population)?;
     let network_layer = match (spec.mode, &spec.network) {
@@ -993,6 +1025,16 @@ pub struct Changes {
     pub moves: Vec<MovedService>,
 }
 
+impl Changes {
+    /// Checks that each list holds at most [`MAX_CHANGES`] entries.
+    pub fn validate(&self) -> Result<(), AnalysisError> {
+        range::at_most("changes.remove", self.remove.len(), MAX_CHANGES, "services")?;
+        range::at_most("changes.add", self.add.len(), MAX_CHANGES, "services")?;
+        range::at_most("changes.move", self.moves.len(), MAX_CHANGES, "services")?;
+        Ok(())
+    }
+}
+
 /// A service added in a scenario.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1142,6 +1184,7 @@ pub fn scenario(
     changes: &Changes,
     analysis_crs: &str,
 ) -> Result<Comparison, AnalysisError> {
+    changes.validate()?;
     let prepared = prepare(cache, catalog, spec)?;
     let before = Run::clone(&*baseline(cache, catalog, spec, prepared.clone())?);
     let changed = apply(&before.outcome.services, changes, analysis_crs)?;
@@ -1659,11 +1702,14 @@ mod tests {
         assert_eq!(spec.mode, Mode::Network);
         assert_eq!(spec.bands, Bands::default());
         assert_eq!(threshold_of(&spec), 30.0);
-        assert!(check(&spec).is_ok());
+        assert!(spec.validate().is_ok());
         let straight = AccessSpec {
             mode: Mode::StraightLine,
             ..spec
         };
-        assert!(matches!(check(&straight), Err(AnalysisError::Invalid(_))));
+        assert!(matches!(
+            straight.validate(),
+            Err(AnalysisError::Invalid(_))
+        ));
     }
 }

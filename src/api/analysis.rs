@@ -23,6 +23,7 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json_, json};
 
+use super::heavy::Heavy;
 use super::{ApiError, AppState, auth, layers};
 use crate::analysis::isochrone::{self, IsochroneSpec};
 use crate::analysis::service_access::{self, AccessSpec, Changes, Run};
@@ -30,6 +31,7 @@ use crate::analysis::{AnalysisCache, network_note};
 use crate::crs;
 use crate::layer::{self, Layer};
 use crate::network::{NetworkSettings, SnapSettings};
+use crate::range;
 
 /// The analysis routes under `/api/analysis`. They share the server's one [`AnalysisCache`],
 /// an extension added by [`super::router`].
@@ -75,6 +77,18 @@ impl Default for Output {
             title: None,
             max_units: 1000,
         }
+    }
+}
+
+/// Most changed units a scenario response may list (`output.max_units`).
+pub const MAX_UNITS: usize = 100_000;
+
+impl Output {
+    /// Checks `max_units` against [`MAX_UNITS`].
+    fn validate(self) -> Result<Self, ApiError> {
+        range::at_most("output.max_units", self.max_units, MAX_UNITS, "units")
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        Ok(self)
     }
 }
 
@@ -253,13 +267,15 @@ fn demand_json(run: &Run) -> Json_ {
 pub async fn service_access(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<AnalysisCache>>,
+    Extension(heavy): Extension<Arc<Heavy>>,
     headers: HeaderMap,
     body: Result<Json<Json_>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let (spec, [output]) = parse_body(body, ["output"])?;
-    let output: Output = parse_part(output, "output")?;
-    tokio::task::spawn_blocking(move || {
+    let (spec, [output]) = parse_body::<AccessSpec, 1>(body, ["output"])?;
+    let output = parse_part::<Output>(output, "output")?.validate()?;
+    spec.validate()?;
+    let work = move || {
         let catalog = state.store.snapshot();
         let run = service_access::run(&cache, &catalog, &spec, &mut |_| {})?;
         let make = |id: &str, title: &str| {
@@ -292,23 +308,25 @@ pub async fn service_access(
         }
         body.insert("elapsed_ms".into(), json!(started.elapsed().as_millis()));
         Ok(Json(Json_::Object(body)).into_response())
-    })
-    .await
-    .map_err(ApiError::internal)?
+    };
+    heavy.run(work).await
 }
 
 /// `POST /api/analysis/service-access/scenario`.
 pub async fn scenario(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<AnalysisCache>>,
+    Extension(heavy): Extension<Arc<Heavy>>,
     headers: HeaderMap,
     body: Result<Json<Json_>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let (spec, [output, changes]) = parse_body(body, ["output", "changes"])?;
-    let output: Output = parse_part(output, "output")?;
+    let (spec, [output, changes]) = parse_body::<AccessSpec, 2>(body, ["output", "changes"])?;
+    let output = parse_part::<Output>(output, "output")?.validate()?;
     let changes: Changes = parse_part(changes, "changes")?;
-    tokio::task::spawn_blocking(move || {
+    spec.validate()?;
+    changes.validate()?;
+    let work = move || {
         let catalog = state.store.snapshot();
         let crs = state.store.analysis_crs().to_string();
         let c = service_access::scenario(&cache, &catalog, &spec, &changes, &crs)?;
@@ -335,9 +353,8 @@ pub async fn scenario(
         body.insert("layer".into(), stored.unwrap_or(Json_::Null));
         body.insert("elapsed_ms".into(), json!(started.elapsed().as_millis()));
         Ok(Json(Json_::Object(body)).into_response())
-    })
-    .await
-    .map_err(ApiError::internal)?
+    };
+    heavy.run(work).await
 }
 
 /// `GET /api/analysis/isochrone?network=busslinjer&lon=15.63&lat=60.61&minutes=10,20,30`
@@ -346,10 +363,12 @@ pub async fn scenario(
 pub async fn isochrone(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<AnalysisCache>>,
+    Extension(heavy): Extension<Arc<Heavy>>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let spec = isochrone_spec(&params)?;
-    tokio::task::spawn_blocking(move || {
+    spec.validate()?;
+    let work = move || {
         let catalog = state.store.snapshot();
         let crs = state.store.analysis_crs().to_string();
         let result = isochrone::isochrones(&cache, &catalog, &spec, &crs)?;
@@ -383,9 +402,8 @@ pub async fn isochrone(
             )
                 .into_response(),
         )
-    })
-    .await
-    .map_err(ApiError::internal)?
+    };
+    heavy.run(work).await
 }
 
 fn isochrone_spec(params: &HashMap<String, String>) -> Result<IsochroneSpec, ApiError> {

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::{Extension, Json};
 
+use super::heavy::Heavy;
 use super::{ApiError, AppState};
 use crate::analysis::AnalysisCache;
 use crate::analysis::corridor::{self, CorridorRequest, CorridorResponse};
@@ -15,6 +16,7 @@ use crate::analysis::corridor::{self, CorridorRequest, CorridorResponse};
 pub async fn analyse(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<AnalysisCache>>,
+    Extension(heavy): Extension<Arc<Heavy>>,
     request: Result<Json<CorridorRequest>, JsonRejection>,
 ) -> Result<Json<CorridorResponse>, ApiError> {
     let Json(request) = request.map_err(|rejection| {
@@ -23,11 +25,11 @@ pub async fn analyse(
             format!("unreadable corridor request: {}", rejection.body_text()),
         )
     })?;
+    request.validate()?;
     let catalog = state.store.snapshot();
     let crs = state.store.analysis_crs().to_string();
-    let response =
-        tokio::task::spawn_blocking(move || corridor::analyse(&catalog, &crs, &request, &cache))
-            .await
-            .map_err(ApiError::internal)??;
+    let response = heavy
+        .run(move || Ok(corridor::analyse(&catalog, &crs, &request, &cache)?))
+        .await?;
     Ok(Json(response))
 }

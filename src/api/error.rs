@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::analysis::AnalysisError;
+use crate::analysis::budget::BudgetError;
 use crate::analysis::corridor::CorridorError;
 use crate::analysis::place_profile::PlaceError;
 use crate::analysis::rural::RuralError;
@@ -78,6 +79,11 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_S));
+        }
         response
     }
 }
@@ -109,6 +115,7 @@ impl From<AnalysisError> for ApiError {
         use AnalysisError::*;
         let status = match &error {
             Store(_) => return Self::internal(error),
+            Budget(e) => return e.clone().into(),
             UnknownLayer(_) => StatusCode::NOT_FOUND,
             NoSuchField { .. } | Invalid(_) | Crs(_) => StatusCode::BAD_REQUEST,
             Network(
@@ -204,8 +211,9 @@ impl From<CorridorError> for ApiError {
         use CorridorError::*;
         let status = match &error {
             Crs(_) => return Self::internal(error),
+            Budget(e) => return e.clone().into(),
             UnknownLayer(_) => StatusCode::NOT_FOUND,
-            UnknownField { .. } => StatusCode::BAD_REQUEST,
+            UnknownField { .. } | OutOfRange(_) => StatusCode::BAD_REQUEST,
             Network(
                 NetworkError::NoSuchField { .. }
                 | NetworkError::BadSpeed(_)
@@ -215,6 +223,26 @@ impl From<CorridorError> for ApiError {
             Geometry(_) | Invalid(_) | Layer { .. } | Network(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
+        };
+        Self::new(status, error.to_string())
+    }
+}
+
+/// Seconds a client refused for a busy server (429) should wait before trying again.
+pub const RETRY_AFTER_S: u64 = 5;
+
+impl ApiError {
+    /// 429 Too Many Requests with `Retry-After`: every slot for heavy work is taken.
+    pub fn busy(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::TOO_MANY_REQUESTS, detail)
+    }
+}
+
+impl From<BudgetError> for ApiError {
+    fn from(error: BudgetError) -> Self {
+        let status = match &error {
+            BudgetError::Time { .. } | BudgetError::Cancelled => StatusCode::SERVICE_UNAVAILABLE,
+            BudgetError::Memory { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         };
         Self::new(status, error.to_string())
     }

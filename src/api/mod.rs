@@ -5,6 +5,7 @@ mod analysis;
 mod auth;
 mod corridor;
 mod error;
+mod heavy;
 mod jobs;
 mod layers;
 mod places;
@@ -84,6 +85,10 @@ pub fn router(state: AppState) -> Router {
         .layer(Extension(Arc::new(
             crate::analysis::AnalysisCache::default(),
         )))
+        // One bounded pool of heavy work, so light requests keep answering.
+        .layer(Extension(Arc::new(heavy::Heavy::new(
+            &state.config.limits.analysis,
+        ))))
         .fallback(|| async { ApiError::not_found("no such API endpoint") });
     Router::new()
         .route("/healthz", get(health))

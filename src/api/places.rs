@@ -15,6 +15,7 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};
 
+use super::heavy::Heavy;
 use super::{ApiError, AppState};
 use crate::analysis::AnalysisCache;
 use crate::analysis::place_profile::{self, PlaceSpec, Places, Profile};
@@ -52,25 +53,27 @@ impl PlaceQuery {
 async fn with_places<T: Send + 'static>(
     state: AppState,
     cache: Arc<AnalysisCache>,
+    heavy: Arc<Heavy>,
     query: PlaceQuery,
     then: impl FnOnce(&AppState, Places) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(move || {
-        let places = place_profile::places(&cache, &state.store.snapshot(), &query.spec())?;
-        then(&state, places)
-    })
-    .await
-    .map_err(ApiError::internal)?
+    heavy
+        .run(move || {
+            let places = place_profile::places(&cache, &state.store.snapshot(), &query.spec())?;
+            then(&state, places)
+        })
+        .await
 }
 
 /// `GET /api/places`.
 pub async fn list(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<AnalysisCache>>,
+    Extension(heavy): Extension<Arc<Heavy>>,
     query: Result<Query<PlaceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Json_>, ApiError> {
     let Query(query) = query.map_err(|r| ApiError::bad_request(r.body_text()))?;
-    with_places(state, cache, query, |_, places| {
+    with_places(state, cache, heavy, query, |_, places| {
         let rows = places.rows();
         Ok(Json(json!({
             "towns_layer": places.towns.layer.meta.id,
@@ -87,11 +90,12 @@ pub async fn list(
 pub async fn profile(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<AnalysisCache>>,
+    Extension(heavy): Extension<Arc<Heavy>>,
     Path(id): Path<String>,
     query: Result<Query<PlaceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Profile>, ApiError> {
     let Query(query) = query.map_err(|r| ApiError::bad_request(r.body_text()))?;
-    with_places(state, cache, query, move |state, places| {
+    with_places(state, cache, heavy, query, move |state, places| {
         Ok(Json(places.profile(&state.store.snapshot(), &id)?))
     })
     .await

@@ -18,6 +18,7 @@ use axum::{Extension, Json};
 use serde_json::{Value as Json_, json};
 
 use super::analysis::{Derived, Format, Output, parse_body, parse_part, store_derived};
+use super::heavy::Heavy;
 use super::{ApiError, AppState, layers};
 use crate::analysis::rural::{self, RuralSpec, size_key};
 use crate::analysis::{AnalysisCache, network_note};
@@ -26,18 +27,20 @@ use crate::analysis::{AnalysisCache, network_note};
 pub async fn analyze(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<AnalysisCache>>,
+    Extension(heavy): Extension<Arc<Heavy>>,
     headers: HeaderMap,
     body: Result<Json<Json_>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
     let (spec, [output]): (RuralSpec, _) = parse_body(body, ["output"])?;
     let output: Output = parse_part(output, "output")?;
+    spec.validate()?;
     if output.format == Format::Csv {
         return Err(ApiError::bad_request(
             "the rural analysis answers json or geojson; the stored layer exports to other formats",
         ));
     }
-    tokio::task::spawn_blocking(move || {
+    let work = move || {
         let catalog = state.store.snapshot();
         let result = rural::classify(&cache, &catalog, &spec, &mut |_| {})?;
         let make = |id: &str, title: &str| result.result_layer(id, title);
@@ -96,7 +99,6 @@ pub async fn analyze(
                 .collect();
         }
         Ok(Json(body).into_response())
-    })
-    .await
-    .map_err(ApiError::internal)?
+    };
+    heavy.run(work).await
 }

@@ -13,7 +13,9 @@ use rstar::{RTree, primitives::GeomWithData};
 use serde::{Deserialize, Serialize};
 
 use super::{Edge, Network, NetworkError, length_of};
+use crate::analysis::budget;
 use crate::layer::{Layer, Value};
+use crate::range::{self, Range};
 
 /// Field names tried, in order, when the settings name no speed field (km/h).
 const SPEED_FIELDS: &[&str] = &[
@@ -114,7 +116,53 @@ impl Default for NetworkSettings {
     }
 }
 
+/// Range of [`NetworkSettings::join_tolerance_m`]: wider joins link roads that do not meet.
+pub const JOIN_TOLERANCE_M: Range = Range::new("join_tolerance_m", 0.0, 500.0, "m");
+
+/// Range of [`NetworkSettings::default_speed_kmh`] and each of the class speeds.
+pub const SPEED_KMH: Range = Range::new("default_speed_kmh", 1.0, 300.0, "km/h");
+
+/// Most entries of [`NetworkSettings::class_speeds`].
+pub const MAX_CLASS_SPEEDS: usize = 200;
+
+/// Memory estimate of one link made when joining pieces: the pair, the edge with its
+/// two-point geometry, two adjacency arcs and a segment in the snapping index (bytes).
+const LINK_BYTES: u64 = 200;
+
 impl NetworkSettings {
+    /// Checks the join tolerance against [`JOIN_TOLERANCE_M`] and every speed against
+    /// [`SPEED_KMH`].
+    ///
+    /// ```
+    /// use kartrummet::network::NetworkSettings;
+    /// let wide = NetworkSettings { join_tolerance_m: 1e9, ..Default::default() };
+    /// assert_eq!(
+    ///     wide.validate().unwrap_err().to_string(),
+    ///     "join_tolerance_m must be between 0 and 500 m, not 1000000000"
+    /// );
+    /// ```
+    pub fn validate(&self) -> Result<(), NetworkError> {
+        JOIN_TOLERANCE_M
+            .check(self.join_tolerance_m)
+            .map_err(NetworkError::BadJoinTolerance)?;
+        SPEED_KMH
+            .check(self.default_speed_kmh)
+            .map_err(NetworkError::BadSpeed)?;
+        range::at_most(
+            "class_speeds",
+            self.class_speeds.len(),
+            MAX_CLASS_SPEEDS,
+            "entries",
+        )
+        .map_err(NetworkError::BadSpeed)?;
+        for (class, &speed) in &self.class_speeds {
+            SPEED_KMH
+                .check_as(&format!("class_speeds.{class}"), speed)
+                .map_err(NetworkError::BadSpeed)?;
+        }
+        Ok(())
+    }
+
     /// A canonical text form, for cache keys.
     pub fn key(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
@@ -145,11 +193,7 @@ struct Reader {
 
 impl Reader {
     fn new(layer: &Layer, s: &NetworkSettings) -> Result<Self, NetworkError> {
-        for speed in s.class_speeds.values().chain([&s.default_speed_kmh]) {
-            if !(speed.is_finite() && *speed > 0.0) {
-                return Err(NetworkError::BadSpeed(*speed));
-            }
-        }
+        s.validate()?;
         let find = |given: &Option<String>, role, candidates: &[&str]| match given {
             Some(name) => {
                 layer
@@ -368,9 +412,12 @@ impl Builder {
     /// different connected pieces, with a two-way straight link at `speed` km/h. Every such
     /// pair is linked, not only the nearest, so pieces that run side by side connect all
     /// along, as the roads they stand for do.
-    fn join_pieces(&mut self, tolerance: f64, speed: f64) {
+    ///
+    /// Each link is charged to the work budget as it is found, and the search stops when the
+    /// budget runs out.
+    fn join_pieces(&mut self, tolerance: f64, speed: f64) -> Result<(), NetworkError> {
         if tolerance <= 0.0 {
-            return;
+            return Ok(());
         }
         let mut pieces = UnionFind::new(self.nodes.len());
         for draft in &self.drafts {
@@ -391,9 +438,11 @@ impl Builder {
             for near in tree.locate_within_distance([c.x, c.y], tolerance * tolerance) {
                 let j = near.data;
                 if (i as u32) < j && piece[i] != piece[j as usize] {
+                    budget::charge("joining network pieces", LINK_BYTES)?;
                     links.push((i as u32, j));
                 }
             }
+            budget::tick()?;
         }
         let props = Props {
             speed,
@@ -405,6 +454,7 @@ impl Builder {
             let geometry = LineString::from(vec![self.nodes[a as usize], self.nodes[b as usize]]);
             self.push(a, b, geometry, props);
         }
+        Ok(())
     }
 }
 
@@ -522,10 +572,7 @@ impl Network {
         if builder.drafts.is_empty() {
             return Err(NetworkError::Empty(layer.meta.id.clone()));
         }
-        if !(settings.join_tolerance_m.is_finite() && settings.join_tolerance_m >= 0.0) {
-            return Err(NetworkError::BadJoinTolerance(settings.join_tolerance_m));
-        }
-        builder.join_pieces(settings.join_tolerance_m, reader.default_speed);
+        builder.join_pieces(settings.join_tolerance_m, reader.default_speed)?;
         let mut sources = BTreeMap::new();
         let edges = builder
             .drafts
@@ -576,6 +623,33 @@ mod tests {
             })
             .collect();
         Layer::new(meta, features)
+    }
+
+    #[test]
+    fn joining_dense_pieces_stops_at_the_memory_budget() {
+        use crate::analysis::budget::{self, AnalysisLimits, Budget, BudgetError};
+        // 300 separate 10 m lines, 1 m apart: at 500 m every node pair of two lines links.
+        let rows = (0..300)
+            .map(|i| (vec![(0.0, i as f64), (10.0, i as f64)], vec![]))
+            .collect();
+        let roads = layer(&[], rows);
+        let wide = NetworkSettings {
+            join_tolerance_m: 500.0,
+            ..NetworkSettings::default()
+        };
+        let limits = AnalysisLimits {
+            memory_mib: 1,
+            ..Default::default()
+        };
+        let budget = std::sync::Arc::new(Budget::new(&limits));
+        let built = budget::within(&budget, || Network::from_layer(&roads, &wide));
+        assert!(matches!(
+            built,
+            Err(BudgetError::Memory { limit_mib: 1, .. })
+        ));
+        // Without a budget the same network builds: ~180,000 links.
+        let n = Network::from_layer(&roads, &wide).unwrap();
+        assert!(n.edges.len() > 150_000, "{}", n.edges.len());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use super::{Network, NetworkError, NetworkSettings};
+use crate::analysis::budget;
 use crate::layer::Layer;
 
 /// A small cache of the most recently used values by text key. Values are built outside the
@@ -25,7 +26,8 @@ impl<V> Memo<V> {
     }
 
     /// The value for `key`, built by `build` when missing; the oldest entry is dropped when
-    /// the cache is full.
+    /// the cache is full. A value built after this thread's work budget ran out may be
+    /// partial and is returned but not kept.
     ///
     /// ```
     /// use kartrummet::network::cache::Memo;
@@ -43,6 +45,10 @@ impl<V> Memo<V> {
             return Ok(found);
         }
         let value = Arc::new(build()?);
+        if budget::stopped() {
+            // Built while the analysis ran out of its budget: possibly partial, never kept.
+            return Ok(value);
+        }
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.retain(|(k, _)| *k != key);
         if entries.len() >= self.capacity {
@@ -90,6 +96,7 @@ impl NetworkCache {
         layer: &Layer,
         settings: &NetworkSettings,
     ) -> Result<Arc<Network>, NetworkError> {
+        settings.validate()?;
         let key = format!("{}|{}", layer_key(layer), settings.key());
         self.0
             .get_or_try(key, || Network::from_layer(layer, settings))

@@ -11,6 +11,7 @@ use std::collections::{BinaryHeap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::{Location, Network};
+use crate::analysis::budget;
 
 /// What a search minimises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,7 +124,8 @@ pub struct Nearest {
 
 impl Network {
     /// Multi-source Dijkstra from `seeds`, minimising `weight`, travelling as `direction` says,
-    /// stopping at nodes whose cost exceeds `limit` (in seconds or metres).
+    /// stopping at nodes whose cost exceeds `limit` (in seconds or metres). When this thread's
+    /// work budget runs out the search stops early (see [`crate::analysis::budget`]).
     ///
     /// ```
     /// use geo::{Coord, LineString};
@@ -174,6 +176,10 @@ impl Network {
             Direction::ToSources => &self.incoming,
         };
         while let Some(Reverse((bits, node))) = heap.pop() {
+            if budget::tick().is_err() {
+                // Out of budget: the caller's `budget::within` discards this partial result.
+                break;
+            }
             let w = f64::from_bits(bits);
             let i = node as usize;
             if w > best[i] {

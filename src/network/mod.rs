@@ -20,6 +20,9 @@ use rstar::RTree;
 use rstar::primitives::{GeomWithData, Line};
 use serde::Serialize;
 
+use crate::analysis::budget::BudgetError;
+use crate::range::OutOfRange;
+
 pub use build::{NetworkSettings, SpeedSource};
 pub use cache::NetworkCache;
 pub use components::Components;
@@ -47,15 +50,18 @@ pub enum NetworkError {
         /// What it was meant for.
         role: &'static str,
     },
-    /// A speed in the settings is not a positive number.
-    #[error("speed {0} km/h is not a positive number")]
-    BadSpeed(f64),
-    /// The join tolerance is not a finite number of metres ≥ 0.
-    #[error("join_tolerance_m {0} is not a distance in metres ≥ 0")]
-    BadJoinTolerance(f64),
+    /// A speed in the settings is out of range.
+    #[error(transparent)]
+    BadSpeed(OutOfRange),
+    /// The join tolerance is out of range.
+    #[error(transparent)]
+    BadJoinTolerance(OutOfRange),
     /// Snap settings out of range.
-    #[error("snap settings: {0}")]
-    BadSnap(String),
+    #[error(transparent)]
+    BadSnap(OutOfRange),
+    /// Building ran out of the analysis's work budget.
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
     /// Nothing routable came out of the layer.
     #[error("layer {0:?} gives no routable edges")]
     Empty(String),

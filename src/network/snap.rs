@@ -6,6 +6,13 @@ use rstar::PointDistance;
 use serde::{Deserialize, Serialize};
 
 use super::{Network, NetworkError};
+use crate::range::Range;
+
+/// Range of [`SnapSettings::max_distance_m`]: farther than 50 km is not "near the network".
+pub const SNAP_DISTANCE_M: Range = Range::new("max_distance_m", 0.0, 50_000.0, "m");
+
+/// Range of [`SnapSettings::connector_speed_kmh`].
+pub const CONNECTOR_SPEED_KMH: Range = Range::new("connector_speed_kmh", 1.0, 300.0, "km/h");
 
 /// How points attach to the network.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -27,17 +34,15 @@ impl Default for SnapSettings {
 }
 
 impl SnapSettings {
-    /// Checks that the distance is a number ≥ 0 and the speed a positive number.
+    /// Checks the distance against [`SNAP_DISTANCE_M`] and the speed against
+    /// [`CONNECTOR_SPEED_KMH`].
     pub fn validate(&self) -> Result<(), NetworkError> {
-        if !(self.max_distance_m.is_finite() && self.max_distance_m >= 0.0) {
-            return Err(NetworkError::BadSnap(format!(
-                "max_distance_m must be a number ≥ 0, not {}",
-                self.max_distance_m
-            )));
-        }
-        if !(self.connector_speed_kmh.is_finite() && self.connector_speed_kmh > 0.0) {
-            return Err(NetworkError::BadSpeed(self.connector_speed_kmh));
-        }
+        SNAP_DISTANCE_M
+            .check(self.max_distance_m)
+            .map_err(NetworkError::BadSnap)?;
+        CONNECTOR_SPEED_KMH
+            .check(self.connector_speed_kmh)
+            .map_err(NetworkError::BadSnap)?;
         Ok(())
     }
 

@@ -10,6 +10,9 @@ use rstar::primitives::GeomWithData;
 
 use super::CorridorError;
 
+/// Most positions in one drawn line (all its parts together).
+pub const MAX_POSITIONS: usize = 10_000;
+
 /// Line ends closer than this (metres) are joined into one chain.
 const JOIN_M: f64 = 1.0;
 
@@ -53,6 +56,8 @@ pub fn lines_from_geojson(
             )));
         }
     };
+    let positions = lines.iter().map(|l| l.0.len()).sum();
+    crate::range::at_most("line", positions, MAX_POSITIONS, "positions")?;
     for c in lines.iter().flat_map(|l| l.coords()) {
         if !(c.x.is_finite() && c.y.is_finite()) {
             return Err(bad("coordinates must be finite numbers".into()));

@@ -29,9 +29,12 @@ use rstar::RTree;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::AnalysisCache;
+use crate::analysis::budget::{self, BudgetError};
+use crate::analysis::isochrone::widen_bytes;
 use crate::crs::{self, CrsError};
 use crate::layer::{GeometryKind, Layer};
 use crate::network::{Network, NetworkError};
+use crate::range::{self, OutOfRange, Range};
 use crate::store::Catalog;
 use area::PreparedArea;
 use axis::Chainage;
@@ -39,12 +42,21 @@ use profile::{Bin, Profile};
 use reach::{BetweenSpec, Catchment, CatchmentSpec, NetworkSpec, Travel};
 use tally::{Resolved, StopFields, Tally, Zone};
 
-/// Largest buffer accepted, metres: more than the length of Sweden.
-pub const MAX_BUFFER_M: f64 = 2_000_000.0;
+/// Range of a corridor's `buffer_m`, metres: up to more than the length of Sweden (a wide
+/// buffer of a simple line is cheap; the work budget bounds a wide one of a detailed line).
+pub const BUFFER_M: Range = Range::new("buffer_m", 0.0, 2_000_000.0, "m");
 /// Most corridors in one request.
 pub const MAX_CORRIDORS: usize = 12;
+/// How many corridors one request holds.
+const CORRIDORS: Range = Range::new("corridors", 1.0, MAX_CORRIDORS as f64, "corridors");
 /// Default profile bin, metres.
 pub const DEFAULT_BIN_M: f64 = 1000.0;
+/// Range of `profile_bin_m`.
+pub const PROFILE_BIN_M: Range = Range::new("profile_bin_m", 10.0, 100_000.0, "m");
+/// Most ids in one selection.
+pub const MAX_SELECTED_IDS: usize = 10_000;
+/// Most `where` entries in one selection, and most service layers or stop group fields.
+pub const MAX_ENTRIES: usize = 20;
 /// Most profile bins per corridor.
 pub const MAX_BINS: usize = 20_000;
 /// Points this close to the line (metres) lie on it, also at width 0.
@@ -80,6 +92,12 @@ pub enum CorridorError {
         /// What is wrong.
         why: String,
     },
+    /// A setting is outside its range.
+    #[error(transparent)]
+    OutOfRange(#[from] OutOfRange),
+    /// The analysis ran out of its work budget.
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
     /// The network could not be built from its layer.
     #[error(transparent)]
     Network(#[from] NetworkError),
@@ -110,6 +128,38 @@ pub struct CorridorRequest {
 
 fn default_bin() -> f64 {
     DEFAULT_BIN_M
+}
+
+impl CorridorRequest {
+    /// Checks the ranges that need no layer: the number of corridors, the bin length, each
+    /// corridor's width and catchment, the sizes of selections and source lists.
+    pub fn validate(&self) -> Result<(), CorridorError> {
+        CORRIDORS.check(self.corridors.len() as f64)?;
+        PROFILE_BIN_M.check(self.profile_bin_m)?;
+        self.network.settings.validate()?;
+        self.network.snap.validate()?;
+        let selections = self.corridors.iter().filter_map(|c| c.features.as_ref());
+        for selection in selections.chain(&self.region) {
+            range::at_most("where", selection.filter.len(), MAX_ENTRIES, "fields")?;
+            let ids = selection.ids.as_ref().map_or(0, Vec::len);
+            range::at_most("ids", ids, MAX_SELECTED_IDS, "ids")?;
+        }
+        let services = self.sources.services.as_ref().map_or(0, Vec::len);
+        range::at_most("sources.services", services, MAX_ENTRIES, "layers")?;
+        let groups = self
+            .sources
+            .stops
+            .as_ref()
+            .map_or(0, |s| s.group_fields.len());
+        range::at_most("sources.stops.group_fields", groups, MAX_ENTRIES, "fields")?;
+        for (i, corridor) in self.corridors.iter().enumerate() {
+            check_buffer(corridor.buffer_m).map_err(|e| prefix(i, e))?;
+            if let Some(catchment) = &corridor.catchment {
+                catchment.validate().map_err(|e| prefix(i, e))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One corridor: a line and a width.
@@ -472,6 +522,7 @@ impl Corridor {
             return Err(CorridorError::Geometry("the line has no length".into()));
         }
         let polygons = if buffer_m > 0.0 {
+            budget::charge("the corridor polygon", widen_bytes(&lines.0, buffer_m))?;
             let style = BufferStyle::new(buffer_m);
             lines.buffer_with_style(match ends {
                 Ends::Round => style,
@@ -564,11 +615,7 @@ impl Zone for PreparedArea {
 }
 
 fn check_buffer(buffer_m: f64) -> Result<(), CorridorError> {
-    if !buffer_m.is_finite() || !(0.0..=MAX_BUFFER_M).contains(&buffer_m) {
-        return Err(CorridorError::Invalid(format!(
-            "buffer_m must be between 0 and {MAX_BUFFER_M} metres, not {buffer_m}"
-        )));
-    }
+    BUFFER_M.check(buffer_m)?;
     Ok(())
 }
 
@@ -649,18 +696,8 @@ pub fn analyse<'a>(
     request: &'a CorridorRequest,
     cache: &AnalysisCache,
 ) -> Result<CorridorResponse, CorridorError> {
-    if request.corridors.is_empty() || request.corridors.len() > MAX_CORRIDORS {
-        return Err(CorridorError::Invalid(format!(
-            "send 1 to {MAX_CORRIDORS} corridors, not {}",
-            request.corridors.len()
-        )));
-    }
+    request.validate()?;
     let bin_m = request.profile_bin_m;
-    if !bin_m.is_finite() || bin_m < 10.0 {
-        return Err(CorridorError::Invalid(format!(
-            "profile_bin_m must be at least 10 metres, not {bin_m}"
-        )));
-    }
     let analysis = crs::spatial_ref(analysis_crs)?;
     let display = crs::spatial_ref(crs::DISPLAY_CRS)?;
     let transform = |from, to| {
@@ -744,6 +781,10 @@ fn prefix(index: usize, error: CorridorError) -> CorridorError {
         }
         CorridorError::Invalid(why) => {
             CorridorError::Invalid(format!("corridor {}: {why}", index + 1))
+        }
+        CorridorError::OutOfRange(mut range) => {
+            range.name = format!("corridor {}: {}", index + 1, range.name);
+            CorridorError::OutOfRange(range)
         }
         other => other,
     }
@@ -862,7 +903,7 @@ fn stop_catchment(
         &on_line,
         spec,
         &network_spec.snap,
-    ))
+    )?)
 }
 
 /// Travel between the two tätorter of `spec` over the network.

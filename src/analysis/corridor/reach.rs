@@ -2,12 +2,14 @@
 //! stops on the line (what they reach within N minutes), and travel between two places with
 //! its detour factor.
 
-use geo::{Buffer, Coord, MultiLineString, MultiPolygon};
+use geo::{Coord, MultiPolygon};
 use serde::{Deserialize, Serialize};
 
 use super::CorridorError;
+use crate::analysis::budget::BudgetError;
 use crate::analysis::isochrone::{self, reached_pieces};
 use crate::network::{Direction, Location, Network, NetworkSettings, SnapSettings, Weight};
+use crate::range::Range;
 
 /// Which line layer is the network, and how to read it. Default: the bus lines `busslinjer`.
 #[derive(Debug, Clone, Deserialize)]
@@ -61,20 +63,26 @@ fn default_band() -> f64 {
     isochrone::DEFAULT_BUFFER_M
 }
 
+/// Range of [`CatchmentSpec::minutes`].
+pub const CATCHMENT_MINUTES: Range = Range::new("catchment.minutes", 0.1, 120.0, "minutes");
+
+/// Range of [`CatchmentSpec::stop_distance_m`].
+pub const STOP_DISTANCE_M: Range = Range::new("catchment.stop_distance_m", 1.0, 5_000.0, "m");
+
+/// Range of [`CatchmentSpec::band_m`] (as an isochrone's `buffer_m`).
+pub const BAND_M: Range = Range::new(
+    "catchment.band_m",
+    isochrone::BUFFER_M.min,
+    isochrone::BUFFER_M.max,
+    "m",
+);
+
 impl CatchmentSpec {
-    /// Checks the ranges.
+    /// Checks the ranges [`CATCHMENT_MINUTES`], [`STOP_DISTANCE_M`] and [`BAND_M`].
     pub fn validate(&self) -> Result<(), CorridorError> {
-        let ok = |v: f64, max: f64| v.is_finite() && v > 0.0 && v <= max;
-        if !ok(self.minutes, 120.0)
-            || !ok(self.stop_distance_m, 5_000.0)
-            || !ok(self.band_m, 5_000.0)
-        {
-            return Err(CorridorError::Invalid(format!(
-                "catchment: minutes must be in (0, 120], stop_distance_m and band_m in (0, 5000], \
-                 not {}, {}, {}",
-                self.minutes, self.stop_distance_m, self.band_m
-            )));
-        }
+        CATCHMENT_MINUTES.check(self.minutes)?;
+        STOP_DISTANCE_M.check(self.stop_distance_m)?;
+        BAND_M.check(self.band_m)?;
         Ok(())
     }
 }
@@ -92,13 +100,14 @@ pub struct Catchment {
     pub area_km2: f64,
 }
 
-/// The area reached from `stops` within `spec.minutes` over `network`, as polygons.
+/// The area reached from `stops` within `spec.minutes` over `network`, as polygons; errs
+/// when the work budget runs out (see [`isochrone::widen`]).
 pub fn catchment(
     network: &Network,
     stops: &[Coord<f64>],
     spec: &CatchmentSpec,
     snap: &SnapSettings,
-) -> (MultiPolygon<f64>, Catchment) {
+) -> Result<(MultiPolygon<f64>, Catchment), BudgetError> {
     let located: Vec<Location> = stops
         .iter()
         .filter_map(|&s| network.locate(s, snap))
@@ -109,14 +118,14 @@ pub fn catchment(
         let nearest = network.nearest(&located, Direction::FromSources, Weight::Time);
         pieces = reached_pieces(network, &nearest.reached.time_s, first, budget);
     }
-    let area = MultiLineString::new(pieces).buffer(spec.band_m);
+    let area = isochrone::widen(&pieces, spec.band_m)?;
     let summary = Catchment {
         minutes: spec.minutes,
         from_platforms: stops.len(),
         unattached: stops.len() - located.len(),
         area_km2: geo::Area::unsigned_area(&area) / 1e6,
     };
-    (area, summary)
+    Ok((area, summary))
 }
 
 /// Two places to travel between along the corridor, by name in the tätort layer.
