@@ -199,8 +199,9 @@ pub async fn upload(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let store = state.store.clone();
+    let limits = state.config.limits.ingest.clone();
     let run = move |progress: &mut dyn FnMut(ingest::Progress)| {
-        let result = ingest::ingest(&store, &file, &options, progress);
+        let result = ingest::ingest_within(&store, &file, &options, &limits, progress);
         drop(work);
         result
     };
