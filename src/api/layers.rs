@@ -215,12 +215,16 @@ pub async fn upload(
     let location = format!("/api/jobs/{}", job.id());
     let worker = job.clone();
     tokio::task::spawn_blocking(move || {
-        let outcome = run(&mut |p| worker.progress(p.layer, p.read, p.total));
-        worker.finish(
-            outcome
+        // A panic must still end the job, or it would read "running" forever.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(&mut |p| worker.progress(p.layer, p.read, p.total))
+        }));
+        worker.finish(match outcome {
+            Ok(result) => result
                 .map(|report| serde_json::to_value(report).unwrap_or_default())
                 .map_err(ApiError::from),
-        );
+            Err(_) => Err(ApiError::internal("the ingest panicked")),
+        });
     });
     let accepted = json!({ "job": job.id(), "status": "running", "href": location });
     Ok((

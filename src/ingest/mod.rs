@@ -22,9 +22,9 @@ pub use source::{Format, SUPPORTED};
 use crate::crs::{self, CrsError, Reprojection};
 use crate::layer::{self, InvalidLayerId, Layer, LayerMeta};
 use crate::ogr::{self, Hygiene, OgrError, ReadBounds, Tally};
+use crate::store::{Store, StoreError};
 use limits::IngestLimits;
 use names::FieldRename;
-use crate::store::{Store, StoreError};
 
 /// What the user said about the file.
 #[derive(Debug, Clone, Default)]

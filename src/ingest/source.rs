@@ -184,11 +184,7 @@ fn gdal_message(error: &gdal::errors::GdalError) -> String {
 
 /// Finds the dataset inside a zip: one file in a supported format, or a folder of shapefiles.
 /// Refuses the zip when its entries, read out, hold more than `max_bytes`.
-fn inside_zip(
-    path: &Path,
-    name: &str,
-    max_bytes: u64,
-) -> Result<(PathBuf, Format), IngestError> {
+fn inside_zip(path: &Path, name: &str, max_bytes: u64) -> Result<(PathBuf, Format), IngestError> {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let root = PathBuf::from(format!("/vsizip/{}", absolute.display()));
     let entries = gdal::vsi::read_dir(&root, true).map_err(|e| IngestError::Unreadable {
@@ -198,12 +194,11 @@ fn inside_zip(
     })?;
     let mut total = 0;
     for entry in &entries {
-        total = read_out(&root.join(entry), total, max_bytes).ok_or_else(|| {
-            IngestError::TooLarge {
+        total =
+            read_out(&root.join(entry), total, max_bytes).ok_or_else(|| IngestError::TooLarge {
                 name: name.to_string(),
                 max_mb: max_bytes / (1024 * 1024),
-            }
-        })?;
+            })?;
     }
     let candidates: Vec<(PathBuf, Format)> = entries
         .iter()

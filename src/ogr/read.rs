@@ -168,7 +168,9 @@ fn fetch_error() -> Result<(), OgrError> {
         return Ok(());
     }
     let message = unsafe { std::ffi::CStr::from_ptr(gdal_sys::CPLGetLastErrorMsg()) };
-    Err(OgrError::FetchFailed(message.to_string_lossy().into_owned()))
+    Err(OgrError::FetchFailed(
+        message.to_string_lossy().into_owned(),
+    ))
 }
 
 /// Geometry hygiene and reprojection of one feature: (analysis, display, repaired).

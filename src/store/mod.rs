@@ -384,8 +384,14 @@ impl Store {
             expected: source.try_feature_count(),
             max_features: u64::MAX,
         };
-        let read = ogr::read_layer(&mut source, &reprojection, Hygiene::Trust, bounds, &mut |_| {})
-            .map_err(layer_error)?;
+        let read = ogr::read_layer(
+            &mut source,
+            &reprojection,
+            Hygiene::Trust,
+            bounds,
+            &mut |_| {},
+        )
+        .map_err(layer_error)?;
         let meta = meta_from(&metadata, file_stem(path), read.fields);
         Ok(Layer::new(meta, read.features))
     }
