@@ -274,7 +274,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 x_field,
                 y_field,
             };
-            let report = ingest::ingest(&opened, &file, &options, &mut progress_bars())?;
+            let report = ingest::ingest_within(
+                &opened,
+                &file,
+                &options,
+                &config.limits.ingest,
+                &mut progress_bars(),
+            )?;
             print!("{report}");
             Ok(())
         }

@@ -18,6 +18,11 @@ pub enum CrsError {
     /// The definition is not a CRS GDAL knows.
     #[error("unknown coordinate reference system {0:?}")]
     Unknown(String),
+    /// The definition is not one of the accepted forms (a URL, a file name, …).
+    #[error(
+        "{0:?} is not accepted as a coordinate reference system: give EPSG:N, a WKT definition or a PROJ string (+proj=…); URLs, file names and other forms are refused"
+    )]
+    NotAllowed(String),
     /// No transform exists between two CRSs.
     #[error("cannot transform from {from} to {to}")]
     NoTransform {
@@ -28,16 +33,80 @@ pub enum CrsError {
     },
 }
 
-/// Parses a CRS definition (`EPSG:3006`, `3006`, a WKT or PROJ string) in traditional GIS order.
+/// WKT keywords a CRS definition may start with (WKT 1 and WKT 2).
+const WKT_KEYWORDS: [&str; 17] = [
+    "PROJCS",
+    "GEOGCS",
+    "GEOCCS",
+    "COMPD_CS",
+    "VERT_CS",
+    "LOCAL_CS",
+    "PROJCRS",
+    "PROJECTEDCRS",
+    "GEOGCRS",
+    "GEOGRAPHICCRS",
+    "GEODCRS",
+    "GEODETICCRS",
+    "BOUNDCRS",
+    "COMPOUNDCRS",
+    "VERTCRS",
+    "VERTICALCRS",
+    "ENGCRS",
+];
+
+/// PROJ parameters that name files PROJ would open (init files, grids).
+const PROJ_FILE_KEYS: [&str; 6] = ["init", "nadgrids", "geoidgrids", "grids", "file", "catalog"];
+
+/// Parses a CRS definition in traditional GIS order. Accepted: `EPSG:N` (or just `N`), a WKT
+/// definition, a PROJ string (`+proj=…`, without parameters naming files). Nothing else:
+/// GDAL's general parser would also fetch URLs and read files named as a CRS.
+///
+/// ```
+/// use kartrummet::crs::{spatial_ref, CrsError};
+/// assert!(spatial_ref("EPSG:3006").is_ok());
+/// assert!(spatial_ref("+proj=longlat +datum=WGS84").is_ok());
+/// assert!(matches!(spatial_ref("http://example.org/3006.prj"), Err(CrsError::NotAllowed(_))));
+/// assert!(matches!(spatial_ref("/etc/sweref.prj"), Err(CrsError::NotAllowed(_))));
+/// ```
 pub fn spatial_ref(definition: &str) -> Result<SpatialRef, CrsError> {
     let definition = definition.trim();
-    let parsed = match definition.parse::<u32>() {
-        Ok(code) => SpatialRef::from_epsg(code),
-        Err(_) => SpatialRef::from_definition(definition),
+    let not_allowed = || CrsError::NotAllowed(definition.chars().take(200).collect());
+    let code = definition
+        .get(..5)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("EPSG:"))
+        .map_or(definition, |_| &definition[5..]);
+    let parsed = if let Ok(code) = code.parse::<u32>() {
+        SpatialRef::from_epsg(code)
+    } else if is_wkt(definition) {
+        SpatialRef::from_wkt(definition)
+    } else if definition.starts_with("+proj=") {
+        if names_files(definition) {
+            return Err(not_allowed());
+        }
+        SpatialRef::from_proj4(definition)
+    } else {
+        return Err(not_allowed());
     };
     let mut srs = parsed.map_err(|_| CrsError::Unknown(definition.to_string()))?;
     srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     Ok(srs)
+}
+
+fn is_wkt(definition: &str) -> bool {
+    let keyword_end = definition
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(definition.len());
+    let (keyword, rest) = definition.split_at(keyword_end);
+    WKT_KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(keyword))
+        && rest.trim_start().starts_with(['[', '('])
+}
+
+fn names_files(proj: &str) -> bool {
+    proj.split_whitespace().any(|parameter| {
+        let key = parameter.trim_start_matches('+');
+        let key = key.split('=').next().unwrap_or(key);
+        PROJ_FILE_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+    })
 }
 
 /// A short name for a spatial reference: `EPSG:N` when it has an authority code, else its name.
@@ -150,6 +219,31 @@ mod tests {
             Err(CrsError::Unknown(_))
         ));
         assert!(spatial_ref("not a crs").is_err());
+    }
+
+    #[test]
+    fn accepts_only_codes_wkt_and_proj_strings() {
+        let wkt = spatial_ref("EPSG:3006").unwrap().to_wkt().unwrap();
+        assert_eq!(describe(&spatial_ref(&wkt).unwrap()), "EPSG:3006");
+        assert!(spatial_ref("epsg:4326").is_ok());
+        assert!(spatial_ref("+proj=utm +zone=33 +ellps=GRS80 +units=m").is_ok());
+        for refused in [
+            "http://127.0.0.1:9/x.prj",
+            "/vsicurl/http://127.0.0.1:9/x",
+            "/etc/passwd",
+            "data/x.prj",
+            "urn:ogc:def:crs:EPSG::3006",
+            "ESRI:102100",
+            "WGS84",
+            "+proj=longlat +nadgrids=/etc/passwd",
+            "+init=epsg:3006",
+            "PROJCS",
+        ] {
+            assert!(
+                matches!(spatial_ref(refused), Err(CrsError::NotAllowed(_))),
+                "{refused} must be refused"
+            );
+        }
     }
 
     #[test]

@@ -94,10 +94,15 @@ impl From<IngestError> for ApiError {
         let status = match &error {
             Store(_) => return Self::internal(error),
             UnsupportedFormat { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            InvalidId(_) | NotFound(_) | NoSuchSourceLayer { .. } | CsvHalfPair | Crs(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            Unreadable { .. }
+            InvalidId(_)
+            | NotFound(_)
+            | NetworkPath(_)
+            | NoSuchSourceLayer { .. }
+            | CsvHalfPair
+            | Crs(_) => StatusCode::BAD_REQUEST,
+            TooLarge { .. } | TooManyFeatures { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            TooManyFields { .. }
+            | Unreadable { .. }
             | EmptyArchive { .. }
             | AmbiguousArchive { .. }
             | NoCrs { .. }

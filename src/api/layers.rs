@@ -199,8 +199,9 @@ pub async fn upload(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let store = state.store.clone();
+    let limits = state.config.limits.ingest.clone();
     let run = move |progress: &mut dyn FnMut(ingest::Progress)| {
-        let result = ingest::ingest(&store, &file, &options, progress);
+        let result = ingest::ingest_within(&store, &file, &options, &limits, progress);
         drop(work);
         result
     };
@@ -214,12 +215,16 @@ pub async fn upload(
     let location = format!("/api/jobs/{}", job.id());
     let worker = job.clone();
     tokio::task::spawn_blocking(move || {
-        let outcome = run(&mut |p| worker.progress(p.layer, p.read, p.total));
-        worker.finish(
-            outcome
+        // A panic must still end the job, or it would read "running" forever.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(&mut |p| worker.progress(p.layer, p.read, p.total))
+        }));
+        worker.finish(match outcome {
+            Ok(result) => result
                 .map(|report| serde_json::to_value(report).unwrap_or_default())
                 .map_err(ApiError::from),
-        );
+            Err(_) => Err(ApiError::internal("the ingest panicked")),
+        });
     });
     let accepted = json!({ "job": job.id(), "status": "running", "href": location });
     Ok((

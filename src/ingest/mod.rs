@@ -2,9 +2,12 @@
 //! layers to the store.
 //!
 //! Everything is read and checked before anything is written, so a file that fails half-way
-//! changes nothing.
+//! changes nothing. Nothing a file claims about itself is trusted: counts in headers only
+//! feed progress and the check for truncation, reading stops at the caps of
+//! [`limits::IngestLimits`], and GDAL is kept off the network ([`ogr::offline`]).
 
 pub mod limits;
+pub mod names;
 mod source;
 
 use std::collections::BTreeMap;
@@ -18,8 +21,10 @@ pub use source::{Format, SUPPORTED};
 
 use crate::crs::{self, CrsError, Reprojection};
 use crate::layer::{self, InvalidLayerId, Layer, LayerMeta};
-use crate::ogr::{self, Hygiene, Tally};
+use crate::ogr::{self, Hygiene, OgrError, ReadBounds, Tally};
 use crate::store::{Store, StoreError};
+use limits::IngestLimits;
+use names::FieldRename;
 
 /// What the user said about the file.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +54,41 @@ pub enum IngestError {
     /// The path does not exist.
     #[error("{0}: no such file or folder")]
     NotFound(PathBuf),
+    /// The path names a network file system (`/vsicurl/…`); ingest reads local files only.
+    #[error("{0}: ingest reads local files only, not GDAL network paths")]
+    NetworkPath(String),
+    /// A zip holds more, read out, than the decompression cap.
+    #[error(
+        "the zip {name} holds more than {max_mb} MiB when decompressed (limits.ingest.max_decompressed_mb)"
+    )]
+    TooLarge {
+        /// File name.
+        name: String,
+        /// The cap in MiB.
+        max_mb: u64,
+    },
+    /// More features than the cap.
+    #[error("{name} holds more than {max} features (limits.ingest.max_features)")]
+    TooManyFeatures {
+        /// File name.
+        name: String,
+        /// The cap.
+        max: u64,
+    },
+    /// A layer with more fields than the cap.
+    #[error(
+        "layer {layer:?} of {name} has {count} fields, more than the {max} allowed (limits.ingest.max_fields)"
+    )]
+    TooManyFields {
+        /// File name.
+        name: String,
+        /// Source layer.
+        layer: String,
+        /// Its fields.
+        count: usize,
+        /// The cap.
+        max: usize,
+    },
     /// The file's extension is not a format we read.
     #[error("unsupported format: {name}. Supported: {SUPPORTED}")]
     UnsupportedFormat {
@@ -209,6 +249,12 @@ pub struct LayerReport {
     pub skip_reasons: BTreeMap<String, u64>,
     /// Stored version; absent when the source layer was empty and not stored.
     pub version: Option<u64>,
+    /// The source layer that kept the plain id this layer would have had (`_2` was added).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_taken_by: Option<String>,
+    /// Fields stored under another name, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub renamed_fields: Vec<FieldRename>,
 }
 
 impl fmt::Display for IngestReport {
@@ -224,6 +270,20 @@ impl fmt::Display for IngestReport {
                 Some(v) => writeln!(f, " — version {v}, from {}", l.source_crs)?,
                 None => writeln!(f, " — empty, not stored")?,
             }
+            if let Some(other) = &l.id_taken_by {
+                writeln!(
+                    f,
+                    "    stored as {} because layer {other:?} has the id it folds to",
+                    l.id
+                )?;
+            }
+            for rename in &l.renamed_fields {
+                writeln!(
+                    f,
+                    "    field {:?} stored as {:?}: {}",
+                    rename.from, rename.to, rename.reason
+                )?;
+            }
             for (reason, n) in &l.skip_reasons {
                 writeln!(f, "    skipped {n}: {reason}")?;
             }
@@ -232,13 +292,26 @@ impl fmt::Display for IngestReport {
     }
 }
 
-/// Reads `path` and commits its layers to `store`.
+/// Reads `path` within the default [`IngestLimits`] and commits its layers to `store`.
 pub fn ingest(
     store: &Store,
     path: &Path,
     options: &IngestOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<IngestReport, IngestError> {
+    ingest_within(store, path, options, &IngestLimits::default(), progress)
+}
+
+/// Reads `path` within `limits` (a server's or command's `[limits.ingest]`) and commits its
+/// layers to `store`.
+pub fn ingest_within(
+    store: &Store,
+    path: &Path,
+    options: &IngestOptions,
+    limits: &IngestLimits,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<IngestReport, IngestError> {
+    ogr::offline::forbid_network();
     if let Some(id) = &options.layer_id {
         layer::validate_id(id)?;
     }
@@ -246,8 +319,8 @@ pub fn ingest(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    let source = source::open(path, options)?;
-    let names = source_layers(&source, &file, options)?;
+    let source = source::open(path, options, limits)?;
+    let layer_names = source_layers(&source, &file, options)?;
     let analysis = crs::spatial_ref(store.analysis_crs())?;
     let base_id = match &options.layer_id {
         Some(id) => id.clone(),
@@ -258,9 +331,11 @@ pub fn ingest(
         ),
     };
 
+    let ids = names::layer_ids(&base_id, &layer_names);
+    let mut features_read = 0;
     let mut reports = Vec::new();
     let mut layers = Vec::new();
-    for name in &names {
+    for (name, (id, id_taken_by)) in layer_names.iter().zip(ids) {
         let mut gdal_layer = source
             .dataset
             .layer_by_name(name)
@@ -285,11 +360,25 @@ pub fn ingest(
             }
         };
         let reprojection = Reprojection::new(&source_srs, &analysis)?;
+        let field_count = gdal_layer.defn().fields().count();
+        if field_count > limits.max_fields {
+            return Err(IngestError::TooManyFields {
+                name: file.clone(),
+                layer: name.clone(),
+                count: field_count,
+                max: limits.max_fields,
+            });
+        }
         let total = gdal_layer.try_feature_count();
-        let read = ogr::read_layer(
+        let bounds = ReadBounds {
+            expected: total.filter(|_| source.format.count_is_structural()),
+            max_features: limits.max_features.saturating_sub(features_read),
+        };
+        let mut read = ogr::read_layer(
             &mut gdal_layer,
             &reprojection,
             Hygiene::Check,
+            bounds,
             &mut |read| {
                 progress(Progress {
                     layer: name,
@@ -298,15 +387,23 @@ pub fn ingest(
                 })
             },
         )
-        .map_err(|source| IngestError::Read {
-            name: file.clone(),
-            source,
+        .map_err(|source| match source {
+            OgrError::TooManyFeatures { .. } => IngestError::TooManyFeatures {
+                name: file.clone(),
+                max: limits.max_features,
+            },
+            source => IngestError::Read {
+                name: file.clone(),
+                source,
+            },
         })?;
-        let id = if names.len() == 1 {
-            base_id.clone()
-        } else {
-            layer::slug(&format!("{base_id}_{name}"))
-        };
+        features_read += read.tally.read;
+        let source_names: Vec<String> = read.fields.iter().map(|f| f.name.clone()).collect();
+        let (stored_names, renamed_fields) =
+            names::field_names(&source_names, limits.max_field_name_chars);
+        for (field, stored) in read.fields.iter_mut().zip(stored_names) {
+            field.name = stored;
+        }
         let mut report = LayerReport {
             id: id.clone(),
             source_layer: name.clone(),
@@ -323,9 +420,11 @@ pub fn ingest(
                 .map(|(reason, n)| (reason.describe().to_string(), *n))
                 .collect(),
             version: None,
+            id_taken_by,
+            renamed_fields,
         };
         if read.features.is_empty() {
-            if names.len() == 1 || read.tally.read > 0 {
+            if layer_names.len() == 1 || read.tally.read > 0 {
                 return Err(IngestError::NoFeatures {
                     name: file.clone(),
                     summary: summary(&read.tally),
@@ -334,7 +433,7 @@ pub fn ingest(
             reports.push(report);
             continue;
         }
-        let title = match (&options.title, names.len()) {
+        let title = match (&options.title, layer_names.len()) {
             (Some(title), 1) => title.clone(),
             (Some(title), _) => format!("{title} ({name})"),
             (None, 1) => id.clone(),

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use gdal::vector::LayerAccess;
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 
+use super::limits::IngestLimits;
 use super::{IngestError, IngestOptions};
+use crate::ogr::offline;
 
 /// The formats we read, each with the GDAL drivers allowed to open it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +60,13 @@ impl Format {
         }
     }
 
+    /// Whether the format's feature count is part of its structure (a Shapefile's index, a
+    /// FlatGeobuf header), so that reading another number means a damaged file. Elsewhere the
+    /// count is a cache (GeoPackage's `gpkg_ogr_contents`) or a guess, and only progress uses it.
+    pub fn count_is_structural(self) -> bool {
+        matches!(self, Self::Shapefile | Self::FlatGeobuf)
+    }
+
     fn drivers(self) -> &'static [&'static str] {
         match self {
             Self::GeoJson => &["GeoJSON"],
@@ -83,9 +92,16 @@ pub struct Source {
     pub coordinates: Option<String>,
 }
 
-/// Opens `path` for reading.
-pub fn open(path: &Path, options: &IngestOptions) -> Result<Source, IngestError> {
+/// Opens `path` for reading; a zip only when what it holds stays under the decompression cap.
+pub fn open(
+    path: &Path,
+    options: &IngestOptions,
+    limits: &IngestLimits,
+) -> Result<Source, IngestError> {
     let name = display_name(path);
+    if offline::is_network_path(&path.to_string_lossy()) {
+        return Err(IngestError::NetworkPath(path.display().to_string()));
+    }
     if !path.exists() {
         return Err(IngestError::NotFound(path.to_path_buf()));
     }
@@ -94,7 +110,7 @@ pub fn open(path: &Path, options: &IngestOptions) -> Result<Source, IngestError>
     }
     let ext = extension(path);
     if ext == "zip" {
-        let (inner, format) = inside_zip(path, &name)?;
+        let (inner, format) = inside_zip(path, &name, limits.max_decompressed_bytes())?;
         return open_as(inner, format, &name, options);
     }
     let format = Format::from_extension(&ext)
@@ -167,7 +183,8 @@ fn gdal_message(error: &gdal::errors::GdalError) -> String {
 }
 
 /// Finds the dataset inside a zip: one file in a supported format, or a folder of shapefiles.
-fn inside_zip(path: &Path, name: &str) -> Result<(PathBuf, Format), IngestError> {
+/// Refuses the zip when its entries, read out, hold more than `max_bytes`.
+fn inside_zip(path: &Path, name: &str, max_bytes: u64) -> Result<(PathBuf, Format), IngestError> {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let root = PathBuf::from(format!("/vsizip/{}", absolute.display()));
     let entries = gdal::vsi::read_dir(&root, true).map_err(|e| IngestError::Unreadable {
@@ -175,6 +192,14 @@ fn inside_zip(path: &Path, name: &str) -> Result<(PathBuf, Format), IngestError>
         format: "zip",
         detail: gdal_message(&e),
     })?;
+    let mut total = 0;
+    for entry in &entries {
+        total =
+            read_out(&root.join(entry), total, max_bytes).ok_or_else(|| IngestError::TooLarge {
+                name: name.to_string(),
+                max_mb: max_bytes / (1024 * 1024),
+            })?;
+    }
     let candidates: Vec<(PathBuf, Format)> = entries
         .iter()
         .filter(|p| !p.starts_with("__MACOSX"))
@@ -204,6 +229,31 @@ fn inside_zip(path: &Path, name: &str) -> Result<(PathBuf, Format), IngestError>
                 .collect(),
         }),
     }
+}
+
+/// Reads a zip entry to its end, counting from `total`: the new total, or `None` as soon as it
+/// passes `max_bytes`. Entries that do not open (folders) count nothing.
+fn read_out(entry: &Path, mut total: u64, max_bytes: u64) -> Option<u64> {
+    let Ok(c_path) = std::ffi::CString::new(entry.to_string_lossy().as_bytes()) else {
+        return Some(total);
+    };
+    let file = unsafe { gdal_sys::VSIFOpenL(c_path.as_ptr(), c"rb".as_ptr()) };
+    if file.is_null() {
+        return Some(total);
+    }
+    let mut buffer = vec![0u8; 1 << 20];
+    let within = loop {
+        let n = unsafe { gdal_sys::VSIFReadL(buffer.as_mut_ptr().cast(), 1, buffer.len(), file) };
+        total += n as u64;
+        if total > max_bytes {
+            break false;
+        }
+        if n < buffer.len() {
+            break true;
+        }
+    };
+    unsafe { gdal_sys::VSIFCloseL(file) };
+    within.then_some(total)
 }
 
 /// Coordinate column pairs recognised in CSV headers, in order of preference; the first four

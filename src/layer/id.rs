@@ -7,6 +7,9 @@
 )]
 pub struct InvalidLayerId(pub String);
 
+/// The longest layer id.
+pub const MAX_ID_LEN: usize = 64;
+
 /// Checks that `id` is 1–64 characters of `a-z`, `0-9`, `_`, `-`, starting with a letter or
 /// digit, so it can never name a path outside the store.
 ///
@@ -16,7 +19,7 @@ pub struct InvalidLayerId(pub String);
 /// assert!(validate_id("../x").is_err());
 /// ```
 pub fn validate_id(id: &str) -> Result<(), InvalidLayerId> {
-    let ok = (1..=64).contains(&id.len())
+    let ok = (1..=MAX_ID_LEN).contains(&id.len())
         && id
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
@@ -50,10 +53,10 @@ pub fn slug(name: &str) -> String {
             out.push(c);
         }
     }
-    let mut out: String = out.trim_end_matches('_').chars().take(64).collect();
+    let mut out: String = out.trim_end_matches('_').chars().take(MAX_ID_LEN).collect();
     if out.is_empty() || !out.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         out.insert_str(0, "layer");
-        out.truncate(64);
+        out.truncate(MAX_ID_LEN);
     }
     out
 }

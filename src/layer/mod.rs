@@ -6,7 +6,7 @@
 mod id;
 mod value;
 
-pub use id::{InvalidLayerId, slug, validate_id};
+pub use id::{InvalidLayerId, MAX_ID_LEN, slug, validate_id};
 pub use value::{FieldKind, Value};
 
 use chrono::{DateTime, Utc};

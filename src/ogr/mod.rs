@@ -3,11 +3,13 @@
 //! [`read`] turns any OGR layer into features in the analysis and display CRSs, applying the
 //! geometry hygiene rules; [`write`] stores a layer as a GeoPackage. Ingest reads user files with
 //! the first; the store writes with the second and reads its own files back with the first.
+//! [`offline`] keeps GDAL off the network.
 
+pub mod offline;
 pub mod read;
 pub mod write;
 
-pub use read::{Hygiene, ReadLayer, SkipReason, Tally, read_layer};
+pub use read::{Hygiene, ReadBounds, ReadLayer, SkipReason, Tally, read_layer};
 pub use write::{read_metadata, write_geopackage};
 
 /// Errors from GDAL while reading or writing features.
@@ -19,12 +21,23 @@ pub enum OgrError {
     /// A CRS problem.
     #[error(transparent)]
     Crs(#[from] crate::crs::CrsError),
-    /// A layer stopped before all its features were read.
-    #[error("the file ended after {read} of {expected} features; it may be truncated or corrupt")]
+    /// A layer held another number of features than its structure says.
+    #[error(
+        "{read} features could be read but the file says it holds {expected}; it may be truncated or corrupt"
+    )]
     Truncated {
         /// Features read.
         read: u64,
         /// Features the file announced.
         expected: u64,
+    },
+    /// GDAL failed part-way through the features.
+    #[error("the file is damaged part-way: {0}")]
+    FetchFailed(String),
+    /// More features than the configured cap.
+    #[error("more than {max} features (limits.ingest.max_features)")]
+    TooManyFeatures {
+        /// The cap.
+        max: u64,
     },
 }

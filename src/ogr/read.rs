@@ -82,22 +82,46 @@ pub struct ReadLayer {
     pub tally: Tally,
 }
 
+/// What a read may trust and how much it may take.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadBounds {
+    /// Features the source is known to hold (a count that is part of the format's structure,
+    /// such as a Shapefile's index); reading fewer is an error. Never used to allocate.
+    pub expected: Option<u64>,
+    /// Most features to read; reading stops with an error at the first one beyond.
+    pub max_features: u64,
+}
+
+/// Features reserved before reading, whatever the source claims; the rest grows as read.
+const INITIAL_CAPACITY: usize = 1024;
+
 /// Reads every feature of `layer`, reprojecting into the analysis and display CRSs.
 ///
-/// `progress` is called with the number of features read so far, every 1,000 features and at
-/// the end.
+/// A GDAL error while fetching a feature (a short read in a truncated file) fails the whole
+/// read rather than losing features quietly. `progress` is called with the number of
+/// features read so far, every 1,000 features and at the end.
 pub fn read_layer(
     layer: &mut gdal::vector::Layer,
     reprojection: &Reprojection,
     hygiene: Hygiene,
+    bounds: ReadBounds,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ReadLayer, OgrError> {
     let fields = fields_of(layer);
-    let expected = layer.try_feature_count();
     let mut tally = Tally::default();
-    let mut features = Vec::with_capacity(expected.unwrap_or(0) as usize);
-    for source in layer.features() {
+    let mut features = Vec::with_capacity(INITIAL_CAPACITY);
+    let mut sources = layer.features();
+    loop {
+        unsafe { gdal_sys::CPLErrorReset() };
+        let next = sources.next();
+        fetch_error()?;
+        let Some(source) = next else { break };
         tally.read += 1;
+        if tally.read > bounds.max_features {
+            return Err(OgrError::TooManyFeatures {
+                max: bounds.max_features,
+            });
+        }
         if tally.read.is_multiple_of(1000) {
             progress(tally.read);
         }
@@ -124,7 +148,7 @@ pub fn read_layer(
         }
     }
     progress(tally.read);
-    if let Some(expected) = expected.filter(|&n| n > tally.read) {
+    if let Some(expected) = bounds.expected.filter(|&n| n != tally.read) {
         return Err(OgrError::Truncated {
             read: tally.read,
             expected,
@@ -136,6 +160,17 @@ pub fn read_layer(
         features,
         tally,
     })
+}
+
+/// The error GDAL raised while fetching the last feature, if any.
+fn fetch_error() -> Result<(), OgrError> {
+    if unsafe { gdal_sys::CPLGetLastErrorType() } < gdal_sys::CPLErr::CE_Failure {
+        return Ok(());
+    }
+    let message = unsafe { std::ffi::CStr::from_ptr(gdal_sys::CPLGetLastErrorMsg()) };
+    Err(OgrError::FetchFailed(
+        message.to_string_lossy().into_owned(),
+    ))
 }
 
 /// Geometry hygiene and reprojection of one feature: (analysis, display, repaired).

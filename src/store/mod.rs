@@ -32,7 +32,7 @@ use gdal::vector::LayerAccess;
 
 use crate::crs::{self, Reprojection};
 use crate::layer::{Layer, LayerMeta};
-use crate::ogr::{self, Hygiene};
+use crate::ogr::{self, Hygiene, ReadBounds};
 
 const LAYERS_DIR: &str = "layers";
 const TMP_DIR: &str = "tmp";
@@ -380,8 +380,18 @@ impl Store {
         let analysis = crs::spatial_ref(&self.analysis_crs)?;
         let reprojection = Reprojection::new(&stored_srs, &analysis)?;
         let metadata = ogr::read_metadata(&source);
-        let read = ogr::read_layer(&mut source, &reprojection, Hygiene::Trust, &mut |_| {})
-            .map_err(layer_error)?;
+        let bounds = ReadBounds {
+            expected: source.try_feature_count(),
+            max_features: u64::MAX,
+        };
+        let read = ogr::read_layer(
+            &mut source,
+            &reprojection,
+            Hygiene::Trust,
+            bounds,
+            &mut |_| {},
+        )
+        .map_err(layer_error)?;
         let meta = meta_from(&metadata, file_stem(path), read.fields);
         Ok(Layer::new(meta, read.features))
     }
