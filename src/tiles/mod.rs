@@ -474,7 +474,7 @@ fn polygons(parts: &[Polygon<f64>], cx: &mut Context, out: &mut Vec<TileGeometry
                 projected.push(hole);
             }
         }
-        for ring in simplify_rings(projected, cx.tolerance) {
+        for ring in simplify_rings(&projected, cx.tolerance) {
             let inside = bbox(&ring).is_some_and(|b| cx.rect.contains_box(b));
             let ring = if inside {
                 ring
@@ -636,6 +636,40 @@ mod tests {
             &mut out,
         );
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn small_polygons_are_merged_at_low_zoom_and_themselves_at_maxzoom() {
+        // Two 100 m squares in Falun, side by side: far below a pixel at zoom 5.
+        let square = |x: f64| -> Geometry<f64> {
+            polygon![(x: x, y: 60.61), (x: x + 0.002, y: 60.61), (x: x + 0.002, y: 60.611), (x: x, y: 60.611)].into()
+        };
+        let fields = vec![Field {
+            name: "bef".into(),
+            kind: FieldKind::Integer,
+        }];
+        let l = layer(
+            vec![
+                (square(15.63), vec![Value::Int(7)]),
+                (square(15.632), vec![Value::Int(5)]),
+            ],
+            fields,
+        );
+        let settings = TileSettings::for_layer(&l.meta, None).unwrap();
+        let tile_layer = TileLayer {
+            layer: &l,
+            settings: &settings,
+        };
+        let low = TileId::containing(15.63, 60.61, 5).unwrap();
+        let merged = render_layer_with(&tile_layer, low, Context::new(low, false, 1.0));
+        assert_eq!(merged.len(), 1, "one block for both");
+        let bytes = encode_tile(vec![merged]);
+        for key in [&b"merged"[..], b"cells"] {
+            assert!(bytes.windows(key.len()).any(|w| w == key));
+        }
+        let deep = TileId::containing(15.63, 60.61, 14).unwrap();
+        let whole = render_layer_with(&tile_layer, deep, Context::new(deep, true, 1.0));
+        assert_eq!(whole.len(), 2);
     }
 
     #[test]
