@@ -61,7 +61,7 @@ impl Hash for TileValue {
 /// ```
 /// use kartrummet::tiles::encode::{LayerEncoder, TileGeometry, TileValue, encode_tile};
 /// let mut layer = LayerEncoder::new("stops", 4096);
-/// layer.add_feature(1, &TileGeometry::Points(vec![[25, 17]]), [("name", TileValue::Str("Falun".into()))]);
+/// layer.add_feature(Some(1), &TileGeometry::Points(vec![[25, 17]]), [("name", TileValue::Str("Falun".into()))]);
 /// let bytes = encode_tile(vec![layer]);
 /// assert!(bytes.windows(5).any(|w| w == b"stops"));
 /// ```
@@ -116,10 +116,11 @@ impl LayerEncoder {
         self.feature_count == 0
     }
 
-    /// Adds a feature; geometries without any part are skipped.
+    /// Adds a feature, with an id when it stands for one source feature; geometries without
+    /// any part are skipped.
     pub fn add_feature<'a>(
         &mut self,
-        id: u64,
+        id: Option<u64>,
         geometry: &TileGeometry,
         attributes: impl IntoIterator<Item = (&'a str, TileValue)>,
     ) {
@@ -151,7 +152,9 @@ impl LayerEncoder {
             tags.push(v);
         }
         let mut feature = Vec::with_capacity(16 + commands.len() * 2);
-        put_varint_field(&mut feature, 1, id);
+        if let Some(id) = id {
+            put_varint_field(&mut feature, 1, id);
+        }
         put_packed(&mut feature, 2, &tags);
         put_varint_field(&mut feature, 3, kind);
         put_packed(&mut feature, 4, &commands);
@@ -327,7 +330,7 @@ mod tests {
         let mut layer = LayerEncoder::new("l", 4096);
         for id in 0..3 {
             layer.add_feature(
-                id,
+                Some(id),
                 &TileGeometry::Points(vec![[1, 1]]),
                 [("k", TileValue::Int(7))],
             );

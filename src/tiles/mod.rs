@@ -2,18 +2,22 @@
 //!
 //! For each tile and layer, [`render_tile`] takes the features whose WGS84 box meets the tile
 //! plus its buffer, maps them into tile coordinates (extent [`EXTENT`], y down) and generalises
-//! them for the zoom:
+//! them for the zoom, so that what is there is drawn at every zoom:
 //!
 //! - points outside the buffered tile are dropped; below the layer's `maxzoom` at most one
-//!   point per cell of [`THIN_CELL`] units (two screen pixels) is kept, the first in source
-//!   order, so dense layers are thinned instead of shipped in full;
-//! - lines and polygons below `maxzoom` whose extent is smaller than a screen pixel in both
-//!   directions are dropped, and the rest simplified (Douglas–Peucker) with a tolerance of half
-//!   a pixel (one tile unit at `maxzoom`); of a line only the stretches near the tile are
-//!   projected and simplified, so a deep tile of a long bus route costs what is in it;
+//!   point per cell of [`THIN_CELL`] units (two screen pixels) is drawn, the first in source
+//!   order, and it counts the others of its cell ([`thin`]: `count`, `ids`);
+//! - below `maxzoom`, polygon features smaller than a screen pixel in both directions are merged
+//!   into blocks of a grid twice that size ([`merge`]: sums for counts, weighted means for
+//!   rates and times, the heaviest class for categories; `merged`, `cells`), so a 1 km grid
+//!   or a scatter of small towns stays visible and adds up at low zooms;
+//! - lines below `maxzoom` smaller than a pixel in both directions are dropped, and lines and
+//!   polygons simplified (Douglas–Peucker) with a tolerance of half a pixel (one tile unit at
+//!   `maxzoom`); of a line only the stretches near the tile are projected and simplified, so
+//!   a deep tile of a long bus route costs what is in it;
 //! - below `maxzoom`, a layer that still takes more than [`LAYER_BUDGET`] bytes in a tile is
-//!   cut again with all three thresholds doubled, until it fits: dense places lose their
-//!   smallest features first instead of making tiles too heavy to draw;
+//!   cut again with every threshold doubled (tolerance, minimum size, block and thinning
+//!   cell), until it fits;
 //! - everything is clipped to the tile plus [`BUFFER`] units and rounded to integers;
 //!   polygons then go through an integer overlay that makes them OGC-valid, and rings are
 //!   oriented as the spec requires (exterior rings positive area by its formula, holes
@@ -27,16 +31,18 @@ pub mod cache;
 pub mod clip;
 pub mod encode;
 pub mod mercator;
+pub mod merge;
 pub mod pmtiles;
 pub mod settings;
 pub mod simplify;
+pub mod thin;
 pub mod tilejson;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use geo::{BoundingRect, Coord, CoordsIter, Geometry, LineString, Polygon};
+use geo::{BoundingRect, Coord, CoordsIter, Geometry, LineString, Polygon, Rect};
 
 pub use cache::{CachedTile, TileCache, TileKey};
 pub use mercator::{MAX_ZOOM, TileId, TileTransform};
@@ -46,7 +52,9 @@ use crate::layer::{Layer, Value};
 use crate::store::Catalog;
 use clip::{ClipRect, bbox, clip_line, clip_polygon, clip_ring, runs_near};
 use encode::{LayerEncoder, TileGeometry, TileValue, encode_tile};
+use merge::{Blocks, block_attributes};
 use simplify::{open_ring, orient, quantize, simplify_line, simplify_rings};
+use thin::Marks;
 
 /// Units per tile side.
 pub const EXTENT: u32 = 4096;
@@ -196,16 +204,17 @@ struct Context {
     full_detail: bool,
     /// Douglas–Peucker tolerance, tile units.
     tolerance: f64,
-    /// Lines and polygons smaller than this both ways are dropped (below `maxzoom`).
+    /// Lines smaller than this both ways are dropped, polygons merged (below `maxzoom`).
     min_size: f64,
-    /// Side of the point-thinning cell (below `maxzoom`).
-    thin_cell: f64,
-    thinned: HashSet<(i64, i64)>,
+    /// Points drawn below `maxzoom`, each counting those of its cell.
+    marks: Marks,
+    /// Small polygons below `maxzoom`, by block.
+    blocks: Blocks,
 }
 
 impl Context {
-    /// The context for `tile`; `coarseness` multiplies tolerance, minimum size and thinning
-    /// cell below `maxzoom`.
+    /// The context for `tile`; `coarseness` multiplies tolerance, minimum size, block and
+    /// thinning cell below `maxzoom`.
     fn new(tile: TileId, full_detail: bool, coarseness: f64) -> Self {
         Self {
             transform: TileTransform::new(tile, EXTENT),
@@ -218,15 +227,15 @@ impl Context {
                 PIXEL / 2.0 * coarseness
             },
             min_size: PIXEL * coarseness,
-            thin_cell: THIN_CELL * coarseness,
-            thinned: HashSet::new(),
+            marks: Marks::new(THIN_CELL * coarseness),
+            blocks: Blocks::new(2.0 * PIXEL * coarseness, EXTENT),
         }
     }
 }
 
 /// One layer of a tile. Below `maxzoom`, a layer over [`LAYER_BUDGET`] bytes is rendered
-/// again with twice the tolerance, minimum size and thinning cell, until it fits (at most six
-/// times): the densest places lose their smallest features first.
+/// again with twice the tolerance, minimum size, block and thinning cell, until it fits (at
+/// most six times): the densest places are generalised further.
 fn render_layer(tile_layer: &TileLayer<'_>, tile: TileId) -> LayerEncoder {
     let full_detail = tile.z >= tile_layer.settings.maxzoom;
     let mut coarseness = 1.0;
@@ -255,27 +264,58 @@ fn render_layer_with(
     for position in layer.display_candidates(bounds) {
         let feature = &layer.features[position];
         geometries.clear();
-        tile_geometries(&feature.display, &mut context, &mut geometries);
+        if merges(&feature.display, &mut context, position) {
+            continue;
+        }
+        tile_geometries(&feature.display, &mut context, position, &mut geometries);
         if geometries.is_empty() {
             continue;
         }
-        let attributes: Vec<(&str, TileValue)> = settings
-            .fields
-            .iter()
-            .filter_map(|&i| {
-                let value = tile_value(feature.properties.get(i)?, settings.max_string_length)?;
-                Some((layer.meta.fields[i].name.as_str(), value))
-            })
-            .collect();
+        let attributes = feature_attributes(tile_layer, position, &[]);
         for geometry in &geometries {
-            encoder.add_feature(feature.id, geometry, attributes.iter().cloned());
+            encoder.add_feature(Some(feature.id), geometry, attributes.iter().cloned());
         }
+    }
+    for mark in context.marks.iter() {
+        let counted = mark.attributes(|p| layer.features[p].id);
+        let attributes = feature_attributes(tile_layer, mark.position, &counted);
+        let point = TileGeometry::Points(vec![mark.at]);
+        let id = layer.features[mark.position].id;
+        encoder.add_feature(Some(id), &point, attributes);
+    }
+    for (square, members) in context.blocks.iter() {
+        let id = match members {
+            [one] => Some(layer.features[*one].id),
+            _ => None,
+        };
+        encoder.add_feature(id, &square, block_attributes(layer, settings, members));
     }
     encoder
 }
 
+/// The tile attributes of the feature at `position`, then `extra`, which replace fields of the
+/// same name.
+fn feature_attributes<'a>(
+    tile_layer: &TileLayer<'a>,
+    position: usize,
+    extra: &[(&'a str, TileValue)],
+) -> Vec<(&'a str, TileValue)> {
+    let TileLayer { layer, settings } = *tile_layer;
+    let feature = &layer.features[position];
+    settings
+        .fields
+        .iter()
+        .filter_map(|&i| {
+            let value = tile_value(feature.properties.get(i)?, settings.max_string_length)?;
+            let name = layer.meta.fields[i].name.as_str();
+            (!extra.iter().any(|(e, _)| *e == name)).then_some((name, value))
+        })
+        .chain(extra.iter().cloned())
+        .collect()
+}
+
 /// An attribute as MVT stores it; `None` for nulls, which MVT leaves out.
-fn tile_value(value: &Value, max_chars: usize) -> Option<TileValue> {
+pub(crate) fn tile_value(value: &Value, max_chars: usize) -> Option<TileValue> {
     let text = |s: String| TileValue::Str(truncate(s, max_chars));
     Some(match value {
         Value::Null => return None,
@@ -295,11 +335,40 @@ fn truncate(mut s: String, max_chars: usize) -> String {
     s
 }
 
-/// The parts of `geometry` that belong in the tile, one MVT geometry per family.
-fn tile_geometries(geometry: &Geometry<f64>, cx: &mut Context, out: &mut Vec<TileGeometry>) {
+/// Whether `geometry` is a polygon feature small enough below `maxzoom` to be merged into a
+/// block rather than drawn; if so it is put in the block holding the centre of its box.
+fn merges(geometry: &Geometry<f64>, cx: &mut Context, position: usize) -> bool {
+    let polygonal = matches!(
+        geometry,
+        Geometry::Polygon(_) | Geometry::MultiPolygon(_) | Geometry::Rect(_) | Geometry::Triangle(_)
+    );
+    if cx.full_detail || !polygonal {
+        return false;
+    }
+    let Some(b) = geometry.bounding_rect().map(|r| tile_box(cx, r)) else {
+        return false;
+    };
+    if !too_small(cx, b) {
+        return false;
+    }
+    cx.blocks.add([(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0], position);
+    true
+}
+
+/// The parts of `geometry` that belong in the tile, one MVT geometry per family; points below
+/// `maxzoom` go to the context's marks instead.
+fn tile_geometries(
+    geometry: &Geometry<f64>,
+    cx: &mut Context,
+    position: usize,
+    out: &mut Vec<TileGeometry>,
+) {
+    let mut points_of = |lonlats: &mut dyn Iterator<Item = (f64, f64)>, cx: &mut Context| {
+        points(lonlats, cx, position, out)
+    };
     match geometry {
-        Geometry::Point(p) => points(std::iter::once((p.x(), p.y())), cx, out),
-        Geometry::MultiPoint(mp) => points(mp.iter().map(|p| (p.x(), p.y())), cx, out),
+        Geometry::Point(p) => points_of(&mut std::iter::once((p.x(), p.y())), cx),
+        Geometry::MultiPoint(mp) => points_of(&mut mp.iter().map(|p| (p.x(), p.y())), cx),
         Geometry::Line(l) => lines(&[LineString::from(vec![l.start, l.end])], cx, out),
         Geometry::LineString(ls) => lines(std::slice::from_ref(ls), cx, out),
         Geometry::MultiLineString(ml) => lines(&ml.0, cx, out),
@@ -309,15 +378,17 @@ fn tile_geometries(geometry: &Geometry<f64>, cx: &mut Context, out: &mut Vec<Til
         Geometry::Triangle(t) => polygons(&[t.to_polygon()], cx, out),
         Geometry::GeometryCollection(gc) => {
             for member in gc.iter() {
-                tile_geometries(member, cx, out);
+                tile_geometries(member, cx, position, out);
             }
         }
     }
 }
 
+/// Points inside the buffered tile: all at `maxzoom`, else counted in the context's marks.
 fn points(
-    lonlats: impl Iterator<Item = (f64, f64)>,
+    lonlats: &mut dyn Iterator<Item = (f64, f64)>,
     cx: &mut Context,
+    position: usize,
     out: &mut Vec<TileGeometry>,
 ) {
     let mut kept = Vec::new();
@@ -326,16 +397,11 @@ fn points(
         if !cx.rect.contains([x, y]) {
             continue;
         }
-        if !cx.full_detail {
-            let cell = (
-                (x / cx.thin_cell).floor() as i64,
-                (y / cx.thin_cell).floor() as i64,
-            );
-            if !cx.thinned.insert(cell) {
-                continue;
-            }
+        if cx.full_detail {
+            kept.push([x.round() as i32, y.round() as i32]);
+        } else {
+            cx.marks.add([x, y], position);
         }
-        kept.push([x.round() as i32, y.round() as i32]);
     }
     if !kept.is_empty() {
         out.push(TileGeometry::Points(kept));
@@ -357,16 +423,20 @@ fn too_small(cx: &Context, b: [f64; 4]) -> bool {
     !cx.full_detail && b[2] - b[0] < cx.min_size && b[3] - b[1] < cx.min_size
 }
 
+/// A longitude/latitude box in tile units: Web Mercator keeps boxes, so the corners give it.
+fn tile_box(cx: &Context, lonlat: Rect<f64>) -> [f64; 4] {
+    let (x0, y0) = cx.transform.apply(lonlat.min().x, lonlat.max().y);
+    let (x1, y1) = cx.transform.apply(lonlat.max().x, lonlat.min().y);
+    [x0, y0, x1, y1]
+}
+
 fn lines(parts: &[LineString<f64>], cx: &mut Context, out: &mut Vec<TileGeometry>) {
     let mut kept = Vec::new();
     for part in parts {
         let Some(lonlat) = part.bounding_rect() else {
             continue;
         };
-        // Web Mercator keeps boxes: the corners give the line's box in tile units.
-        let (x0, y0) = cx.transform.apply(lonlat.min().x, lonlat.max().y);
-        let (x1, y1) = cx.transform.apply(lonlat.max().x, lonlat.min().y);
-        if too_small(cx, [x0, y0, x1, y1]) {
+        if too_small(cx, tile_box(cx, lonlat)) {
             continue;
         }
         // Only the stretches near the tile are projected, simplified and clipped.
@@ -404,7 +474,7 @@ fn polygons(parts: &[Polygon<f64>], cx: &mut Context, out: &mut Vec<TileGeometry
                 projected.push(hole);
             }
         }
-        for ring in simplify_rings(projected, cx.tolerance) {
+        for ring in simplify_rings(&projected, cx.tolerance) {
             let inside = bbox(&ring).is_some_and(|b| cx.rect.contains_box(b));
             let ring = if inside {
                 ring
@@ -539,10 +609,12 @@ mod tests {
         let tile = TileId::containing(15.63, 60.61, 8).unwrap();
         let many: Vec<(f64, f64)> = (0..100).map(|i| (15.63 + i as f64 * 1e-5, 60.61)).collect();
         let mut out = Vec::new();
-        points(many.iter().copied(), &mut context(tile, false), &mut out);
-        assert!(matches!(&out[0], TileGeometry::Points(p) if p.len() == 1));
-        out.clear();
-        points(many.iter().copied(), &mut context(tile, true), &mut out);
+        let mut thinned = context(tile, false);
+        points(&mut many.iter().copied(), &mut thinned, 0, &mut out);
+        assert!(out.is_empty(), "below maxzoom points go to the marks");
+        let marks: Vec<_> = thinned.marks.iter().collect();
+        assert_eq!((marks.len(), marks[0].count), (1, 100));
+        points(&mut many.iter().copied(), &mut context(tile, true), 0, &mut out);
         assert!(matches!(&out[0], TileGeometry::Points(p) if p.len() == 100));
     }
 
@@ -564,6 +636,40 @@ mod tests {
             &mut out,
         );
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn small_polygons_are_merged_at_low_zoom_and_themselves_at_maxzoom() {
+        // Two 100 m squares in Falun, side by side: far below a pixel at zoom 5.
+        let square = |x: f64| -> Geometry<f64> {
+            polygon![(x: x, y: 60.61), (x: x + 0.002, y: 60.61), (x: x + 0.002, y: 60.611), (x: x, y: 60.611)].into()
+        };
+        let fields = vec![Field {
+            name: "bef".into(),
+            kind: FieldKind::Integer,
+        }];
+        let l = layer(
+            vec![
+                (square(15.63), vec![Value::Int(7)]),
+                (square(15.632), vec![Value::Int(5)]),
+            ],
+            fields,
+        );
+        let settings = TileSettings::for_layer(&l.meta, None).unwrap();
+        let tile_layer = TileLayer {
+            layer: &l,
+            settings: &settings,
+        };
+        let low = TileId::containing(15.63, 60.61, 5).unwrap();
+        let merged = render_layer_with(&tile_layer, low, Context::new(low, false, 1.0));
+        assert_eq!(merged.len(), 1, "one block for both");
+        let bytes = encode_tile(vec![merged]);
+        for key in [&b"merged"[..], b"cells"] {
+            assert!(bytes.windows(key.len()).any(|w| w == key));
+        }
+        let deep = TileId::containing(15.63, 60.61, 14).unwrap();
+        let whole = render_layer_with(&tile_layer, deep, Context::new(deep, true, 1.0));
+        assert_eq!(whole.len(), 2);
     }
 
     #[test]

@@ -6,10 +6,14 @@
 //! maxzoom = 13                 # full detail from 13; clients overzoom beyond it
 //! fields = ["beftotalt"]       # attributes in tiles (default: all)
 //! max_string_length = 64       # longer texts are cut (default 256 characters)
+//! merge = { beftotalt = "sum", medelinkomst = "mean" }   # how blocks merge a field
 //! ```
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::merge::{MergeRule, population_field};
 use super::{DEFAULT_MAX_ZOOM, TileError, mercator::MAX_ZOOM};
 use crate::layer::{Field, LayerMeta};
 
@@ -33,6 +37,9 @@ pub struct TileOverrides {
     pub fields: Option<Vec<String>>,
     /// Characters a text attribute keeps.
     pub max_string_length: Option<usize>,
+    /// How merged blocks combine a field, by field name, where the rule guessed from its name
+    /// and type ([`MergeRule::for_field`]) is wrong.
+    pub merge: Option<BTreeMap<String, MergeRule>>,
 }
 
 /// How one layer is cut into tiles.
@@ -46,13 +53,19 @@ pub struct TileSettings {
     pub fields: Vec<usize>,
     /// Characters a text attribute keeps.
     pub max_string_length: usize,
+    /// How merged blocks combine each field of the layer (one rule per field, in its order).
+    pub merge: Vec<MergeRule>,
+    /// Position of the field that weighs features in merged means and majorities (area when
+    /// absent).
+    pub population: Option<usize>,
 }
 
 impl TileSettings {
     /// The settings of a layer: every attribute, zooms 0 to 14, then `overrides`.
     /// Generalisation follows from the geometry type: points are thinned and lines and
-    /// polygons simplified below `maxzoom` (see [`super::render_tile`]). Listed fields the
-    /// layer lacks (it may have been re-ingested with other columns) are skipped with a warning.
+    /// polygons simplified below `maxzoom`, small polygons merged into blocks (see
+    /// [`super::render_tile`]). Listed fields the layer lacks (it may have been re-ingested
+    /// with other columns) are skipped with a warning.
     pub fn for_layer(
         meta: &LayerMeta,
         overrides: Option<&TileOverrides>,
@@ -82,11 +95,29 @@ impl TileSettings {
                 })
                 .collect(),
         };
+        let configured = o.merge.unwrap_or_default();
+        for name in configured.keys() {
+            if position(&meta.fields, name).is_none() {
+                tracing::warn!("[tiles.{}.merge]: the layer has no field {name:?}", meta.id);
+            }
+        }
+        let merge: Vec<MergeRule> = meta
+            .fields
+            .iter()
+            .map(|f| {
+                configured
+                    .get(&f.name)
+                    .copied()
+                    .unwrap_or_else(|| MergeRule::for_field(f))
+            })
+            .collect();
         Ok(Self {
             minzoom,
             maxzoom,
             fields,
             max_string_length: o.max_string_length.unwrap_or(DEFAULT_MAX_STRING_LENGTH),
+            population: population_field(&meta.fields, &merge),
+            merge,
         })
     }
 
@@ -141,6 +172,10 @@ mod tests {
                 .fields,
             vec![0]
         );
+        let merge: TileOverrides = toml::from_str("merge = { b = \"majority\" }").unwrap();
+        let s = TileSettings::for_layer(&meta(), Some(&merge)).unwrap();
+        assert_eq!(s.merge, vec![MergeRule::Majority, MergeRule::Majority]);
+        assert!(toml::from_str::<TileOverrides>("merge = { b = \"median\" }").is_err());
         let bad: TileOverrides = toml::from_str("minzoom = 9\nmaxzoom = 4").unwrap();
         assert!(TileSettings::for_layer(&meta(), Some(&bad)).is_err());
         assert!(toml::from_str::<TileOverrides>("colour = 1").is_err());

@@ -41,33 +41,72 @@ fn drop_close(line: &[[f64; 2]], epsilon: f64) -> impl Iterator<Item = [f64; 2]>
     })
 }
 
+/// Share of its exterior's area a simplified polygon keeps at least: when Douglas–Peucker
+/// cuts more (a small, round polygon loses much to a half-pixel tolerance), the tolerance is
+/// quartered, then simplification given up.
+pub const KEEP_AREA: f64 = 0.95;
+
 /// Douglas–Peucker simplification of a polygon's rings (exterior first), after the same
 /// close-point pass as [`simplify_line`]; rings keep at least four points, so none disappears
-/// here.
-pub fn simplify_rings(rings: Vec<Vec<[f64; 2]>>, epsilon: f64) -> Vec<Vec<[f64; 2]>> {
-    if epsilon <= 0.0 || rings.is_empty() {
-        return rings;
-    }
-    let to_ls = |r: Vec<[f64; 2]>| -> LineString<f64> {
-        let thinned: Vec<[f64; 2]> = if r.is_empty() {
-            r
-        } else {
-            let thinned: Vec<[f64; 2]> = drop_close(&r, epsilon).collect();
-            if thinned.len() >= 4 { thinned } else { r }
-        };
-        thinned
-            .into_iter()
-            .map(|p| Coord { x: p[0], y: p[1] })
-            .collect()
+/// here, and the exterior keeps [`KEEP_AREA`] of its area.
+///
+/// ```
+/// use kartrummet::tiles::simplify::simplify_rings;
+/// // A round polygon 40 units across, simplified with a tolerance of 8: the exterior keeps
+/// // most of its area.
+/// let circle: Vec<[f64; 2]> = (0..=64)
+///     .map(|i| f64::from(i) * std::f64::consts::TAU / 64.0)
+///     .map(|a| [20.0 * a.cos(), 20.0 * a.sin()])
+///     .collect();
+/// let simplified = simplify_rings(&[circle], 8.0);
+/// let area: f64 = simplified[0].windows(2).map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1]).sum();
+/// assert!(area.abs() / 2.0 >= 0.95 * std::f64::consts::PI * 400.0 * 0.99);
+/// ```
+pub fn simplify_rings(rings: &[Vec<[f64; 2]>], epsilon: f64) -> Vec<Vec<[f64; 2]>> {
+    let Some(exterior) = rings.first() else {
+        return Vec::new();
     };
-    let mut iter = rings.into_iter();
-    let exterior = to_ls(iter.next().expect("not empty"));
-    let polygon = Polygon::new(exterior, iter.map(to_ls).collect());
+    let original = ring_area(exterior);
+    let mut epsilon = epsilon;
+    while epsilon > 0.25 {
+        let simplified = simplify_rings_with(rings, epsilon);
+        if ring_area(&simplified[0]) >= KEEP_AREA * original {
+            return simplified;
+        }
+        epsilon /= 4.0;
+    }
+    rings.to_vec()
+}
+
+fn simplify_rings_with(rings: &[Vec<[f64; 2]>], epsilon: f64) -> Vec<Vec<[f64; 2]>> {
+    let to_ls = |r: &Vec<[f64; 2]>| -> LineString<f64> {
+        let thinned: Vec<[f64; 2]> = if r.len() > 4 {
+            drop_close(r, epsilon).collect()
+        } else {
+            Vec::new()
+        };
+        let points = if thinned.len() >= 4 { &thinned } else { r };
+        points.iter().map(|p| Coord { x: p[0], y: p[1] }).collect()
+    };
+    let polygon = Polygon::new(to_ls(&rings[0]), rings[1..].iter().map(to_ls).collect());
     let simplified = polygon.simplify(epsilon);
     let back = |ls: &LineString<f64>| ls.0.iter().map(|c| [c.x, c.y]).collect::<Vec<_>>();
     std::iter::once(back(simplified.exterior()))
         .chain(simplified.interiors().iter().map(back))
         .collect()
+}
+
+/// The area of a ring, whichever way it turns.
+fn ring_area(ring: &[[f64; 2]]) -> f64 {
+    let twice: f64 = ring
+        .windows(2)
+        .map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1])
+        .sum();
+    let closing = match (ring.first(), ring.last()) {
+        (Some(a), Some(b)) => b[0] * a[1] - a[0] * b[1],
+        _ => 0.0,
+    };
+    (twice + closing).abs() / 2.0
 }
 
 /// Rounds points to the integer grid, dropping repeats of the previous point.
@@ -156,7 +195,7 @@ mod tests {
             [40.0, 60.0],
             [40.0, 40.0],
         ];
-        let out = simplify_rings(vec![outer, hole], 2.0);
+        let out = simplify_rings(&[outer, hole], 2.0);
         assert_eq!(out.len(), 2);
     }
 
