@@ -29,14 +29,17 @@ function prerequisites() {
   }
 }
 
-/** Starts kartrum on a fresh data dir; resolves to {url, stop}. */
-export async function startServer() {
+/**
+ * Starts kartrum on a fresh data dir (with the demo data unless `demo` is false); resolves to
+ * {url, dataDir, stop}.
+ */
+export async function startServer({ demo = true } = {}) {
   // KARTRUM_URL: use a server that is already running (quicker while developing).
-  if (process.env.KARTRUM_URL) return { url: process.env.KARTRUM_URL.replace(/\/$/, ''), stop: async () => {} };
+  if (process.env.KARTRUM_URL) return { url: process.env.KARTRUM_URL.replace(/\/$/, ''), dataDir: null, stop: async () => {} };
   prerequisites();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kartrum-web-test-'));
   const child = spawn(BIN, [
-    'serve', '--data-dir', dataDir, '--demo', path.join(ROOT, 'data', 'demo.toml'),
+    'serve', '--data-dir', dataDir, ...(demo ? ['--demo', path.join(ROOT, 'data', 'demo.toml')] : []),
     '--port', '0', '--web-dir', path.join(ROOT, 'web'),
   ], { cwd: ROOT, env: { ...process.env, KARTRUM_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -59,7 +62,12 @@ export async function startServer() {
     await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { url, stop };
+  return { url, dataDir, stop };
+}
+
+/** Runs `kartrum ingest FILE --data-dir DIR ARGS…` (the CLI beside a running server). */
+export function ingestWithCli(dataDir, file, args = []) {
+  execFileSync(BIN, ['ingest', file, '--data-dir', dataDir, ...args], { cwd: ROOT, stdio: 'pipe' });
 }
 
 /** Launches headless Chromium with software WebGL. */
