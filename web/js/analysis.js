@@ -98,11 +98,14 @@ function fillColor(result, color) {
   return match;
 }
 
-/** A vector tile source of a stored layer at a version (the version busts the tile cache). */
-export function layerSource(layer) {
+/**
+ * A vector tile source of a stored layer at a version, from the `run`th answer (both bust the
+ * tile cache: a result stored again after it was evicted may start over at version 1).
+ */
+function layerSource(layer, run) {
   return {
     type: 'vector',
-    tiles: [`${location.origin}/tiles/${encodeURIComponent(layer.id)}/{z}/{x}/{y}.mvt?v=${layer.version}`],
+    tiles: [`${location.origin}/tiles/${encodeURIComponent(layer.id)}/{z}/{x}/{y}.mvt?v=${layer.version}&run=${run}`],
     minzoom: 0,
     maxzoom: 14,
   };
@@ -111,7 +114,7 @@ export function layerSource(layer) {
 /** Wires the panel; returns the module's state (used by scenario.js and the tests). */
 export function initServiceAccess(app, ctx) {
   const panel = document.getElementById('panel-service');
-  const state = { key: null, result: null, scenario: null, error: null, busy: false, sort: { key: 'name', dir: 'asc' }, diffSort: { key: 'farther', dir: 'desc' } };
+  const state = { key: null, result: null, scenario: null, run: 0, error: null, busy: false, sort: { key: 'name', dir: 'asc' }, diffSort: { key: 'farther', dir: 'desc' } };
   app.serviceAccess = state;
 
   const kind = el('select', { id: 'sa-kind' }, ...Object.keys(KINDS).map((k) => option(k, t(KINDS[k].label), k === 'grocery')));
@@ -210,7 +213,7 @@ export function initServiceAccess(app, ctx) {
       const result = await postJSON('/api/analysis/service-access', { ...body, output: { store: true, title: t(KINDS[p.kind].label) } });
       const scenario = p.remove ? await postJSON('/api/analysis/service-access/scenario', scenarioBody(body, p)) : null;
       if (state.key !== key) return;
-      Object.assign(state, { result, scenario, busy: false });
+      Object.assign(state, { result, scenario, busy: false, run: state.run + 1 });
       const ids = { layer: result.layer?.id, ...(scenario?.layer ? { scenario: scenario.layer.id } : {}) };
       app.analysis = { ...app.analysis, service: { ...app.analysis.service, result: ids } };
     } catch (error) {
@@ -312,8 +315,9 @@ export function initServiceAccess(app, ctx) {
       const p = params();
       const sc = state.scenario?.layer ? state.scenario : null;
       const layer = sc ? sc.layer : r.layer;
-      // The catalog's version when it knows the layer (a result stored again is re-drawn).
-      const sources = { 'sa-src': layerSource(app.byId.get(layer.id) ?? layer) };
+      // The answered layer, not the catalog's: an id names one request on the same inputs, so
+      // another room storing it again stores the same cells.
+      const sources = { 'sa-src': layerSource(layer, state.run) };
       const base = { source: 'sa-src', 'source-layer': layer.id, metadata: { 'kartrum:layer': layer.id, 'kartrum:clickable': true } };
       const layers = [{
         ...base, id: 'sa-fill', type: 'fill',

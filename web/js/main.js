@@ -242,7 +242,7 @@ async function boot() {
     maxPitch: 60,
   });
   app.map = map;
-  map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-right');
+  map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'bottom-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 160 }), 'bottom-left');
   map.getCanvas().setAttribute('aria-label', t('mapLabel'));
   await new Promise((resolve) => map.once('load', resolve));
