@@ -479,15 +479,31 @@ fn catalog_etag_is_not_modified_until_a_layer_changes() {
     let added = upload(&server, &file, &[("layer", "punkt")], Some(TOKEN));
     assert_eq!(added.status().as_u16(), 201);
     let response = list(Some(&empty));
-    assert_eq!(response.status().as_u16(), 200, "a new layer changes the catalog");
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "a new layer changes the catalog"
+    );
     let one = etag(&response);
-    assert_eq!(response.json::<Value>().unwrap()["layers"][0]["id"], "punkt");
+    assert_eq!(
+        response.json::<Value>().unwrap()["layers"][0]["id"],
+        "punkt"
+    );
     assert_eq!(list(Some(&one)).status().as_u16(), 304);
 
     // Replacing the layer (a new version) and deleting it each change the tag.
-    assert_eq!(upload(&server, &file, &[("layer", "punkt")], Some(TOKEN)).status().as_u16(), 201);
+    assert_eq!(
+        upload(&server, &file, &[("layer", "punkt")], Some(TOKEN))
+            .status()
+            .as_u16(),
+        201
+    );
     let replaced = list(Some(&one));
-    assert_eq!(replaced.status().as_u16(), 200, "a re-ingest changes the catalog");
+    assert_eq!(
+        replaced.status().as_u16(),
+        200,
+        "a re-ingest changes the catalog"
+    );
     let two = etag(&replaced);
     let deleted = client()
         .delete(server.at("/api/layers/punkt"))
@@ -495,5 +511,9 @@ fn catalog_etag_is_not_modified_until_a_layer_changes() {
         .send()
         .unwrap();
     assert_eq!(deleted.status().as_u16(), 204);
-    assert_eq!(list(Some(&two)).status().as_u16(), 200, "a delete changes the catalog");
+    assert_eq!(
+        list(Some(&two)).status().as_u16(),
+        200,
+        "a delete changes the catalog"
+    );
 }

@@ -1694,7 +1694,11 @@ mod tests {
         let b = default_scenario_layer_id(&spec, &closing("s/2"));
         assert!(a.starts_with("sa_"), "{a}");
         assert_ne!(a, b, "two closures, two layers");
-        assert_ne!(a, default_layer_id(&spec), "the analysis keeps its own result");
+        assert_ne!(
+            a,
+            default_layer_id(&spec),
+            "the analysis keeps its own result"
+        );
         assert_eq!(a, default_scenario_layer_id(&spec, &closing("s/1")));
     }
 }
