@@ -115,9 +115,14 @@ export async function setLayer(page, id, on) {
   await idle(page);
 }
 
-/** RGBA pixels of the map canvas inside a box (CSS pixels), as a summary {hash, distinct, nonBackground}. */
-export async function pixels(page, box) {
-  return page.evaluate((b) => {
+/**
+ * RGBA pixels of the map canvas inside a box (CSS pixels), as a summary {hash, distinct,
+ * nonBackground, total, matching}; `matching` counts the pixels for which `match`, the source
+ * of a function (r, g, b) → boolean, holds (0 without one).
+ */
+export async function pixels(page, box, match = '() => false') {
+  return page.evaluate(([b, source]) => {
+    const test = new Function(`return (${source});`)();
     const map = window.kartrum.map;
     const source = map.getCanvas();
     const ratio = source.width / source.clientWidth;
@@ -130,14 +135,16 @@ export async function pixels(page, box) {
     let hash = 0;
     const colors = new Set();
     let nonBackground = 0;
+    let matching = 0;
     for (let i = 0; i < data.length; i += 4) {
       const rgb = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
       hash = (hash * 31 + rgb) >>> 0;
       colors.add(rgb);
       if (data[i + 3] > 0 && !(data[i] > 250 && data[i + 1] > 250 && data[i + 2] > 250) && rgb !== 0) nonBackground++;
+      if (test(data[i], data[i + 1], data[i + 2])) matching++;
     }
-    return { hash, distinct: colors.size, nonBackground, total: data.length / 4 };
-  }, box);
+    return { hash, distinct: colors.size, nonBackground, total: data.length / 4, matching };
+  }, [box, match]);
 }
 
 /** The screen box (CSS pixels relative to the map canvas) of a lon/lat rectangle. */

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { OUT, TOKEN, boxOf, idle, launchBrowser, openMap, startServer } from './harness.js';
+import { OUT, TOKEN, boxOf, idle, launchBrowser, openMap, pixels, startServer } from './harness.js';
 
 const TIMEOUT = 300_000;
 const DALARNA = [12.2, 59.9, 16.7, 62.2];
@@ -255,19 +255,7 @@ describe('meetings', { timeout: 20 * TIMEOUT }, () => {
 });
 
 /** Pixels of the map canvas in `box` with the orange/brown hue of the travel time bands. */
-function bandPixels(page, box) {
-  return page.evaluate((b) => {
-    const source = window.kartrum.map.getCanvas();
-    const ratio = source.width / source.clientWidth;
-    const c = document.createElement('canvas');
-    c.width = Math.round(b.width * ratio);
-    c.height = Math.round(b.height * ratio);
-    const ctx = c.getContext('2d');
-    ctx.drawImage(source, b.x * ratio, b.y * ratio, c.width, c.height, 0, 0, c.width, c.height);
-    const px = ctx.getImageData(0, 0, c.width, c.height).data;
-    let count = 0;
-    for (let i = 0; i < px.length; i += 4) if (px[i] - px[i + 1] >= 40 && px[i + 1] - px[i + 2] >= 30) count++;
-    const total = px.length / 4;
-    return { count, total, share: count / total };
-  }, box);
+async function bandPixels(page, box) {
+  const { matching, total } = await pixels(page, box, '(r, g, b) => r - g >= 40 && g - b >= 30');
+  return { count: matching, total, share: matching / total };
 }
