@@ -121,8 +121,8 @@ export async function setLayer(page, id, on) {
  * of a function (r, g, b) → boolean, holds (0 without one).
  */
 export async function pixels(page, box, match = '() => false') {
-  return page.evaluate(([b, source]) => {
-    const test = new Function(`return (${source});`)();
+  return page.evaluate(([b, predicate]) => {
+    const test = new Function(`return (${predicate});`)();
     const map = window.kartrum.map;
     const source = map.getCanvas();
     const ratio = source.width / source.clientWidth;
