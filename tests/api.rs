@@ -451,3 +451,59 @@ fn async_upload_reports_job_status() {
         404,
     );
 }
+
+#[test]
+fn catalog_etag_is_not_modified_until_a_layer_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), Some(TOKEN), &[]);
+    // The catalog's new ETag and ids when it changed since `etag`, None for 304 (no body).
+    let changed_since = |etag: &str| -> Option<(String, Vec<Value>)> {
+        let response = client()
+            .get(server.at("/api/layers"))
+            .header("If-None-Match", etag)
+            .send()
+            .unwrap();
+        if response.status().as_u16() == 304 {
+            assert!(response.bytes().unwrap().is_empty(), "304 has no body");
+            return None;
+        }
+        assert_eq!(response.status().as_u16(), 200);
+        let tag = response.headers()["etag"].to_str().unwrap().to_string();
+        let body: Value = response.json().unwrap();
+        let ids = body["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].clone())
+            .collect();
+        Some((tag, ids))
+    };
+
+    let (empty, ids) = changed_since("\"none\"").expect("a first answer");
+    assert!(ids.is_empty());
+    assert!(changed_since(&empty).is_none(), "nothing changed");
+
+    let file = dir.path().join("punkt.geojson");
+    std::fs::write(
+        &file,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[15.6,60.6]},"properties":{"n":1}}]}"#,
+    )
+    .unwrap();
+    let store = || upload(&server, &file, &[("layer", "punkt")], Some(TOKEN)).status();
+    assert_eq!(store().as_u16(), 201);
+    let (one, ids) = changed_since(&empty).expect("a new layer changes the catalog");
+    assert_eq!(ids, ["punkt"]);
+    assert!(changed_since(&one).is_none());
+
+    // Replacing the layer (a new version) and deleting it each change the tag.
+    assert_eq!(store().as_u16(), 201);
+    let (two, _) = changed_since(&one).expect("a re-ingest changes the catalog");
+    let deleted = client()
+        .delete(server.at("/api/layers/punkt"))
+        .bearer_auth(TOKEN)
+        .send()
+        .unwrap();
+    assert_eq!(deleted.status().as_u16(), 204);
+    let (_, ids) = changed_since(&two).expect("a delete changes the catalog");
+    assert!(ids.is_empty());
+}

@@ -143,19 +143,20 @@ pub(super) fn parse_part<T: for<'de> Deserialize<'de> + Default>(
         .map(Option::unwrap_or_default)
 }
 
-/// Commits the result layer when asked; returns its id and version. Result layers with ids
-/// starting `sa_` may be written without the token, as long as they only ever replace other
-/// result layers; any other id needs the write token.
+/// Commits the result layer when asked (under `default_id` unless the request names one);
+/// returns its id and version. Result layers with ids starting `sa_` may be written without
+/// the token, as long as they only ever replace other result layers; any other id needs the
+/// write token.
 fn store_layer(
     state: &AppState,
     headers: &HeaderMap,
     output: &Output,
     default_store: bool,
     make: impl FnOnce(&str, &str) -> Layer,
-    spec: &AccessSpec,
+    default_id: String,
 ) -> Result<Option<Json_>, ApiError> {
     let derived = Derived {
-        default_id: service_access::default_layer_id(spec),
+        default_id,
         prefix: "sa_",
         source: service_access::RESULT_SOURCE,
     };
@@ -296,7 +297,8 @@ pub async fn service_access(
             }
             Format::Json => {}
         }
-        let stored = store_layer(&state, &headers, &output, true, make, &spec)?;
+        let id = service_access::default_layer_id(&spec);
+        let stored = store_layer(&state, &headers, &output, true, make, id)?;
         let mut body = header_json(&run, &spec);
         body.insert("services".into(), services_json(&run));
         body.insert("demand".into(), demand_json(&run));
@@ -333,7 +335,8 @@ pub async fn scenario(
         let make = |id: &str, title: &str| {
             service_access::result_layer(&c.after, &spec.bands, id, title, Some(&c.before))
         };
-        let stored = store_layer(&state, &headers, &output, false, make, &spec)?;
+        let id = service_access::default_scenario_layer_id(&spec, &changes);
+        let stored = store_layer(&state, &headers, &output, false, make, id)?;
         let mut body = header_json(&c.after, &spec);
         body.insert("changes".into(), json!(changes));
         body.insert(

@@ -16,11 +16,41 @@ use super::{ApiError, AppState, auth};
 use crate::ingest::{self, IngestOptions};
 use crate::layer::{self, Layer, LayerMeta};
 
-/// `GET /api/layers`: every layer's catalog entry.
-pub async fn list(State(state): State<AppState>) -> Json<Json_> {
+/// `GET /api/layers`: every layer's catalog entry, with an `ETag` that changes whenever a
+/// layer is added, replaced or deleted. A client that follows the catalog (the web map polls
+/// it) sends `If-None-Match` and gets a bodiless `304 Not Modified` while nothing changed.
+pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let catalog = state.store.snapshot();
+    let etag = catalog_etag(catalog.layers().map(|l| &l.meta));
+    let cache = [
+        (axum::http::header::ETAG, etag.clone()),
+        (axum::http::header::CACHE_CONTROL, "no-cache".to_string()),
+    ];
+    let unchanged = headers
+        .get_all(axum::http::header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == etag || t.trim() == "*");
+    if unchanged {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
     let layers: Vec<&LayerMeta> = catalog.layers().map(|l| &l.meta).collect();
-    Json(json!({ "layers": layers }))
+    (cache, Json(json!({ "layers": layers }))).into_response()
+}
+
+/// The catalog's entity tag: a hash of every layer's id, version and ingest time, so an added,
+/// replaced or deleted layer changes it.
+fn catalog_etag<'a>(layers: impl Iterator<Item = &'a LayerMeta>) -> String {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed keys: stable within one server process, which is all an ETag needs.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for meta in layers {
+        meta.id.hash(&mut hasher);
+        meta.version.hash(&mut hasher);
+        meta.ingested_at.timestamp_nanos_opt().hash(&mut hasher);
+    }
+    format!("\"{:016x}\"", hasher.finish())
 }
 
 /// `GET /api/layers/{id}`: one catalog entry.
@@ -384,5 +414,18 @@ mod tests {
         assert!(parse_bbox("3,2,1,4").is_err());
         assert!(parse_bbox("a,b,c,d").is_err());
         assert!(parse_bbox("NaN,1,2,3").is_err());
+    }
+
+    #[test]
+    fn catalog_etag_follows_ids_versions_and_deletes() {
+        let a = LayerMeta::new("a", vec![]);
+        let mut a2 = a.clone();
+        a2.version += 1;
+        let b = LayerMeta::new("b", vec![]);
+        let tag = |metas: &[&LayerMeta]| catalog_etag(metas.iter().copied());
+        assert_eq!(tag(&[&a, &b]), tag(&[&a, &b]));
+        assert_ne!(tag(&[&a, &b]), tag(&[&a2, &b]), "a new version");
+        assert_ne!(tag(&[&a, &b]), tag(&[&a]), "a deleted layer");
+        assert!(tag(&[]).starts_with('"') && tag(&[]).ends_with('"'));
     }
 }

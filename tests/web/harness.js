@@ -29,14 +29,17 @@ function prerequisites() {
   }
 }
 
-/** Starts kartrum on a fresh data dir; resolves to {url, stop}. */
-export async function startServer() {
+/**
+ * Starts kartrum on a fresh data dir (with the demo data unless `demo` is false); resolves to
+ * {url, dataDir, stop}.
+ */
+export async function startServer({ demo = true } = {}) {
   // KARTRUM_URL: use a server that is already running (quicker while developing).
-  if (process.env.KARTRUM_URL) return { url: process.env.KARTRUM_URL.replace(/\/$/, ''), stop: async () => {} };
+  if (process.env.KARTRUM_URL) return { url: process.env.KARTRUM_URL.replace(/\/$/, ''), dataDir: null, stop: async () => {} };
   prerequisites();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kartrum-web-test-'));
   const child = spawn(BIN, [
-    'serve', '--data-dir', dataDir, '--demo', path.join(ROOT, 'data', 'demo.toml'),
+    'serve', '--data-dir', dataDir, ...(demo ? ['--demo', path.join(ROOT, 'data', 'demo.toml')] : []),
     '--port', '0', '--web-dir', path.join(ROOT, 'web'),
   ], { cwd: ROOT, env: { ...process.env, KARTRUM_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -59,7 +62,12 @@ export async function startServer() {
     await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { url, stop };
+  return { url, dataDir, stop };
+}
+
+/** Runs `kartrum ingest FILE --data-dir DIR ARGS…` (the CLI beside a running server). */
+export function ingestWithCli(dataDir, file, args = []) {
+  execFileSync(BIN, ['ingest', file, '--data-dir', dataDir, ...args], { cwd: ROOT, stdio: 'pipe' });
 }
 
 /** Launches headless Chromium with software WebGL. */
@@ -107,9 +115,14 @@ export async function setLayer(page, id, on) {
   await idle(page);
 }
 
-/** RGBA pixels of the map canvas inside a box (CSS pixels), as a summary {hash, distinct, nonBackground}. */
-export async function pixels(page, box) {
-  return page.evaluate((b) => {
+/**
+ * RGBA pixels of the map canvas inside a box (CSS pixels), as a summary {hash, distinct,
+ * nonBackground, total, matching}; `matching` counts the pixels for which `match`, the source
+ * of a function (r, g, b) → boolean, holds (0 without one).
+ */
+export async function pixels(page, box, match = '() => false') {
+  return page.evaluate(([b, predicate]) => {
+    const test = new Function(`return (${predicate});`)();
     const map = window.kartrum.map;
     const source = map.getCanvas();
     const ratio = source.width / source.clientWidth;
@@ -122,14 +135,16 @@ export async function pixels(page, box) {
     let hash = 0;
     const colors = new Set();
     let nonBackground = 0;
+    let matching = 0;
     for (let i = 0; i < data.length; i += 4) {
       const rgb = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
       hash = (hash * 31 + rgb) >>> 0;
       colors.add(rgb);
       if (data[i + 3] > 0 && !(data[i] > 250 && data[i + 1] > 250 && data[i + 2] > 250) && rgb !== 0) nonBackground++;
+      if (test(data[i], data[i + 1], data[i + 2])) matching++;
     }
-    return { hash, distinct: colors.size, nonBackground, total: data.length / 4 };
-  }, box);
+    return { hash, distinct: colors.size, nonBackground, total: data.length / 4, matching };
+  }, [box, match]);
 }
 
 /** The screen box (CSS pixels relative to the map canvas) of a lon/lat rectangle. */

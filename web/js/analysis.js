@@ -1,8 +1,11 @@
 // Service access panel (issue 5): choose the kind of service and the travel time bands, run
-// POST /api/analysis/service-access (the result is stored as layer sa_KIND, shown from vector
-// tiles as a choropleth per grid cell) and read the table per municipality. A closed service
-// ("what if it closes?", scenario.js) is part of the same parameters, so both go into the URL
-// and saved views as app.analysis.service = {kind, breaks, color, remove?, at?, name?}.
+// POST /api/analysis/service-access (the result is stored as a layer whose id the server
+// derives from the request, `sa_<hash>`, shown from vector tiles as a choropleth per grid cell)
+// and read the table per municipality. A closed service ("what if it closes?", scenario.js) is
+// part of the same parameters, so both go into the URL and saved views as
+// app.analysis.service = {kind, breaks, color, remove?, at?, name?, result?}. `result` names the
+// stored layers this map shows ({layer, scenario?}); the request is always in the state too, so
+// a result that is gone (evicted) is simply computed again, and under the same id.
 
 import { el, option, postJSON, sortableTable } from './dom.js';
 import { formatFixed, formatNumber, formatPercent, lang, onLanguageChange, t, tf } from './i18n.js';
@@ -51,6 +54,18 @@ export function bandColors(n) {
   return Array.from({ length: n }, (_, i) => ramp[Math.round((i * (ramp.length - 1)) / (n - 1))]);
 }
 
+/**
+ * Whole numbers for `parts` that add up to `Math.round(total)` (largest remainder), so a table
+ * row's rounded cells sum to its rounded total.
+ */
+export function roundParts(parts, total) {
+  const floors = parts.map((x) => Math.floor(Math.max(0, x)));
+  let left = Math.round(total) - floors.reduce((a, b) => a + b, 0);
+  const order = parts.map((x, i) => [x - floors[i], i]).sort((a, b) => b[0] - a[0]);
+  for (let k = 0; left > 0 && k < order.length; k++, left--) floors[order[k][1]]++;
+  return floors;
+}
+
 /** How the cells were assigned to municipalities (the response's `area_join`), in words. */
 export function areaJoinNote(join) {
   if (!join) return '';
@@ -83,11 +98,14 @@ function fillColor(result, color) {
   return match;
 }
 
-/** A vector tile source of a stored layer at a version (the version busts the tile cache). */
-export function layerSource(layer) {
+/**
+ * A vector tile source of a stored layer at a version, from the `run`th answer (both bust the
+ * tile cache: a result stored again after it was evicted may start over at version 1).
+ */
+function layerSource(layer, run) {
   return {
     type: 'vector',
-    tiles: [`${location.origin}/tiles/${encodeURIComponent(layer.id)}/{z}/{x}/{y}.mvt?v=${layer.version}`],
+    tiles: [`${location.origin}/tiles/${encodeURIComponent(layer.id)}/{z}/{x}/{y}.mvt?v=${layer.version}&run=${run}`],
     minzoom: 0,
     maxzoom: 14,
   };
@@ -96,7 +114,7 @@ export function layerSource(layer) {
 /** Wires the panel; returns the module's state (used by scenario.js and the tests). */
 export function initServiceAccess(app, ctx) {
   const panel = document.getElementById('panel-service');
-  const state = { key: null, result: null, scenario: null, error: null, busy: false, sort: { key: 'name', dir: 'asc' }, diffSort: { key: 'farther', dir: 'desc' } };
+  const state = { key: null, result: null, scenario: null, run: 0, error: null, busy: false, sort: { key: 'name', dir: 'asc' }, diffSort: { key: 'farther', dir: 'desc' } };
   app.serviceAccess = state;
 
   const kind = el('select', { id: 'sa-kind' }, ...Object.keys(KINDS).map((k) => option(k, t(KINDS[k].label), k === 'grocery')));
@@ -191,10 +209,13 @@ export function initServiceAccess(app, ctx) {
     run.disabled = true;
     try {
       const body = requestBody(p);
-      const result = await postJSON('/api/analysis/service-access', { ...body, output: { store: true, layer: `sa_${p.kind}`, title: t(KINDS[p.kind].label) } });
+      // No layer id: the server names the result after the request, so rooms never share one.
+      const result = await postJSON('/api/analysis/service-access', { ...body, output: { store: true, title: t(KINDS[p.kind].label) } });
       const scenario = p.remove ? await postJSON('/api/analysis/service-access/scenario', scenarioBody(body, p)) : null;
       if (state.key !== key) return;
-      Object.assign(state, { result, scenario, busy: false });
+      Object.assign(state, { result, scenario, busy: false, run: state.run + 1 });
+      const ids = { layer: result.layer?.id, ...(scenario?.layer ? { scenario: scenario.layer.id } : {}) };
+      app.analysis = { ...app.analysis, service: { ...app.analysis.service, result: ids } };
     } catch (error) {
       if (state.key !== key) return;
       Object.assign(state, { result: null, scenario: null, error: `${t('saFailed')}: ${error.message}`, busy: false });
@@ -205,6 +226,18 @@ export function initServiceAccess(app, ctx) {
     ctx.update({ keepPanel: true });
   };
   ctx.onChange(() => { sync(); });
+  // The live catalog: a result that was evicted, or inputs that were re-ingested, are
+  // computed again (same request, so the same id while the inputs are unchanged).
+  document.addEventListener('catalogchange', ({ detail }) => {
+    const p = params();
+    if (!p || state.busy) return;
+    const shown = [state.result?.layer?.id, state.scenario?.layer?.id].filter(Boolean);
+    const inputs = [NETWORK, DEMAND.layer, AREAS.layer, ...KINDS[p.kind].supply.map((s) => s.layer)];
+    if (shown.some((id) => detail.removed.includes(id)) || inputs.some((id) => detail.changed.includes(id))) {
+      state.key = null;
+      sync();
+    }
+  });
 
   function render() {
     status.classList.toggle('error', Boolean(state.error));
@@ -231,14 +264,21 @@ export function initServiceAccess(app, ctx) {
     }) });
     const shown = r.areas.filter((a) => a.population >= SMALL);
     const hidden = r.areas.length - shown.length;
+    // The bands and the unreachable make up the population; rounded so that they add up.
+    const parts = new WeakMap();
+    const part = (a, i) => {
+      if (!parts.has(a)) parts.set(a, roundParts([...r.bands.map((_, j) => a.bands[j]?.population ?? 0), a.unreachable ?? 0], a.population));
+      return formatNumber(parts.get(a)[i]);
+    };
     const columns = [
       { key: 'name', label: t('saMunicipality'), value: (a) => a.name, render: (a) => (a.code === null && a.name === 'Totalt' ? t('saTotal') : a.name) },
       { key: 'population', label: t('saPopulation'), num: true, value: (a) => a.population, render: (a) => formatNumber(Math.round(a.population)) },
       ...r.bands.map((label, i) => ({
         key: `band${i}`, label: label.replace(' min', ''), num: true,
         value: (a) => a.bands[i]?.population ?? 0,
-        render: (a) => formatNumber(Math.round(a.bands[i]?.population ?? 0)),
+        render: (a) => part(a, i),
       })),
+      { key: 'unreachable', label: t('saOffNetwork'), num: true, value: (a) => a.unreachable ?? 0, render: (a) => part(a, r.bands.length) },
       { key: 'beyond', label: tf('saBeyond', { threshold }), num: true, value: (a) => a.beyond_threshold / (a.population || 1), render: (a) => formatPercent(a.beyond_threshold / (a.population || 1)) },
       { key: 'mean', label: t('saMean'), num: true, value: (a) => a.mean, render: (a) => formatFixed(a.mean) },
     ];
@@ -254,9 +294,11 @@ export function initServiceAccess(app, ctx) {
     table.id = 'sa-table';
     // The band columns carry the map's colours as a key.
     const colors = bandColors(r.bands.length);
+    const keyColors = [...colors, UNREACHABLE];
     table.querySelectorAll('thead th').forEach((th, i) => {
-      if (i >= 2 && i < 2 + r.bands.length) th.style.setProperty('--band', colors[i - 2]);
-      if (i >= 2 && i < 2 + r.bands.length) th.classList.add('band');
+      if (i < 2 || i >= 2 + keyColors.length) return;
+      th.style.setProperty('--band', keyColors[i - 2]);
+      th.classList.add('band');
     });
     const focusedKey = document.activeElement?.closest?.('#sa-table') ? document.activeElement.dataset.key : null;
     // Not null for an absent part: replaceChildren would show it as the text "null".
@@ -273,7 +315,9 @@ export function initServiceAccess(app, ctx) {
       const p = params();
       const sc = state.scenario?.layer ? state.scenario : null;
       const layer = sc ? sc.layer : r.layer;
-      const sources = { 'sa-src': layerSource(layer) };
+      // The answered layer, not the catalog's: an id names one request on the same inputs, so
+      // another room storing it again stores the same cells.
+      const sources = { 'sa-src': layerSource(layer, state.run) };
       const base = { source: 'sa-src', 'source-layer': layer.id, metadata: { 'kartrum:layer': layer.id, 'kartrum:clickable': true } };
       const layers = [{
         ...base, id: 'sa-fill', type: 'fill',

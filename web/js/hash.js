@@ -29,10 +29,13 @@ export function decodeStyle(code) {
 }
 
 const KINDS = ['grocery', 'pharmacy', 'health'];
+/** What a stored layer id may look like in a URL. */
+const LAYER_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 /**
  * Encodes the analysis parameters as hash parameters: `sa=KIND~B1-B2-…~COLOUR[~LAYER/ID~LON,LAT~NAME]`
- * (service access, optionally with a closed service at a position), `pl=PLACE_ID` (place profile) and
+ * (service access, optionally with a closed service at a position) with `sr=RESULT[,SCENARIO]`
+ * (the ids of the stored result layers it showed), `pl=PLACE_ID` (place profile) and
  * `co=WIDTH;lon,lat;lon,lat…`, `co=WIDTH;LAYER:FIELD=VALUE` or `co=WIDTH;LAYER@ID,ID,…` (corridor:
  * a drawn line, the features with a field value, or features by id).
  */
@@ -48,6 +51,8 @@ export function encodeAnalysis(analysis = {}) {
       if (sa.name) items.push(encodeURIComponent(sa.name));
     }
     parts.push(`sa=${items.join('~')}`);
+    const ids = [sa.result?.layer, sa.result?.scenario].filter((id) => LAYER_ID.test(id ?? ''));
+    if (ids.length) parts.push(`sr=${ids.join(',')}`);
   }
   if (analysis.place) parts.push(`pl=${encodeURIComponent(analysis.place)}`);
   const co = analysis.corridor;
@@ -74,6 +79,8 @@ export function decodeAnalysis(params) {
       const point = String(at || '').split(',').map(Number);
       if (remove && point.length === 2 && point.every(Number.isFinite)) analysis.service.at = point;
       if (remove && name.length) analysis.service.name = decodeURIComponent(name.join('~'));
+      const [layer, scenario] = String(params.get('sr') || '').split(',');
+      if (LAYER_ID.test(layer)) analysis.service.result = { layer, ...(remove && LAYER_ID.test(scenario ?? '') ? { scenario } : {}) };
     }
   }
   if (params.get('pl')) analysis.place = params.get('pl');

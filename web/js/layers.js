@@ -1,5 +1,6 @@
 // The layer panel: every catalog layer with a toggle, opacity, style (one colour or a
-// choropleth of a numeric field) and its legend.
+// choropleth of a numeric field) and its legend. Analysis results (derived layers, source
+// `analysis/…`) are not listed: each request stores its own, and their panels show them.
 
 import { fieldLabel, formatNumber, onLanguageChange, t } from './i18n.js';
 import { legendSwatches } from './legend.js';
@@ -11,7 +12,8 @@ export function renderLayerPanel(list, app, { update, onChange }) {
   const build = (opts = {}) => {
     if (opts.keepPanel) return;
     const focused = document.activeElement?.id;
-    list.replaceChildren(...app.catalog.map((meta) => layerItem(meta, app, update, open)));
+    const listed = app.catalog.filter((meta) => !String(meta.source).startsWith('analysis/'));
+    list.replaceChildren(...listed.map((meta) => layerItem(meta, app, update, open)));
     if (focused) document.getElementById(focused)?.focus();
   };
   build();

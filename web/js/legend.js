@@ -19,8 +19,31 @@ export function legendSwatches(entry) {
   return list;
 }
 
-/** Renders the map legend of the visible layers. */
+const COLLAPSED_KEY = 'kartrum.legendCollapsed';
+
+/**
+ * Wires the map legend's button: it collapses the legend to its heading (and opens it again);
+ * the choice is remembered in the browser.
+ */
+export function initLegend() {
+  const button = document.getElementById('legend-toggle');
+  const body = document.getElementById('legend-body');
+  const set = (collapsed) => {
+    button.setAttribute('aria-expanded', String(!collapsed));
+    body.hidden = collapsed;
+    document.getElementById('legend').classList.toggle('collapsed', collapsed);
+  };
+  set(localStorage.getItem(COLLAPSED_KEY) === '1');
+  button.addEventListener('click', () => {
+    const collapsed = button.getAttribute('aria-expanded') === 'true';
+    localStorage.setItem(COLLAPSED_KEY, collapsed ? '1' : '0');
+    set(collapsed);
+  });
+}
+
+/** Renders the map legend of the visible layers (the legend is hidden when there are none). */
 export function renderLegend(container, entries) {
+  container.closest('.legend').hidden = !entries.length;
   const children = [];
   for (const entry of entries) {
     if (entry.simple) {

@@ -6,12 +6,13 @@ import { BASEMAP_LAYERS, BACKGROUND, loadExternalStyle, ownBasemapBelow, ownBase
 import { decodeHash, encodeHash } from './hash.js';
 import { fieldLabel, onLanguageChange, t, translatePage } from './i18n.js';
 import { initKeyboard } from './keyboard.js';
+import { fetchCatalog, followCatalog, setCatalog } from './live.js';
 import { renderLayerPanel } from './layers.js';
-import { renderLegend } from './legend.js';
+import { initLegend, renderLegend } from './legend.js';
 import { initPopup } from './popup.js';
 import { initSearch } from './search.js';
 import { fieldValues, tileSource } from './sources.js';
-import { classify, defaultStyle, geometryKind, legendEntry, mapLayers } from './styles.js';
+import { classify, geometryKind, legendEntry, mapLayers } from './styles.js';
 import { initViews } from './views.js';
 import { initExport } from './export.js';
 import { initTools } from './tools.js';
@@ -108,7 +109,7 @@ export function applyState(state, { animate = false } = {}) {
 export function update(opts = {}) {
   for (const m of visibleLayers()) ensureStats(m.id);
   app.map.setStyle(buildStyle(), { diff: true });
-  renderLegend(document.getElementById('legend'), legendEntries());
+  renderLegend(document.getElementById('legend-body'), legendEntries());
   for (const fn of app.listeners) fn(opts);
   writeHash();
 }
@@ -124,10 +125,11 @@ function ensureStats(id) {
   const s = app.layers.get(id);
   const style = s.style;
   if (style.kind !== 'choropleth' || !style.field) return;
-  const key = `${style.field}|${style.method}|${style.classes}`;
+  const { version } = app.byId.get(id);
+  const key = `${version}|${style.field}|${style.method}|${style.classes}`;
   if (app.stats.get(id)?.key === key) return;
   app.stats.set(id, { key, breaks: [], pending: true });
-  fieldValues(id, style.field).then((values) => {
+  fieldValues(id, version, style.field).then((values) => {
     const numbers = values.filter(Number.isFinite);
     const stats = {
       key,
@@ -165,15 +167,16 @@ export function buildStyle() {
   } else {
     const present = BASEMAP_LAYERS.filter(has);
     const hasLayer = (id) => present.includes(id);
-    // One composite tile source: all basemap layers in one request per tile.
-    sources['src-basemap'] = tileSource(present);
+    // One composite tile source: all basemap layers in one request per tile (none in an
+    // empty store: there is nothing to ask for).
+    if (present.length) sources['src-basemap'] = tileSource(present.map((id) => app.byId.get(id)));
     const src = (id) => ({ source: 'src-basemap', 'source-layer': id });
     below = ownBasemapBelow(hasLayer, src);
     labels = ownBasemapLabels(hasLayer, src, app.meeting ? 1.35 : 1);
   }
   const overlays = [];
   for (const meta of visibleLayers()) {
-    sources[`src-${meta.id}`] = tileSource([meta.id]);
+    sources[`src-${meta.id}`] = tileSource([meta]);
     const stats = app.stats.get(meta.id);
     const source = { source: `src-${meta.id}`, sourceLayer: meta.id };
     overlays.push(...mapLayers(meta, app.layers.get(meta.id), source, stats?.breaks ?? []));
@@ -223,13 +226,9 @@ export function attribution() {
 
 async function boot() {
   translatePage();
-  const [config, catalog] = await Promise.all([getJSON('/api/config'), getJSON('/api/layers')]);
+  const [config, catalog] = await Promise.all([getJSON('/api/config'), fetchCatalog()]);
   app.config = config;
-  app.catalog = catalog.layers;
-  app.catalog.forEach((meta, i) => {
-    app.byId.set(meta.id, meta);
-    app.layers.set(meta.id, { visible: false, opacity: 1, style: defaultStyle(i) });
-  });
+  setCatalog(app, catalog.layers);
   app.external = await loadExternalStyle(config.basemap_url);
   if (!app.external) document.querySelector('#basemap-select option[value="external"]').disabled = true;
 
@@ -243,7 +242,7 @@ async function boot() {
     maxPitch: 60,
   });
   app.map = map;
-  map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-right');
+  map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'bottom-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 160 }), 'bottom-left');
   map.getCanvas().setAttribute('aria-label', t('mapLabel'));
   await new Promise((resolve) => map.once('load', resolve));
@@ -258,6 +257,7 @@ async function boot() {
     updateAttribution();
   });
 
+  initLegend();
   renderLayerPanel(document.getElementById('layer-list'), app, { update, onChange });
   initPopup(app, { overlayLayerIds });
   initSearch(app);
@@ -281,6 +281,10 @@ async function boot() {
   app.legendEntries = legendEntries;
   app.ready = true;
   writeHash();
+  followCatalog(app, catalog.etag, (changes) => {
+    document.dispatchEvent(new CustomEvent('catalogchange', { detail: changes }));
+    update();
+  });
   map.on('moveend', writeHash);
   window.addEventListener('hashchange', () => {
     const next = decodeHash(location.hash);

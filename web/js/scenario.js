@@ -19,9 +19,12 @@ export function kindOf(layerId, properties) {
   return null;
 }
 
-/** The scenario request: the analysis body plus the removal, stored as layer sa_whatif. */
+/**
+ * The scenario request: the analysis body plus the removal, stored under the id the server
+ * derives from the request (each closed service its own layer, so rooms never share one).
+ */
 export function scenarioBody(body, params) {
-  return { ...body, changes: { remove: [params.remove] }, output: { store: true, layer: 'sa_whatif', max_units: 500 } };
+  return { ...body, changes: { remove: [params.remove] }, output: { store: true, max_units: 500 } };
 }
 
 /** Map layers of a scenario: cells that get farther, by how much, and the closed service. */
@@ -98,8 +101,8 @@ export function renderScenario(box, app, state, { update, onSort }) {
   const reset = el('button', {
     type: 'button', id: 'sa-whatif-reset',
     onclick: () => {
-      const { kind, breaks, color } = app.analysis.service;
-      app.analysis = { ...app.analysis, service: { kind, breaks, color } };
+      const { kind, breaks, color, result } = app.analysis.service;
+      app.analysis = { ...app.analysis, service: { kind, breaks, color, result: result && { layer: result.layer } } };
       update();
     },
   }, t('saWhatIfReset'));

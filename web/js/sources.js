@@ -6,21 +6,29 @@ import { getJSON } from './api.js';
 
 const PAGE = 10000;
 
-/** The MapLibre vector source of one or more catalog layers (TileJSON of the layer list). */
-export function tileSource(ids) {
-  return { type: 'vector', url: `${location.origin}/tiles/${ids.map(encodeURIComponent).join(',')}.json` };
+/**
+ * The MapLibre vector source of one or more catalog layers (TileJSON of the layer list). The
+ * layers' versions are in the URL, so a re-ingested layer gets a new source and is re-drawn.
+ */
+export function tileSource(metas) {
+  const ids = metas.map((m) => encodeURIComponent(m.id)).join(',');
+  return { type: 'vector', url: `${location.origin}/tiles/${ids}.json?v=${metas.map((m) => m.version).join('-')}` };
 }
 
 const featureCache = new Map();
 
-/** Every feature of a layer as one FeatureCollection (paged through the features API), fetched once. */
-export function allFeatures(layerId) {
-  if (!featureCache.has(layerId)) {
+/**
+ * Every feature of a layer as one FeatureCollection (paged through the features API), fetched
+ * once per `version` (the catalog's version of the layer, so a re-ingest is fetched again).
+ */
+export function allFeatures(layerId, version = '') {
+  const key = `${layerId}\u0000${version}`;
+  if (!featureCache.has(key)) {
     const loading = fetchAll(layerId);
-    loading.catch(() => featureCache.delete(layerId));
-    featureCache.set(layerId, loading);
+    loading.catch(() => featureCache.delete(key));
+    featureCache.set(key, loading);
   }
-  return featureCache.get(layerId);
+  return featureCache.get(key);
 }
 
 async function fetchAll(layerId) {
@@ -34,11 +42,11 @@ async function fetchAll(layerId) {
 
 const valueCache = new Map();
 
-/** The numeric values of one field of a layer, fetched once. */
-export function fieldValues(layerId, field) {
-  const key = `${layerId}\u0000${field}`;
+/** The numeric values of one field of a layer at a version, fetched once. */
+export function fieldValues(layerId, version, field) {
+  const key = `${layerId}\u0000${version}\u0000${field}`;
   if (!valueCache.has(key)) {
-    valueCache.set(key, allFeatures(layerId).then((fc) =>
+    valueCache.set(key, allFeatures(layerId, version).then((fc) =>
       fc.features.map((f) => f.properties[field]).map((v) => (typeof v === 'number' ? v : Number.NaN))));
   }
   return valueCache.get(key);
