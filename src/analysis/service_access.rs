@@ -1487,16 +1487,6 @@ fn csv_line(out: &mut String, cells: &[String]) {
 /// The `source` of result layers, telling them from ingested ones.
 pub const RESULT_SOURCE: &str = "analysis/service-access";
 
-/// A layer id for the results of `spec`: `sa_` and a hash of the request, stable across runs.
-pub fn default_layer_id(spec: &AccessSpec) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
-    serde_json::to_string(spec)
-        .unwrap_or_default()
-        .hash(&mut hasher);
-    format!("sa_{:012x}", hasher.finish() & 0xffff_ffff_ffff)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
