@@ -212,14 +212,10 @@ pub async fn upload(
     }
     let job = state.jobs.start("ingest", upload_title);
     let location = format!("/api/jobs/{}", job.id());
-    let worker = job.clone();
-    tokio::task::spawn_blocking(move || {
-        let outcome = run(&mut |p| worker.progress(p.layer, p.read, p.total));
-        worker.finish(
-            outcome
-                .map(|report| serde_json::to_value(report).unwrap_or_default())
-                .map_err(ApiError::from),
-        );
+    job.clone().run_blocking(move |worker| {
+        run(&mut |p| worker.progress(p.layer, p.read, p.total))
+            .map(|report| serde_json::to_value(report).unwrap_or_default())
+            .map_err(ApiError::from)
     });
     let accepted = json!({ "job": job.id(), "status": "running", "href": location });
     Ok((
@@ -303,6 +299,8 @@ async fn receive(
     if let Some(id) = &options.layer_id {
         layer::validate_id(id).map_err(|e| ApiError::bad_request(e.to_string()))?;
     }
+    layer::validate_text(options.title.as_deref(), options.description.as_deref())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let file = file.ok_or_else(|| ApiError::bad_request("the form field `file` is missing"))?;
     Ok((file, options))
 }
