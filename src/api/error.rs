@@ -1,10 +1,10 @@
 //! Every error the API returns, as `application/problem+json` (RFC 9457). Library errors are
 //! mapped to HTTP statuses here and nowhere else.
 
+use axum::extract::Request;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -300,7 +300,10 @@ mod tests {
     fn server_paths_become_file_names() {
         let tmp = std::env::temp_dir().join("kartrum-x/upload/bad.zip");
         let detail = format!("cannot read \"{}\": broken", tmp.display());
-        assert_eq!(without_server_paths(&detail), "cannot read \"bad.zip\": broken");
+        assert_eq!(
+            without_server_paths(&detail),
+            "cannot read \"bad.zip\": broken"
+        );
         assert_eq!(
             without_server_paths(&format!("file {}: no CRS", tmp.display())),
             "file bad.zip: no CRS"

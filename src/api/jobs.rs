@@ -160,7 +160,10 @@ impl JobHandle {
                         .map(|s| s.to_string())
                         .or_else(|| panic.downcast_ref::<String>().cloned())
                         .unwrap_or_default();
-                    Err(ApiError::internal(format!("job {} panicked: {what}", self.id)))
+                    Err(ApiError::internal(format!(
+                        "job {} panicked: {what}",
+                        self.id
+                    )))
                 });
             self.finish(outcome);
         });

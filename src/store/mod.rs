@@ -389,7 +389,10 @@ impl Store {
             bytes = bytes.saturating_sub(len);
         }
         if !evicted.is_empty() {
-            tracing::info!("results evicted past [limits.results]: {}", evicted.join(", "));
+            tracing::info!(
+                "results evicted past [limits.results]: {}",
+                evicted.join(", ")
+            );
         }
         Ok(evicted)
     }

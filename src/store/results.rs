@@ -116,9 +116,10 @@ mod tests {
         let mut meta = LayerMeta::new(id, vec![]);
         meta.version = version;
         let mut catalog = Catalog::default();
-        catalog
-            .layers
-            .insert(id.to_string(), std::sync::Arc::new(Layer::new(meta, vec![])));
+        catalog.layers.insert(
+            id.to_string(),
+            std::sync::Arc::new(Layer::new(meta, vec![])),
+        );
         catalog
     }
 
@@ -128,7 +129,10 @@ mod tests {
         let v1 = catalog_with("befolkning", 1);
         let a = derived_id("sa_", &request, &v1);
         assert_eq!(a, derived_id("sa_", &request, &v1));
-        assert_ne!(a, derived_id("sa_", &request, &catalog_with("befolkning", 2)));
+        assert_ne!(
+            a,
+            derived_id("sa_", &request, &catalog_with("befolkning", 2))
+        );
         let other = json!({ "demand": { "layer": "befolkning" }, "bands": [5, 15] });
         assert_ne!(a, derived_id("sa_", &other, &v1));
         // Stable across builds: the hash is FNV-1a, not the std hasher.

@@ -66,14 +66,22 @@ fn run(server: &Server, body: &Value) -> Value {
 }
 
 fn status_of(server: &Server, path: &str) -> u16 {
-    client().get(server.at(path)).send().unwrap().status().as_u16()
+    client()
+        .get(server.at(path))
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 #[test]
 fn results_are_capped_least_recently_used_first_and_views_keep_theirs() {
     let dir = data_dir();
     let server = serve(dir.path(), Some("[limits.results]\nmax_layers = 3\n"));
-    let referenced = run(&server, &access(&[5.0]))["id"].as_str().unwrap().to_string();
+    let referenced = run(&server, &access(&[5.0]))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let view = client()
         .post(server.at("/api/views"))
         .bearer_auth(TOKEN)
@@ -85,8 +93,14 @@ fn results_are_capped_least_recently_used_first_and_views_keep_theirs() {
         .send()
         .unwrap();
     assert_eq!(view.status(), 201);
-    let used = run(&server, &access(&[6.0]))["id"].as_str().unwrap().to_string();
-    let unused = run(&server, &access(&[7.0]))["id"].as_str().unwrap().to_string();
+    let used = run(&server, &access(&[6.0]))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let unused = run(&server, &access(&[7.0]))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     std::thread::sleep(Duration::from_millis(20));
     // A read counts as use.
     assert_eq!(status_of(&server, &format!("/api/layers/{used}")), 200);
@@ -99,7 +113,11 @@ fn results_are_capped_least_recently_used_first_and_views_keep_theirs() {
         (&unused, 404),
         (&newest["id"].as_str().unwrap().to_string(), 200),
     ] {
-        assert_eq!(status_of(&server, &format!("/api/layers/{id}")), status, "{id}");
+        assert_eq!(
+            status_of(&server, &format!("/api/layers/{id}")),
+            status,
+            "{id}"
+        );
     }
     assert!(!dir.path().join(format!("layers/{unused}.gpkg")).exists());
     // Explicit anonymous ids count against the same cap.
@@ -109,7 +127,10 @@ fn results_are_capped_least_recently_used_first_and_views_keep_theirs() {
     assert_eq!(named["id"], "sa_grocery");
     assert_eq!(named["derived"], false);
     assert_eq!(named["evicted"].as_array().unwrap().len(), 1);
-    assert_eq!(status_of(&server, &format!("/api/layers/{referenced}")), 200);
+    assert_eq!(
+        status_of(&server, &format!("/api/layers/{referenced}")),
+        200
+    );
     assert_still_serving(&server, "deso");
 }
 
@@ -295,7 +316,11 @@ fn bad_paths_and_methods_answer_problem_json() {
 
 /// Asserts that `detail` names no absolute path of this machine.
 fn assert_no_server_path(detail: &str, dir: &Path) {
-    for root in [dir.to_path_buf(), std::env::temp_dir(), PathBuf::from("/work")] {
+    for root in [
+        dir.to_path_buf(),
+        std::env::temp_dir(),
+        PathBuf::from("/work"),
+    ] {
         let root = root.to_string_lossy().into_owned();
         assert!(!detail.contains(&root), "{detail:?} names {root}");
     }
@@ -320,7 +345,10 @@ fn bad_upload_errors_name_no_server_path() {
     };
     for (name, bytes) in [
         ("broken.gpkg", &b"garbage bytes"[..]),
-        ("broken.geojson", b"{\"type\": \"FeatureCollection\", \"features\": [}"),
+        (
+            "broken.geojson",
+            b"{\"type\": \"FeatureCollection\", \"features\": [}",
+        ),
         ("plain.csv", b"name,pop\nFalun,1\n"),
         ("broken.zip", b"PK\x03\x04 not really a zip"),
     ] {
@@ -333,7 +361,12 @@ fn bad_upload_errors_name_no_server_path() {
     let href = accepted.headers()["location"].to_str().unwrap().to_string();
     let started = Instant::now();
     let job = loop {
-        let job: Value = client().get(server.at(&href)).send().unwrap().json().unwrap();
+        let job: Value = client()
+            .get(server.at(&href))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
         if job["status"] != "running" || started.elapsed() > Duration::from_secs(60) {
             break job;
         }
