@@ -99,6 +99,11 @@ impl Server {
         Server { child, url }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Full URL of `path`.
     pub fn at(&self, path: &str) -> String {
         format!("{}{}", self.url, path)
