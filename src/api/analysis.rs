@@ -57,9 +57,10 @@ pub struct Output {
     /// scenario). Ids starting `sa_` need no token unless they would replace an ingested
     /// layer; other ids need the write token.
     pub store: Option<bool>,
-    /// Id of the stored layer; default `sa_` and a hash of the request.
+    /// Id of the stored layer; default `sa_` and a hash of the request and its input layers'
+    /// versions (see [`results::derived_id`]).
     pub layer: Option<String>,
-    /// Title of the stored layer.
+    /// Title of the stored layer (at most [`layer::MAX_TITLE_CHARS`] characters).
     pub title: Option<String>,
     /// Scenario: at most this many changed units listed (default 1000).
     pub max_units: usize,
@@ -183,6 +184,12 @@ pub(super) fn store_derived(
         .clone()
         .unwrap_or_else(|| derived.default_id.clone());
     layer::validate_id(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    if !from_request && results::is_derived_form(&id) {
+        return Err(ApiError::bad_request(format!(
+            "output.layer {id:?} has the form of a derived result id, which only the request \
+             itself may give; leave output.layer out or choose another name"
+        )));
+    }
     layer::validate_text(output.title.as_deref(), None)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let token = state.config.token.as_deref();

@@ -89,6 +89,22 @@ pub fn derived_id(prefix: &str, request: &Value, catalog: &Catalog) -> String {
     format!("{prefix}{:016x}", fnv1a(text.as_bytes()))
 }
 
+/// Whether `id` has the form of a derived id (an anonymous prefix and 16 hex digits). Such
+/// ids are reserved for [`derived_id`]: were a request allowed to name one, it could store
+/// another question's result where the same question's answer is looked for.
+///
+/// ```
+/// use kartrummet::store::results::is_derived_form;
+/// assert!(is_derived_form("sa_0123456789abcdef"));
+/// assert!(!is_derived_form("sa_grocery"));
+/// ```
+pub fn is_derived_form(id: &str) -> bool {
+    ANONYMOUS_PREFIXES.iter().any(|prefix| {
+        id.strip_prefix(prefix)
+            .is_some_and(|rest| rest.len() == 16 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+    })
+}
+
 /// Collects every string in a JSON value (at any depth) into `out`.
 pub fn json_strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
     match value {

@@ -154,6 +154,17 @@ fn same_request_same_id_new_input_version_new_id() {
     );
     let other = run(&server, &access(&[5.0, 15.0]));
     assert_ne!(other["id"], first["id"]);
+    // Nobody may store another question's answer under a derived id.
+    let mut poison = access(&[5.0, 15.0]);
+    poison["output"] = json!({ "layer": first["id"] });
+    assert!(assert_problem(post(&server, &poison), 400).contains("derived"));
+    let kept: Value = client()
+        .get(server.at(&format!("/api/layers/{id}")))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(kept["version"], first["version"]);
     // A new version of an input is a new question.
     let form = Form::new()
         .file("file", data("dalarna/vardcentraler.csv"))
