@@ -33,7 +33,8 @@ struct StoreArgs {
     /// Data directory of the layer store.
     #[arg(long, env = "KARTRUM_DATA_DIR", default_value = "kartrum-data")]
     data_dir: PathBuf,
-    /// Configuration file (TOML: token, analysis_crs, max_upload_mb, basemap_url).
+    /// Configuration file (TOML: token, analysis_crs, max_upload_mb, basemap_url, public_url,
+    /// [tiles.*], [limits.*]).
     #[arg(long, env = "KARTRUM_CONFIG")]
     config: Option<PathBuf>,
 }
@@ -243,6 +244,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     * 1024
                     * 1024) as usize,
                 basemap_url: file.basemap_url,
+                public_url: file.public_url,
                 web_dir,
                 tiles: file.tiles,
                 limits: file.limits,

@@ -6,6 +6,7 @@
 //! analysis_crs = "EPSG:3006"  # metric CRS of all analyses
 //! max_upload_mb = 200         # largest accepted upload
 //! basemap_url = "https://…"   # optional external basemap style for sites with internet
+//! public_url = "https://kartor.example.se"  # optional: absolute URLs in TileJSON
 //!
 //! [tiles.befolkning_1km]      # optional vector-tile settings per layer (see tiles::settings)
 //! minzoom = 6
@@ -53,6 +54,9 @@ pub struct ConfigFile {
     pub max_upload_mb: Option<u64>,
     /// External basemap style URL for the web map.
     pub basemap_url: Option<String>,
+    /// The server's public base URL (scheme and host, e.g. `https://kartor.example.se`) for
+    /// absolute URLs in TileJSON; without it they are relative. Never taken from a request.
+    pub public_url: Option<String>,
     /// Vector-tile settings by layer id (`[tiles.LAYER]` sections).
     #[serde(default)]
     pub tiles: BTreeMap<String, TileOverrides>,
@@ -88,6 +92,8 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// External basemap style URL, if any.
     pub basemap_url: Option<String>,
+    /// Public base URL for absolute TileJSON URLs, if configured.
+    pub public_url: Option<String>,
     /// Folder of the web app.
     pub web_dir: PathBuf,
     /// Vector-tile settings by layer id.

@@ -265,8 +265,7 @@ fn bad_uploads_get_problem_json() {
         0,
         "nothing half-written"
     );
-    let leftovers = std::fs::read_dir(store.join("tmp")).unwrap().count();
-    assert_eq!(leftovers, 0, "uploads are cleaned up");
+    assert_eq!(work_files(&store), 0, "uploads are cleaned up");
 }
 
 #[test]

@@ -838,16 +838,6 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
 /// The `source` of rural result layers.
 pub const RESULT_SOURCE: &str = "analysis/rural";
 
-/// A layer id for the results of `spec`: `rural_` and a hash of the request.
-pub fn default_layer_id(spec: &RuralSpec) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
-    serde_json::to_string(spec)
-        .unwrap_or_default()
-        .hash(&mut hasher);
-    format!("rural_{:012x}", hasher.finish() & 0xffff_ffff_ffff)
-}
-
 impl Rural {
     /// The per-unit results as a layer with the units' geometries: class, the tätort the unit
     /// lies in, and per size N the minutes (`min_N`), network km (`km_N`), straight-line km

@@ -1530,29 +1530,6 @@ fn csv_line(out: &mut String, cells: &[String]) {
 /// The `source` of result layers, telling them from ingested ones.
 pub const RESULT_SOURCE: &str = "analysis/service-access";
 
-/// A layer id for the results of `spec`: `sa_` and a hash of the request, stable across runs.
-pub fn default_layer_id(spec: &AccessSpec) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
-    serde_json::to_string(spec)
-        .unwrap_or_default()
-        .hash(&mut hasher);
-    format!("sa_{:012x}", hasher.finish() & 0xffff_ffff_ffff)
-}
-
-/// A layer id for the results of a scenario of `spec` with `changes`: like
-/// [`default_layer_id`], and the changes hashed too, so each closure has its own layer and
-/// none replaces the analysis's own result.
-pub fn default_scenario_layer_id(spec: &AccessSpec, changes: &Changes) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
-    default_layer_id(spec).hash(&mut hasher);
-    serde_json::to_string(changes)
-        .unwrap_or_default()
-        .hash(&mut hasher);
-    format!("sa_{:012x}", hasher.finish() & 0xffff_ffff_ffff)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1724,27 +1701,5 @@ mod tests {
             straight.validate(),
             Err(AnalysisError::Invalid(_))
         ));
-    }
-
-    #[test]
-    fn each_scenario_has_its_own_default_layer_id() {
-        let spec: AccessSpec = serde_json::from_str(
-            r#"{"network":"n","demand":{"layer":"d","population":"p"},"supply":[{"layer":"s"}]}"#,
-        )
-        .unwrap();
-        let closing = |id: &str| Changes {
-            remove: vec![id.into()],
-            ..Changes::default()
-        };
-        let a = default_scenario_layer_id(&spec, &closing("s/1"));
-        let b = default_scenario_layer_id(&spec, &closing("s/2"));
-        assert!(a.starts_with("sa_"), "{a}");
-        assert_ne!(a, b, "two closures, two layers");
-        assert_ne!(
-            a,
-            default_layer_id(&spec),
-            "the analysis keeps its own result"
-        );
-        assert_eq!(a, default_scenario_layer_id(&spec, &closing("s/1")));
     }
 }

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -32,6 +32,7 @@ use crate::crs;
 use crate::layer::{self, Layer};
 use crate::network::{NetworkSettings, SnapSettings};
 use crate::range;
+use crate::store::{Catalog, results};
 
 /// The analysis routes under `/api/analysis`. They share the server's one [`AnalysisCache`],
 /// an extension added by [`super::router`].
@@ -58,9 +59,10 @@ pub struct Output {
     /// scenario). Ids starting `sa_` need no token unless they would replace an ingested
     /// layer; other ids need the write token.
     pub store: Option<bool>,
-    /// Id of the stored layer; default `sa_` and a hash of the request.
+    /// Id of the stored layer; default `sa_` and a hash of the request and its input layers'
+    /// versions (see [`results::derived_id`]).
     pub layer: Option<String>,
-    /// Title of the stored layer.
+    /// Title of the stored layer (at most [`layer::MAX_TITLE_CHARS`] characters).
     pub title: Option<String>,
     /// Scenario: at most this many changed units listed (default 1000).
     pub max_units: usize,
@@ -143,20 +145,18 @@ pub(super) fn parse_part<T: for<'de> Deserialize<'de> + Default>(
         .map(Option::unwrap_or_default)
 }
 
-/// Commits the result layer when asked (under `default_id` unless the request names one);
-/// returns its id and version. Result layers with ids starting `sa_` may be written without
-/// the token, as long as they only ever replace other result layers; any other id needs the
-/// write token.
+/// Commits a service-access or scenario result when asked (see [`store_derived`]).
 fn store_layer(
     state: &AppState,
     headers: &HeaderMap,
     output: &Output,
     default_store: bool,
     make: impl FnOnce(&str, &str) -> Layer,
-    default_id: String,
+    request: Json_,
+    catalog: &Catalog,
 ) -> Result<Option<Json_>, ApiError> {
     let derived = Derived {
-        default_id,
+        default_id: results::derived_id("sa_", &request, catalog),
         prefix: "sa_",
         source: service_access::RESULT_SOURCE,
     };
@@ -165,7 +165,8 @@ fn store_layer(
 
 /// How an analysis names and marks its result layers.
 pub(super) struct Derived {
-    /// Id when the request names none.
+    /// Id when the request names none: from the request and its inputs' versions
+    /// ([`results::derived_id`]).
     pub default_id: String,
     /// Ids with this prefix need no token while they only replace layers of `source`.
     pub prefix: &'static str,
@@ -173,9 +174,13 @@ pub(super) struct Derived {
     pub source: &'static str,
 }
 
-/// Commits a derived layer when `output` asks for it (default `default_store`); returns its
-/// id and version. Ids with the analysis's prefix need no token as long as they only ever
-/// replace the same analysis's result layers; any other id needs the write token.
+/// Commits a derived layer when `output` asks for it (default `default_store`); returns
+/// `{id, version, derived, evicted}` for the response. Ids with the analysis's prefix need no
+/// token as long as they only ever replace the same analysis's result layers, which is
+/// decided under the store lock; any other id needs the write token. Results are kept within
+/// `[limits.results]`, least recently used first out, never one a saved view names. Without
+/// `output.layer` the id is derived from the request (`derived: true`), and a result already
+/// stored under it is reused as it is.
 pub(super) fn store_derived(
     state: &AppState,
     headers: &HeaderMap,
@@ -187,24 +192,53 @@ pub(super) fn store_derived(
     if !output.store.unwrap_or(default_store) {
         return Ok(None);
     }
+    let from_request = output.layer.is_none();
     let id = output
         .layer
         .clone()
         .unwrap_or_else(|| derived.default_id.clone());
     layer::validate_id(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let derived_only = id.starts_with(derived.prefix)
-        && state
-            .store
-            .layer(&id)
-            .is_none_or(|l| l.meta.source == derived.source);
-    if !derived_only {
-        auth::require_token(state.config.token.as_deref(), headers)?;
+    if !from_request && results::is_derived_form(&id) {
+        return Err(ApiError::bad_request(format!(
+            "output.layer {id:?} has the form of a derived result id, which only the request \
+             itself may give; leave output.layer out or choose another name"
+        )));
+    }
+    layer::validate_text(output.title.as_deref(), None)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let token = state.config.token.as_deref();
+    let anonymous = id.starts_with(derived.prefix);
+    if !anonymous {
+        auth::require_token(token, headers)?;
     }
     let title = output.title.clone().unwrap_or_else(|| id.clone());
-    let stored = state.store.commit(vec![make(&id, &title)])?;
-    Ok(stored
-        .first()
-        .map(|m| json!({ "id": m.id, "version": m.version })))
+    let keep = state.views.layer_ids();
+    let committed = state.store.commit_result(
+        make(&id, &title),
+        from_request,
+        |existing| match existing {
+            Some(other) if anonymous && other.meta.source != derived.source => {
+                auth::require_token(token, headers).map_err(|_| {
+                    ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        format!(
+                            "layer {id:?} is not a result of this analysis; only the write \
+                             token may replace it (or leave output.layer out)"
+                        ),
+                    )
+                })
+            }
+            _ => Ok(()),
+        },
+        &state.config.limits.results,
+        |id| keep.contains(id),
+    )?;
+    Ok(Some(json!({
+        "id": committed.meta.id,
+        "version": committed.meta.version,
+        "derived": from_request,
+        "evicted": committed.evicted,
+    })))
 }
 
 /// Header facts shared by analysis and scenario responses.
@@ -297,8 +331,8 @@ pub async fn service_access(
             }
             Format::Json => {}
         }
-        let id = service_access::default_layer_id(&spec);
-        let stored = store_layer(&state, &headers, &output, true, make, id)?;
+        let request = json!({ "service_access": spec });
+        let stored = store_layer(&state, &headers, &output, true, make, request, &catalog)?;
         let mut body = header_json(&run, &spec);
         body.insert("services".into(), services_json(&run));
         body.insert("demand".into(), demand_json(&run));
@@ -335,8 +369,8 @@ pub async fn scenario(
         let make = |id: &str, title: &str| {
             service_access::result_layer(&c.after, &spec.bands, id, title, Some(&c.before))
         };
-        let id = service_access::default_scenario_layer_id(&spec, &changes);
-        let stored = store_layer(&state, &headers, &output, false, make, id)?;
+        let request = json!({ "scenario": spec, "changes": changes });
+        let stored = store_layer(&state, &headers, &output, false, make, request, &catalog)?;
         let mut body = header_json(&c.after, &spec);
         body.insert("changes".into(), json!(changes));
         body.insert(

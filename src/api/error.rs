@@ -1,9 +1,11 @@
 //! Every error the API returns, as `application/problem+json` (RFC 9457). Library errors are
 //! mapped to HTTP statuses here and nowhere else.
 
+use axum::extract::Request;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -56,15 +58,85 @@ impl ApiError {
 }
 
 impl ApiError {
-    /// The problem+json body.
+    /// The problem+json body. Absolute server paths in the detail are cut to their file
+    /// names ([`without_server_paths`]).
     pub fn body(&self) -> serde_json::Value {
         json!({
             "type": "about:blank",
             "title": self.status.canonical_reason().unwrap_or("Error"),
             "status": self.status.as_u16(),
-            "detail": self.detail,
+            "detail": without_server_paths(&self.detail),
         })
     }
+}
+
+/// `detail` with every absolute path of this machine (a word starting with `/` whose first
+/// folder exists here, e.g. `/tmp/…` or the data directory) replaced by its file name, so
+/// that errors name the user's file but never reveal the server's layout. API paths such as
+/// `/tiles/{layers}/…` are kept.
+///
+/// ```ignore
+/// assert_eq!(without_server_paths("cannot read /tmp/x/a.zip: bad"), "cannot read a.zip: bad");
+/// ```
+fn without_server_paths(detail: &str) -> String {
+    const ENDS: &[char] = &['"', '\'', '`', ')', '(', ',', ';', '<', '>', '[', ']'];
+    let mut out = String::with_capacity(detail.len());
+    let mut rest = detail;
+    while let Some(at) = rest.find('/') {
+        let starts_word = rest[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c.is_whitespace() || ENDS.contains(&c) || c == '=');
+        out.push_str(&rest[..at]);
+        let word_len = rest[at..]
+            .find(|c: char| c.is_whitespace() || ENDS.contains(&c))
+            .unwrap_or(rest.len() - at);
+        let word = &rest[at..at + word_len];
+        let path = word.trim_end_matches([':', '.']);
+        let first = path[1..].split('/').next().unwrap_or_default();
+        let local = starts_word
+            && !first.is_empty()
+            && path.len() > first.len() + 1
+            && std::path::Path::new("/").join(first).is_dir();
+        if local {
+            let name = path.rsplit('/').find(|p| !p.is_empty()).unwrap_or_default();
+            out.push_str(name);
+            out.push_str(&word[path.len()..]);
+        } else {
+            out.push_str(word);
+        }
+        rest = &rest[at + word_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Turns every error response that is not problem+json yet (axum's own rejections of paths,
+/// queries and bodies, invalid UTF-8 in a path, 405 for a wrong method) into problem+json,
+/// keeping its status and text. A middleware over the whole router.
+pub async fn problem_json(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&body).trim().to_string();
+    let detail = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    if status.is_server_error() {
+        return ApiError::internal(detail).into_response();
+    }
+    ApiError::new(status, detail).into_response()
 }
 
 impl IntoResponse for ApiError {
@@ -250,5 +322,27 @@ impl From<BudgetError> for ApiError {
             BudgetError::Memory { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         };
         Self::new(status, error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_paths_become_file_names() {
+        let tmp = std::env::temp_dir().join("kartrum-x/upload/bad.zip");
+        let detail = format!("cannot read \"{}\": broken", tmp.display());
+        assert_eq!(
+            without_server_paths(&detail),
+            "cannot read \"bad.zip\": broken"
+        );
+        assert_eq!(
+            without_server_paths(&format!("file {}: no CRS", tmp.display())),
+            "file bad.zip: no CRS"
+        );
+        let api = "tiles are at /tiles/{layers}/{z}/{x}/{y}.mvt and /api/jobs/1";
+        assert_eq!(without_server_paths(api), api);
+        assert_eq!(without_server_paths("a/b and 1/2"), "a/b and 1/2");
     }
 }

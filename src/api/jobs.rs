@@ -145,6 +145,30 @@ impl JobHandle {
         });
     }
 
+    /// Runs `work` on a blocking thread and ends the job with what it returns. A panic in
+    /// `work` ends the job `failed` with a generic internal problem, so a job never stays
+    /// `running` after its worker is gone.
+    pub fn run_blocking(
+        self,
+        work: impl FnOnce(&JobHandle) -> Result<serde_json::Value, ApiError> + Send + 'static,
+    ) {
+        tokio::task::spawn_blocking(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&self)))
+                .unwrap_or_else(|panic| {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    Err(ApiError::internal(format!(
+                        "job {} panicked: {what}",
+                        self.id
+                    )))
+                });
+            self.finish(outcome);
+        });
+    }
+
     /// Ends the job with its result or problem.
     pub fn finish(&self, outcome: Result<serde_json::Value, ApiError>) {
         self.jobs.update(self.id, |job| {
@@ -193,6 +217,25 @@ mod tests {
         let seen = jobs.get(job.id()).unwrap();
         assert_eq!(seen.status, JobStatus::Failed);
         assert_eq!(seen.problem.unwrap()["status"], 400);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_ends_failed() {
+        let jobs = Arc::new(Jobs::default());
+        let job = jobs.start("ingest", "bad.geojson".into());
+        let id = job.id();
+        job.run_blocking(|_| panic!("worker broke"));
+        for _ in 0..200 {
+            if jobs.get(id).unwrap().status != JobStatus::Running {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let seen = jobs.get(id).unwrap();
+        assert_eq!(seen.status, JobStatus::Failed);
+        let problem = seen.problem.unwrap();
+        assert_eq!(problem["status"], 500);
+        assert!(!problem["detail"].as_str().unwrap().contains("worker broke"));
     }
 
     #[test]

@@ -62,10 +62,18 @@ pub async fn get(
 }
 
 pub(super) fn find(state: &AppState, id: &str) -> Result<std::sync::Arc<Layer>, ApiError> {
-    state
-        .store
-        .layer(id)
-        .ok_or_else(|| ApiError::not_found(format!("no layer {id:?}")))
+    state.store.layer(id).ok_or_else(|| {
+        let hint = if crate::store::results::ANONYMOUS_PREFIXES
+            .iter()
+            .any(|p| id.starts_with(p))
+        {
+            "; an analysis result that is not used for a while is removed \
+                 ([limits.results]): re-send its analysis request to recreate it"
+        } else {
+            ""
+        };
+        ApiError::not_found(format!("no layer {id:?}{hint}"))
+    })
 }
 
 const DEFAULT_LIMIT: usize = 100;
@@ -243,18 +251,10 @@ pub async fn upload(
     }
     let job = state.jobs.start("ingest", upload_title);
     let location = format!("/api/jobs/{}", job.id());
-    let worker = job.clone();
-    tokio::task::spawn_blocking(move || {
-        // A panic must still end the job, or it would read "running" forever.
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            run(&mut |p| worker.progress(p.layer, p.read, p.total))
-        }));
-        worker.finish(match outcome {
-            Ok(result) => result
-                .map(|report| serde_json::to_value(report).unwrap_or_default())
-                .map_err(ApiError::from),
-            Err(_) => Err(ApiError::internal("the ingest panicked")),
-        });
+    job.clone().run_blocking(move |worker| {
+        run(&mut |p| worker.progress(p.layer, p.read, p.total))
+            .map(|report| serde_json::to_value(report).unwrap_or_default())
+            .map_err(ApiError::from)
     });
     let accepted = json!({ "job": job.id(), "status": "running", "href": location });
     Ok((
@@ -338,6 +338,8 @@ async fn receive(
     if let Some(id) = &options.layer_id {
         layer::validate_id(id).map_err(|e| ApiError::bad_request(e.to_string()))?;
     }
+    layer::validate_text(options.title.as_deref(), options.description.as_deref())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let file = file.ok_or_else(|| ApiError::bad_request("the form field `file` is missing"))?;
     Ok((file, options))
 }

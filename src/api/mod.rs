@@ -19,6 +19,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 
@@ -96,6 +97,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/tiles", tiles::routes())
         .nest_service("/vendor/maplibre-gl", vendor)
         .fallback_service(web_app)
+        // A panicking handler answers 500 instead of dropping the connection, and every error
+        // (axum's own rejections too) leaves as problem+json.
+        .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(error::problem_json))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

@@ -22,6 +22,7 @@ use super::heavy::Heavy;
 use super::{ApiError, AppState, layers};
 use crate::analysis::rural::{self, RuralSpec, size_key};
 use crate::analysis::{AnalysisCache, network_note};
+use crate::store::results;
 
 /// `POST /api/analysis/rural`.
 pub async fn analyze(
@@ -48,7 +49,7 @@ pub async fn analyze(
             return Ok(layers::collection_response(&make("result", "result")));
         }
         let derived = Derived {
-            default_id: rural::default_layer_id(&spec),
+            default_id: results::derived_id("rural_", &json!({ "rural": spec }), &catalog),
             prefix: "rural_",
             source: rural::RESULT_SOURCE,
         };

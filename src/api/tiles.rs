@@ -4,8 +4,8 @@
 //!   down) with one MVT layer per id; `{layers}` is one id or several separated by commas
 //!   (`kommuner,tatorter`). A tile without features answers **204 No Content** (with the same
 //!   `ETag` and `Cache-Control` as any tile), so clients draw nothing there.
-//! - `GET /tiles/{layers}.json`: TileJSON 3.0 with absolute tile URLs built from the `Host`
-//!   header (relative when there is none).
+//! - `GET /tiles/{layers}.json`: TileJSON 3.0 with tile URLs relative to the server, or
+//!   absolute under the configured `public_url` (never from the request's `Host` header).
 //!
 //! Tiles carry a strong `ETag` and `Cache-Control: public, no-cache`: clients may store them
 //! but revalidate (a cheap 304) before each use, so a re-ingested layer shows at once. The
@@ -155,7 +155,6 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 async fn tile_json(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let Path(name) = path.map_err(path_error)?;
     let list = name.strip_suffix(".json").ok_or_else(|| {
@@ -165,15 +164,9 @@ async fn tile_json(
     })?;
     let resolved = resolve_layers(&state.store.snapshot(), list, &state.config.tiles)?;
     let path = format!("/tiles/{list}/{{z}}/{{x}}/{{y}}.mvt");
-    let url = match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-        Some(host) => {
-            let scheme = headers
-                .get("x-forwarded-proto")
-                .and_then(|p| p.to_str().ok())
-                .filter(|p| *p == "https")
-                .unwrap_or("http");
-            format!("{scheme}://{host}{path}")
-        }
+    // Never built from the request's Host header, which any client can forge.
+    let url = match &state.config.public_url {
+        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
         None => path,
     };
     let doc = tilejson::tilejson(&tile_layers(&resolved), &url);

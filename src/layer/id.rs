@@ -10,6 +10,44 @@ pub struct InvalidLayerId(pub String);
 /// The longest layer id.
 pub const MAX_ID_LEN: usize = 64;
 
+/// Longest accepted layer title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Longest accepted layer description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
+
+/// Why a title or description was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the {what} is {chars} characters long; at most {max} are accepted")]
+pub struct TextTooLong {
+    /// `title` or `description`.
+    pub what: &'static str,
+    /// Its length in characters.
+    pub chars: usize,
+    /// The bound.
+    pub max: usize,
+}
+
+/// Checks that a layer's title and description (when given) are within
+/// [`MAX_TITLE_CHARS`] and [`MAX_DESCRIPTION_CHARS`].
+///
+/// ```
+/// use kartrummet::layer::validate_text;
+/// assert!(validate_text(Some("Kommuner"), None).is_ok());
+/// assert!(validate_text(Some(&"x".repeat(201)), None).is_err());
+/// ```
+pub fn validate_text(title: Option<&str>, description: Option<&str>) -> Result<(), TextTooLong> {
+    for (what, text, max) in [
+        ("title", title, MAX_TITLE_CHARS),
+        ("description", description, MAX_DESCRIPTION_CHARS),
+    ] {
+        let chars = text.map_or(0, |t| t.chars().count());
+        if chars > max {
+            return Err(TextTooLong { what, chars, max });
+        }
+    }
+    Ok(())
+}
+
 /// Checks that `id` is 1–64 characters of `a-z`, `0-9`, `_`, `-`, starting with a letter or
 /// digit, so it can never name a path outside the store.
 ///

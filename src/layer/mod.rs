@@ -6,8 +6,13 @@
 mod id;
 mod value;
 
-pub use id::{InvalidLayerId, MAX_ID_LEN, slug, validate_id};
+pub use id::{
+    InvalidLayerId, MAX_DESCRIPTION_CHARS, MAX_ID_LEN, MAX_TITLE_CHARS, TextTooLong, slug,
+    validate_id, validate_text,
+};
 pub use value::{FieldKind, Value};
+
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
 use geo::{BoundingRect, Geometry, Rect};
@@ -172,6 +177,9 @@ pub struct Layer {
     pub features: Vec<Feature>,
     analysis_index: RTree<IndexEntry>,
     display_index: RTree<IndexEntry>,
+    /// When the layer was last read (milliseconds since the epoch), for keeping recently
+    /// used analysis results (see [`crate::store::results`]).
+    last_used: AtomicI64,
 }
 
 impl Layer {
@@ -192,12 +200,26 @@ impl Layer {
         meta.bbox = display_bbox.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
         let analysis_index = build_index(features.iter().map(|f| &f.geometry));
         let display_index = build_index(features.iter().map(|f| &f.display));
+        let last_used = AtomicI64::new(meta.ingested_at.timestamp_millis());
         Self {
             meta,
             features,
             analysis_index,
             display_index,
+            last_used,
         }
+    }
+
+    /// Marks the layer as used now (a read through tiles, features or the catalog). Cheap: one
+    /// atomic store.
+    pub fn touch(&self) {
+        self.last_used
+            .store(Utc::now().timestamp_millis(), Ordering::Relaxed);
+    }
+
+    /// When the layer was last used (or ingested), in milliseconds since the epoch.
+    pub fn last_used(&self) -> i64 {
+        self.last_used.load(Ordering::Relaxed)
     }
 
     /// Positions of features whose WGS84 bounding box meets `bbox` (`[w, s, e, n]`), ascending.

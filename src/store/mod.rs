@@ -5,7 +5,9 @@
 //! ```text
 //! layers/<id>.gpkg   one GeoPackage per layer, in the analysis CRS, with its catalog
 //!                    information as layer metadata (open it in QGIS or ogrinfo)
-//! tmp/               work files of ingests and uploads, emptied at start
+//! tmp/<pid>-<rand>/  each process's own work files of ingests and uploads; a process
+//!                    that opens the store removes, under the lock, only those of
+//!                    processes that are gone
 //! .lock              taken while a layer is written, so two processes never interleave
 //! ```
 //!
@@ -23,7 +25,7 @@ use std::collections::BTreeMap;
 use std::fs::{self, File, TryLockError};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
@@ -101,9 +103,12 @@ impl FileStamp {
 }
 
 impl Catalog {
-    /// The layer with this id.
+    /// The layer with this id, marked as used now (see [`Layer::touch`]): every read of a
+    /// layer (tiles, features, catalog entry, an analysis input) keeps a result alive.
     pub fn get(&self, id: &str) -> Option<&Arc<Layer>> {
-        self.layers.get(id)
+        let layer = self.layers.get(id)?;
+        layer.touch();
+        Some(layer)
     }
 
     /// All layers, ordered by id.
@@ -128,28 +133,36 @@ pub struct Store {
     analysis_crs: String,
     catalog: ArcSwap<Catalog>,
     write_lock: Mutex<()>,
+    /// This process's work folder under `tmp/`, removed on drop.
+    tmp: tempfile::TempDir,
 }
 
 impl Store {
     /// Opens (creating if needed) the store in `dir` and loads every layer into memory.
-    /// Leftovers of interrupted ingests are removed; a layer file that cannot be read is
-    /// reported and left out rather than stopping the start.
+    /// Work folders of processes that are gone are removed (under the lock, so never those of
+    /// a running neighbour); a layer file that cannot be read is reported and left out rather
+    /// than stopping the start.
     pub fn open(dir: impl Into<PathBuf>, analysis_crs: &str) -> Result<Self, StoreError> {
         let dir = dir.into();
         crs::spatial_ref(analysis_crs)?;
-        let tmp = dir.join(TMP_DIR);
-        if tmp.exists() {
-            fs::remove_dir_all(&tmp).map_err(io("clear", &tmp))?;
-        }
         for sub in [LAYERS_DIR, TMP_DIR] {
             let path = dir.join(sub);
             fs::create_dir_all(&path).map_err(io("create", &path))?;
         }
+        let tmp = {
+            let _file_lock = lock_file(&dir)?;
+            remove_stale_work(&dir.join(TMP_DIR));
+            tempfile::Builder::new()
+                .prefix(&format!("{}-", std::process::id()))
+                .tempdir_in(dir.join(TMP_DIR))
+                .map_err(io("create a work folder in", &dir.join(TMP_DIR)))?
+        };
         let store = Self {
             dir,
             analysis_crs: analysis_crs.to_string(),
             catalog: ArcSwap::from_pointee(Catalog::default()),
             write_lock: Mutex::new(()),
+            tmp,
         };
         store.reload(true)?;
         Ok(store)
@@ -165,9 +178,10 @@ impl Store {
         &self.analysis_crs
     }
 
-    /// A directory for work files that is emptied at every start.
+    /// This process's own folder for work files (`tmp/<pid>-<random>/`): removed when the
+    /// store is dropped, or by the next process to open the store once this one is gone.
     pub fn tmp_dir(&self) -> PathBuf {
-        self.dir.join(TMP_DIR)
+        self.tmp.path().to_path_buf()
     }
 
     /// The current catalog. Never blocks, whatever is being written.
@@ -188,7 +202,7 @@ impl Store {
     fn reload(&self, wait: bool) -> Result<Vec<String>, StoreError> {
         let _guard = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
         let _file_lock = if wait {
-            self.lock_file()?
+            lock_file(&self.dir)?
         } else {
             let path = self.dir.join(LOCK_FILE);
             let lock = File::create(&path).map_err(io("create", &path))?;
@@ -198,6 +212,11 @@ impl Store {
                 Err(TryLockError::Error(e)) => return Err(io("lock", &path)(e)),
             }
         };
+        self.reload_locked()
+    }
+
+    /// The body of [`Store::reload`]; the caller holds both locks.
+    fn reload_locked(&self) -> Result<Vec<String>, StoreError> {
         let current = self.catalog.load_full();
         let mut on_disk = BTreeMap::new();
         for path in self.layer_files()? {
@@ -238,6 +257,7 @@ impl Store {
         }
         if !changed.is_empty() {
             self.catalog.store(Arc::new(next));
+            release_memory();
         }
         Ok(changed)
     }
@@ -251,8 +271,48 @@ impl Store {
     /// Each layer's version becomes one more than the stored one (1 for a new id) and its
     /// `ingested_at` is set to now. Returns the stored catalog entries.
     pub fn commit(&self, layers: Vec<Layer>) -> Result<Vec<LayerMeta>, StoreError> {
-        let _guard = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let _file_lock = self.lock_file()?;
+        let _locks = self.lock()?;
+        self.commit_locked(layers)
+    }
+
+    /// Stores an analysis result as [`Store::commit`] does, deciding under the store lock,
+    /// with the catalog brought up to date from disk first (so a neighbour process's layer
+    /// counts too):
+    ///
+    /// - `allow` sees the layer the store holds under the result's id (if any) and may refuse
+    ///   with its own error, e.g. when that layer is an ingested one;
+    /// - when `reuse` and the stored layer is already this result (same id, an analysis
+    ///   result), it is kept as it is and only marked as used;
+    /// - then results past `limits` are removed, least recently used first, except the new
+    ///   one and those `keep` names (e.g. referred to by saved views).
+    pub fn commit_result<E: From<StoreError>>(
+        &self,
+        layer: Layer,
+        reuse: bool,
+        allow: impl FnOnce(Option<&Layer>) -> Result<(), E>,
+        limits: &results::ResultLimits,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<CommittedResult, E> {
+        let _locks = self.lock()?;
+        self.reload_locked()?;
+        let existing = self.layer(&layer.meta.id);
+        allow(existing.as_deref())?;
+        let meta = match existing.filter(|l| reuse && results::is_result(&l.meta)) {
+            Some(same) => {
+                same.touch();
+                same.meta.clone()
+            }
+            None => {
+                let mut stored = self.commit_locked(vec![layer])?;
+                stored.pop().expect("one layer committed")
+            }
+        };
+        let evicted = self.evict_locked(limits, &|id| id == meta.id || keep(id))?;
+        Ok(CommittedResult { meta, evicted })
+    }
+
+    /// Writes and swaps in `layers`; the caller holds both locks.
+    fn commit_locked(&self, layers: Vec<Layer>) -> Result<Vec<LayerMeta>, StoreError> {
         let srs = crs::spatial_ref(&self.analysis_crs)?;
         let ingested_at = Utc::now();
         let mut staged = Vec::with_capacity(layers.len());
@@ -260,11 +320,12 @@ impl Store {
             let target = self.layer_path(&layer.meta.id);
             layer.meta.version = self.stored_version(&layer.meta.id, &target) + 1;
             layer.meta.ingested_at = ingested_at;
+            layer.touch();
             let work = tempfile::Builder::new()
                 .prefix(&layer.meta.id)
                 .suffix(".gpkg")
-                .tempfile_in(self.tmp_dir())
-                .map_err(io("create a work file in", &self.tmp_dir()))?
+                .tempfile_in(self.tmp.path())
+                .map_err(io("create a work file in", self.tmp.path()))?
                 .into_temp_path();
             // GDAL creates the file itself.
             fs::remove_file(&work).map_err(io("prepare", &work))?;
@@ -297,10 +358,54 @@ impl Store {
         Ok(stored)
     }
 
+    /// Removes results past `limits`, least recently used first, never one `keep` names.
+    /// Returns the removed ids. The caller holds both locks.
+    fn evict_locked(
+        &self,
+        limits: &results::ResultLimits,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<String>, StoreError> {
+        let catalog = self.catalog.load_full();
+        let results: Vec<(&Arc<Layer>, u64)> = catalog
+            .layers()
+            .filter(|l| results::is_result(&l.meta))
+            .map(|l| (l, catalog.files.get(&l.meta.id).map_or(0, |f| f.len)))
+            .collect();
+        let mut count = results.len();
+        let mut bytes: u64 = results.iter().map(|(_, len)| len).sum();
+        let mut candidates: Vec<_> = results
+            .into_iter()
+            .filter(|(l, _)| !keep(&l.meta.id))
+            .collect();
+        candidates.sort_by_key(|(l, _)| (l.last_used(), l.meta.id.clone()));
+        let mut evicted = Vec::new();
+        for (layer, len) in candidates {
+            if count <= limits.max_layers && bytes <= limits.max_bytes() {
+                break;
+            }
+            self.delete_locked(&layer.meta.id)?;
+            evicted.push(layer.meta.id.clone());
+            count -= 1;
+            bytes = bytes.saturating_sub(len);
+        }
+        if !evicted.is_empty() {
+            tracing::info!(
+                "results evicted past [limits.results]: {}",
+                evicted.join(", ")
+            );
+        }
+        Ok(evicted)
+    }
+
     /// Removes a layer from disk and memory. Returns whether it existed.
     pub fn delete(&self, id: &str) -> Result<bool, StoreError> {
-        let _guard = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let _file_lock = self.lock_file()?;
+        let _locks = self.lock()?;
+        self.delete_locked(id)
+    }
+
+    /// [`Store::delete`]; the caller holds both locks. The memory the layer held is given
+    /// back to the system once no reader holds it any more.
+    fn delete_locked(&self, id: &str) -> Result<bool, StoreError> {
         let path = self.layer_path(id);
         let existed = path.exists();
         if existed {
@@ -309,9 +414,18 @@ impl Store {
         }
         let mut next = Catalog::clone(&self.catalog.load());
         next.files.remove(id);
-        let in_memory = next.layers.remove(id).is_some();
+        let removed = next.layers.remove(id);
         self.catalog.store(Arc::new(next));
+        let in_memory = removed.is_some();
+        drop(removed);
+        release_memory();
         Ok(existed || in_memory)
+    }
+
+    /// Takes the in-process and the file lock, in that order.
+    fn lock(&self) -> Result<(MutexGuard<'_, ()>, File), StoreError> {
+        let guard = self.write_lock.lock().unwrap_or_else(|e| e.into_inner());
+        Ok((guard, lock_file(&self.dir)?))
     }
 
     fn layer_path(&self, id: &str) -> PathBuf {
@@ -327,13 +441,6 @@ impl Store {
             .collect();
         files.sort();
         Ok(files)
-    }
-
-    fn lock_file(&self) -> Result<File, StoreError> {
-        let path = self.dir.join(LOCK_FILE);
-        let file = File::create(&path).map_err(io("create", &path))?;
-        file.lock().map_err(io("lock", &path))?;
-        Ok(file)
     }
 
     fn sync_dir(&self) -> Result<(), StoreError> {
@@ -394,6 +501,63 @@ impl Store {
         .map_err(layer_error)?;
         let meta = meta_from(&metadata, file_stem(path), read.fields);
         Ok(Layer::new(meta, read.features))
+    }
+}
+
+/// What [`Store::commit_result`] stored and removed.
+#[derive(Debug)]
+pub struct CommittedResult {
+    /// The result layer as stored.
+    pub meta: LayerMeta,
+    /// Results removed to stay within the limits.
+    pub evicted: Vec<String>,
+}
+
+/// Takes the store's file lock (`.lock`), waiting for another process to release it.
+fn lock_file(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join(LOCK_FILE);
+    let file = File::create(&path).map_err(io("create", &path))?;
+    file.lock().map_err(io("lock", &path))?;
+    Ok(file)
+}
+
+/// Removes what is left under `tmp/` by processes that are gone: work folders named
+/// `<pid>-…` whose process no longer runs, and loose files of older versions. Called under the
+/// file lock; a failure is logged, never fatal.
+fn remove_stale_work(tmp: &Path) {
+    let Ok(entries) = fs::read_dir(tmp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let owner = name.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        if owner.is_some_and(process_runs) {
+            continue;
+        }
+        let path = entry.path();
+        let removed = if path.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        if let Err(error) = removed {
+            tracing::warn!("cannot remove stale work file {name}: {error}");
+        }
+    }
+}
+
+/// Whether a process with this id runs on this machine.
+fn process_runs(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Gives freed heap memory back to the operating system. The allocator otherwise keeps the
+/// pages of dropped layers (hundreds of MB after deleting many results) in its arenas.
+fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

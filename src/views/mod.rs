@@ -3,6 +3,7 @@
 //! kept in order in one JSON file (`views.json` in the data directory), rewritten atomically
 //! (temporary file and rename) on every change.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -168,6 +169,19 @@ impl Views {
     /// All views in order.
     pub fn list(&self) -> Vec<View> {
         self.lock().views.clone()
+    }
+
+    /// Every layer id the saved views refer to: their visible layers and any text in their
+    /// analysis parameters (a result's id). Results named here are never evicted.
+    pub fn layer_ids(&self) -> BTreeSet<String> {
+        let mut ids = BTreeSet::new();
+        for view in &self.lock().views {
+            ids.extend(view.layers.iter().map(|l| l.id.clone()));
+            let mut texts = Vec::new();
+            crate::store::results::json_strings(&view.analysis, &mut texts);
+            ids.extend(texts.into_iter().map(str::to_string));
+        }
+        ids
     }
 
     /// One view.

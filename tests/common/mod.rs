@@ -58,6 +58,25 @@ pub fn ingest_with(
     ingest::ingest(store, path, &options, &mut |_| {})
 }
 
+/// Number of files (not folders) under a store's `tmp/`, at any depth: each process keeps its
+/// work files in its own `tmp/<pid>-…/` folder.
+pub fn work_files(store_dir: &Path) -> usize {
+    fn count(dir: &Path) -> usize {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| {
+                        let path = e.path();
+                        if path.is_dir() { count(&path) } else { 1 }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    count(&store_dir.join("tmp"))
+}
+
 /// A running `kartrum serve`, stopped when dropped.
 pub struct Server {
     child: Child,
@@ -97,6 +116,11 @@ impl Server {
             }
         };
         Server { child, url }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Full URL of `path`.
