@@ -240,6 +240,9 @@ async function boot() {
     attributionControl: false,
     canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
     maxPitch: 60,
+    // TileJSON gives tile URLs relative to the server (it never trusts the Host header);
+    // MapLibre's workers need them absolute.
+    transformRequest: (url) => ({ url: new URL(url, location.href).href }),
   });
   app.map = map;
   map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'bottom-right');
