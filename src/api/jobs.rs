@@ -225,7 +225,8 @@ mod tests {
         let job = jobs.start("ingest", "bad.geojson".into());
         let id = job.id();
         job.run_blocking(|_| panic!("worker broke"));
-        for _ in 0..200 {
+        // Generous: printing the panic's backtrace can take seconds on a loaded machine.
+        for _ in 0..3000 {
             if jobs.get(id).unwrap().status != JobStatus::Running {
                 break;
             }
