@@ -157,22 +157,12 @@ fn settings_out_of_range_answer_400_naming_the_range() {
     assert_still_serving(&server, "busslinjer");
 
     // The command line refuses the same ranges, with a message and a non-zero exit.
-    let out = run_cli(&[
-        "analyze",
-        "service-access",
-        "--data-dir",
-        data_dir().to_str().unwrap(),
-        "--network",
-        "busslinjer",
-        "--demand",
-        "befolkning_1km",
-        "--population",
-        "befolkning_2025",
-        "--supply",
-        "vc=vardcentraler",
-        "--max-snap-m",
-        "1e9",
-    ]);
+    let dir = data_dir().to_str().unwrap();
+    let args = format!(
+        "analyze service-access --data-dir {dir} --network busslinjer --demand befolkning_1km \
+         --population befolkning_2025 --supply vc=vardcentraler --max-snap-m 1e9"
+    );
+    let out = run_cli(&args.split_whitespace().collect::<Vec<_>>());
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
