@@ -422,32 +422,63 @@ fn layers_folding_to_one_id_are_numbered_and_reported() {
     assert_still_serving(&server, LAYER);
 }
 
-#[test]
-fn truncated_shapefile_in_a_zip_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = serve(dir.path(), "");
-    let zip_path = dir.path().join("tatorter.zip");
+/// Zips the parts of the Shapefile `dir/stem.*`, each changed by `change(extension, bytes)`.
+fn zip_shapefile(dir: &Path, stem: &str, change: impl Fn(&str, &mut Vec<u8>)) -> PathBuf {
+    let zip_path = dir.join(format!("{stem}.zip"));
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
-    for part in ["shp", "shx", "dbf", "prj", "cpg"] {
-        let mut bytes = std::fs::read(data(&format!(
-            "sverige/tatorter_lm_1milj_shp/mb_riks.{part}"
-        )))
-        .unwrap();
-        if part == "shp" {
-            bytes.truncate(bytes.len() / 2);
-        }
+    for part in ["shp", "shx", "dbf", "prj"] {
+        let mut bytes = std::fs::read(dir.join(format!("{stem}.{part}"))).unwrap();
+        change(part, &mut bytes);
         zip.start_file(
-            format!("mb_riks.{part}"),
+            format!("{stem}.{part}"),
             zip::write::SimpleFileOptions::default(),
         )
         .unwrap();
         zip.write_all(&bytes).unwrap();
     }
     zip.finish().unwrap();
+    zip_path
+}
 
+#[test]
+fn truncated_shapefile_in_a_zip_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), "");
+    for part in ["shp", "shx", "dbf", "prj"] {
+        let name = format!("mb_riks.{part}");
+        let source = data(&format!("sverige/tatorter_lm_1milj_shp/{name}"));
+        std::fs::copy(source, dir.path().join(name)).unwrap();
+    }
+    let zip_path = zip_shapefile(dir.path(), "mb_riks", |part, bytes| {
+        if part == "shp" {
+            bytes.truncate(bytes.len() / 2);
+        }
+    });
     let detail = assert_problem(upload(&server, &zip_path, &[("layer", "tatort")]), 422);
-    assert!(detail.contains("tatorter.zip"), "{detail}");
+    assert!(detail.contains("mb_riks.zip"), "{detail}");
     assert_eq!(layer_status(&server, "tatort"), 404, "nothing stored short");
+
+    // Records marked deleted in the .dbf are still counted by the .shx: not a truncation.
+    let source = points(dir.path(), "pts.geojson", 5, |i| json!({"n": i}));
+    let shp = dir.path().join("pts.shp");
+    gdal_tool(
+        "ogr2ogr",
+        &[
+            "-f",
+            "ESRI Shapefile",
+            shp.to_str().unwrap(),
+            source.to_str().unwrap(),
+        ],
+    );
+    let zip_path = zip_shapefile(dir.path(), "pts", |part, bytes| {
+        if part == "dbf" {
+            let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+            let record = u16::from_le_bytes([bytes[10], bytes[11]]) as usize;
+            bytes[header + 2 * record] = b'*';
+        }
+    });
+    let report = created(upload(&server, &zip_path, &[("layer", "deleted")]));
+    assert_eq!(report["layers"][0]["stored"], 4, "{report}");
     assert_still_serving(&server, LAYER);
 }
 
@@ -466,4 +497,24 @@ fn cli_refuses_network_paths_without_connecting() {
     assert!(!output.status.success());
     assert!(stderr.contains("local files only"), "{stderr}");
     assert_eq!(listener.connections(), 0);
+}
+
+#[test]
+fn cli_reads_the_ingest_caps_from_its_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kartrum.toml");
+    std::fs::write(&config, "[limits.ingest]\nmax_features = 10\n").unwrap();
+    let file = points(dir.path(), "pts.geojson", 50, |i| json!({"n": i}));
+    let store = dir.path().join("store");
+    let output = run_cli(&[
+        "ingest",
+        file.to_str().unwrap(),
+        "--data-dir",
+        store.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("more than 10 features"), "{stderr}");
 }
