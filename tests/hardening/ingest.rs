@@ -398,19 +398,24 @@ fn zip_decompressed_bytes_and_features_are_capped() {
     assert_still_serving(&server, LAYER);
 }
 
-#[test]
-fn layers_folding_to_one_id_are_numbered_and_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = serve(dir.path(), "");
-    let source = points(dir.path(), "roads.geojson", 2, |i| json!({"n": i}));
-    let gpkg = dir.path().join("vagar.gpkg");
+/// A GeoPackage `vagar.gpkg` with two layers, `Väg` and `vag`, that fold to one id.
+fn two_layer_geopackage(dir: &Path) -> PathBuf {
+    let source = points(dir, "roads.geojson", 2, |i| json!({"n": i}));
+    let gpkg = dir.join("vagar.gpkg");
     let (gpkg_arg, source_arg) = (gpkg.to_str().unwrap(), source.to_str().unwrap());
     gdal_tool(
         "ogr2ogr",
         &["-f", "GPKG", gpkg_arg, source_arg, "-nln", "Väg"],
     );
     gdal_tool("ogr2ogr", &["-update", gpkg_arg, source_arg, "-nln", "vag"]);
+    gpkg
+}
 
+#[test]
+fn layers_folding_to_one_id_are_numbered_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), "");
+    let gpkg = two_layer_geopackage(dir.path());
     let report = created(upload(&server, &gpkg, &[]));
     let layers = report["layers"].as_array().unwrap();
     assert_eq!(layers[0]["id"], "vagar_vag", "{report}");
@@ -419,6 +424,19 @@ fn layers_folding_to_one_id_are_numbered_and_reported() {
     assert_eq!(layers[1]["id_taken_by"], "Väg");
     assert_eq!(layer_status(&server, "vagar_vag"), 200);
     assert_eq!(layer_status(&server, "vagar_vag_2"), 200);
+    assert_still_serving(&server, LAYER);
+}
+
+#[test]
+fn more_layers_than_the_cap_are_refused_unless_one_is_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), "max_layers = 1");
+    let gpkg = two_layer_geopackage(dir.path());
+    let detail = assert_problem(upload(&server, &gpkg, &[]), 422);
+    assert!(detail.contains("max_layers"), "{detail}");
+    assert_eq!(layer_status(&server, "vagar_vag"), 404);
+    created(upload(&server, &gpkg, &[("source_layer", "vag")]));
+    assert_eq!(layer_status(&server, "vagar"), 200);
     assert_still_serving(&server, LAYER);
 }
 
