@@ -90,6 +90,17 @@ fn layer_status(server: &Server, id: &str) -> u16 {
         .as_u16()
 }
 
+/// Runs `kartrum ingest FILE --data-dir STORE EXTRA…`, which must fail; returns its stderr.
+fn cli_ingest_fails(file: &str, store: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["ingest", file, "--data-dir", store.to_str().unwrap()];
+    args.extend(extra);
+    let output = run_cli(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
 /// Runs a GDAL command-line tool (Debian gdal-bin).
 fn gdal_tool(program: &str, args: &[&str]) {
     let status = Command::new(program)
@@ -215,19 +226,11 @@ fn cli_refuses_a_lying_flatgeobuf_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let huge = lying_flatgeobuf(dir.path(), 1 << 62);
     let store = dir.path().join("store");
-    let output = run_cli(&[
-        "ingest",
-        huge.to_str().unwrap(),
-        "--data-dir",
-        store.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
+    let stderr = cli_ingest_fails(huge.to_str().unwrap(), &store, &[]);
     assert!(
         stderr.contains("error:") && stderr.contains("claims_"),
         "{stderr}"
     );
-    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]
@@ -505,14 +508,7 @@ fn cli_refuses_network_paths_without_connecting() {
     let dir = tempfile::tempdir().unwrap();
     let listener = Listener::new();
     let remote = format!("/vsicurl/{}", listener.url("/pts.geojson"));
-    let output = run_cli(&[
-        "ingest",
-        &remote,
-        "--data-dir",
-        dir.path().to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
+    let stderr = cli_ingest_fails(&remote, dir.path(), &[]);
     assert!(stderr.contains("local files only"), "{stderr}");
     assert_eq!(listener.connections(), 0);
 }
@@ -524,15 +520,10 @@ fn cli_reads_the_ingest_caps_from_its_config() {
     std::fs::write(&config, "[limits.ingest]\nmax_features = 10\n").unwrap();
     let file = points(dir.path(), "pts.geojson", 50, |i| json!({"n": i}));
     let store = dir.path().join("store");
-    let output = run_cli(&[
-        "ingest",
+    let stderr = cli_ingest_fails(
         file.to_str().unwrap(),
-        "--data-dir",
-        store.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
+        &store,
+        &["--config", config.to_str().unwrap()],
+    );
     assert!(stderr.contains("more than 10 features"), "{stderr}");
 }
