@@ -174,6 +174,7 @@ impl From<IngestError> for ApiError {
             | Crs(_) => StatusCode::BAD_REQUEST,
             TooLarge { .. } | TooManyFeatures { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             TooManyFields { .. }
+            | TooManyLayers { .. }
             | Unreadable { .. }
             | EmptyArchive { .. }
             | AmbiguousArchive { .. }

@@ -4,6 +4,7 @@
 //! [limits.ingest]
 //! max_decompressed_mb = 2048    # bytes read out of a zip, summed over its entries
 //! max_features = 5000000        # features read from one file, all its layers together
+//! max_layers = 200              # layers stored from one file (each is a file in the store)
 //! max_fields = 500              # attribute columns of one layer
 //! max_field_name_chars = 64     # longer field names are shortened (and reported)
 //! ```
@@ -11,7 +12,9 @@
 //! The defaults are sized for a 2-core, 24 GB server: 5 M features is about 3 GB in memory
 //! for simple polygons and more than any Swedish regional data set (Sweden has about 9 M
 //! buildings in all); 2 GiB is ten times the default upload limit, beyond the ratio real
-//! GIS data compresses to; 500 columns is four times the widest SCB table exports and well
+//! GIS data compresses to; 200 layers is far more than an OpenStreetMap extract (5) or a
+//! municipal GeoPackage holds, while a file of 100,000 one-feature layers would flood the
+//! store with files; 500 columns is four times the widest SCB table exports and well
 //! under SQLite's 2,000-column limit; 64 characters is as long as a readable column name gets.
 
 use serde::Deserialize;
@@ -24,6 +27,8 @@ pub struct IngestLimits {
     pub max_decompressed_mb: u64,
     /// Most features read from one file, all layers together.
     pub max_features: u64,
+    /// Most layers stored from one file.
+    pub max_layers: usize,
     /// Most attribute fields in one layer.
     pub max_fields: usize,
     /// Longest field name kept as is (characters); longer names are shortened.
@@ -35,6 +40,7 @@ impl Default for IngestLimits {
         Self {
             max_decompressed_mb: 2048,
             max_features: 5_000_000,
+            max_layers: 200,
             max_fields: 500,
             max_field_name_chars: 64,
         }

@@ -75,6 +75,18 @@ pub enum IngestError {
         /// The cap.
         max: u64,
     },
+    /// A file with more layers than the cap.
+    #[error(
+        "{name} has {count} layers, more than the {max} allowed (limits.ingest.max_layers); choose one with source_layer"
+    )]
+    TooManyLayers {
+        /// File name.
+        name: String,
+        /// Its layers.
+        count: usize,
+        /// The cap.
+        max: usize,
+    },
     /// A layer with more fields than the cap.
     #[error(
         "layer {layer:?} of {name} has {count} fields, more than the {max} allowed (limits.ingest.max_fields)"
@@ -331,6 +343,13 @@ pub fn ingest_within(
         ),
     };
 
+    if layer_names.len() > limits.max_layers {
+        return Err(IngestError::TooManyLayers {
+            name: file,
+            count: layer_names.len(),
+            max: limits.max_layers,
+        });
+    }
     let ids = names::layer_ids(&base_id, &layer_names);
     let mut features_read = 0;
     let mut reports = Vec::new();

@@ -21,10 +21,13 @@ const RESERVED_PREFIX: &str = "src_";
 /// Shortest name length honoured, so that a suffix always fits.
 const MIN_NAME_CHARS: usize = 12;
 
+/// Longest source name repeated in a report; a file's field names may be megabytes long.
+const REPORTED_NAME_CHARS: usize = 200;
+
 /// One field stored under another name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldRename {
-    /// Name in the source.
+    /// Name in the source (its first 200 characters and `…` when longer).
     pub from: String,
     /// Name in the store.
     pub to: String,
@@ -70,7 +73,7 @@ pub fn field_names(names: &[String], max_chars: usize) -> (Vec<String>, Vec<Fiel
         taken.insert(to.to_lowercase());
         if let Some(reason) = reason {
             renames.push(FieldRename {
-                from: name.clone(),
+                from: shortened(name),
                 to: to.clone(),
                 reason,
             });
@@ -78,6 +81,13 @@ pub fn field_names(names: &[String], max_chars: usize) -> (Vec<String>, Vec<Fiel
         stored.push(to);
     }
     (stored, renames)
+}
+
+fn shortened(name: &str) -> String {
+    match name.char_indices().nth(REPORTED_NAME_CHARS) {
+        Some((end, _)) => format!("{}…", &name[..end]),
+        None => name.to_string(),
+    }
 }
 
 /// `base`, or `base_2`, `base_3`, … (shortened to fit `max_chars`): the first that is `free`.
@@ -151,6 +161,9 @@ mod tests {
         assert_eq!(stored[1], "å".repeat(20));
         assert_eq!(stored[2], format!("{}_2", "å".repeat(18)));
         assert!(renames[1].reason.contains("longer than 20"));
+        assert_eq!(renames[1].from.chars().count(), 80);
+        let (_, renames) = field_names(&strings(&[&"x".repeat(10_000)]), 64);
+        assert_eq!(renames[0].from, format!("{}…", "x".repeat(200)));
         let (stored, renames) = field_names(&strings(&["a", "b"]), 64);
         assert_eq!(stored, ["a", "b"]);
         assert!(renames.is_empty());

@@ -60,11 +60,13 @@ impl Format {
         }
     }
 
-    /// Whether the format's feature count is part of its structure (a Shapefile's index, a
-    /// FlatGeobuf header), so that reading another number means a damaged file. Elsewhere the
-    /// count is a cache (GeoPackage's `gpkg_ogr_contents`) or a guess, and only progress uses it.
+    /// Whether the format's feature count is part of its structure (the FlatGeobuf header), so
+    /// that reading another number means a damaged file. Elsewhere the count is a cache
+    /// (GeoPackage's `gpkg_ogr_contents`), a guess, or counts records a reader rightly skips (a
+    /// Shapefile's index counts records marked deleted in the `.dbf`), and only progress uses
+    /// it; a truncated Shapefile shows as read errors instead.
     pub fn count_is_structural(self) -> bool {
-        matches!(self, Self::Shapefile | Self::FlatGeobuf)
+        self == Self::FlatGeobuf
     }
 
     fn drivers(self) -> &'static [&'static str] {

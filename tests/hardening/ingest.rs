@@ -90,6 +90,17 @@ fn layer_status(server: &Server, id: &str) -> u16 {
         .as_u16()
 }
 
+/// Runs `kartrum ingest FILE --data-dir STORE EXTRA…`, which must fail; returns its stderr.
+fn cli_ingest_fails(file: &str, store: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["ingest", file, "--data-dir", store.to_str().unwrap()];
+    args.extend(extra);
+    let output = run_cli(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
 /// Runs a GDAL command-line tool (Debian gdal-bin).
 fn gdal_tool(program: &str, args: &[&str]) {
     let status = Command::new(program)
@@ -215,19 +226,11 @@ fn cli_refuses_a_lying_flatgeobuf_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let huge = lying_flatgeobuf(dir.path(), 1 << 62);
     let store = dir.path().join("store");
-    let output = run_cli(&[
-        "ingest",
-        huge.to_str().unwrap(),
-        "--data-dir",
-        store.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
+    let stderr = cli_ingest_fails(huge.to_str().unwrap(), &store, &[]);
     assert!(
         stderr.contains("error:") && stderr.contains("claims_"),
         "{stderr}"
     );
-    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 #[test]
@@ -398,19 +401,24 @@ fn zip_decompressed_bytes_and_features_are_capped() {
     assert_still_serving(&server, LAYER);
 }
 
-#[test]
-fn layers_folding_to_one_id_are_numbered_and_reported() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = serve(dir.path(), "");
-    let source = points(dir.path(), "roads.geojson", 2, |i| json!({"n": i}));
-    let gpkg = dir.path().join("vagar.gpkg");
+/// A GeoPackage `vagar.gpkg` with two layers, `Väg` and `vag`, that fold to one id.
+fn two_layer_geopackage(dir: &Path) -> PathBuf {
+    let source = points(dir, "roads.geojson", 2, |i| json!({"n": i}));
+    let gpkg = dir.join("vagar.gpkg");
     let (gpkg_arg, source_arg) = (gpkg.to_str().unwrap(), source.to_str().unwrap());
     gdal_tool(
         "ogr2ogr",
         &["-f", "GPKG", gpkg_arg, source_arg, "-nln", "Väg"],
     );
     gdal_tool("ogr2ogr", &["-update", gpkg_arg, source_arg, "-nln", "vag"]);
+    gpkg
+}
 
+#[test]
+fn layers_folding_to_one_id_are_numbered_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), "");
+    let gpkg = two_layer_geopackage(dir.path());
     let report = created(upload(&server, &gpkg, &[]));
     let layers = report["layers"].as_array().unwrap();
     assert_eq!(layers[0]["id"], "vagar_vag", "{report}");
@@ -423,31 +431,75 @@ fn layers_folding_to_one_id_are_numbered_and_reported() {
 }
 
 #[test]
-fn truncated_shapefile_in_a_zip_is_refused() {
+fn more_layers_than_the_cap_are_refused_unless_one_is_chosen() {
     let dir = tempfile::tempdir().unwrap();
-    let server = serve(dir.path(), "");
-    let zip_path = dir.path().join("tatorter.zip");
+    let server = serve(dir.path(), "max_layers = 1");
+    let gpkg = two_layer_geopackage(dir.path());
+    let detail = assert_problem(upload(&server, &gpkg, &[]), 422);
+    assert!(detail.contains("max_layers"), "{detail}");
+    assert_eq!(layer_status(&server, "vagar_vag"), 404);
+    created(upload(&server, &gpkg, &[("source_layer", "vag")]));
+    assert_eq!(layer_status(&server, "vagar"), 200);
+    assert_still_serving(&server, LAYER);
+}
+
+/// Zips the parts of the Shapefile `dir/stem.*`, each changed by `change(extension, bytes)`.
+fn zip_shapefile(dir: &Path, stem: &str, change: impl Fn(&str, &mut Vec<u8>)) -> PathBuf {
+    let zip_path = dir.join(format!("{stem}.zip"));
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
-    for part in ["shp", "shx", "dbf", "prj", "cpg"] {
-        let mut bytes = std::fs::read(data(&format!(
-            "sverige/tatorter_lm_1milj_shp/mb_riks.{part}"
-        )))
-        .unwrap();
-        if part == "shp" {
-            bytes.truncate(bytes.len() / 2);
-        }
+    for part in ["shp", "shx", "dbf", "prj"] {
+        let mut bytes = std::fs::read(dir.join(format!("{stem}.{part}"))).unwrap();
+        change(part, &mut bytes);
         zip.start_file(
-            format!("mb_riks.{part}"),
+            format!("{stem}.{part}"),
             zip::write::SimpleFileOptions::default(),
         )
         .unwrap();
         zip.write_all(&bytes).unwrap();
     }
     zip.finish().unwrap();
+    zip_path
+}
 
+#[test]
+fn truncated_shapefile_in_a_zip_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), "");
+    for part in ["shp", "shx", "dbf", "prj"] {
+        let name = format!("mb_riks.{part}");
+        let source = data(&format!("sverige/tatorter_lm_1milj_shp/{name}"));
+        std::fs::copy(source, dir.path().join(name)).unwrap();
+    }
+    let zip_path = zip_shapefile(dir.path(), "mb_riks", |part, bytes| {
+        if part == "shp" {
+            bytes.truncate(bytes.len() / 2);
+        }
+    });
     let detail = assert_problem(upload(&server, &zip_path, &[("layer", "tatort")]), 422);
-    assert!(detail.contains("tatorter.zip"), "{detail}");
+    assert!(detail.contains("mb_riks.zip"), "{detail}");
     assert_eq!(layer_status(&server, "tatort"), 404, "nothing stored short");
+
+    // Records marked deleted in the .dbf are still counted by the .shx: not a truncation.
+    let source = points(dir.path(), "pts.geojson", 5, |i| json!({"n": i}));
+    let shp = dir.path().join("pts.shp");
+    gdal_tool(
+        "ogr2ogr",
+        &[
+            "-f",
+            "ESRI Shapefile",
+            shp.to_str().unwrap(),
+            source.to_str().unwrap(),
+        ],
+    );
+    let zip_path = zip_shapefile(dir.path(), "pts", |part, bytes| {
+        if part == "dbf" {
+            let header = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+            let record = u16::from_le_bytes([bytes[10], bytes[11]]) as usize;
+            bytes[header + 2 * record] = b'*';
+        }
+    });
+    let report = created(upload(&server, &zip_path, &[("layer", "deleted")]));
+    assert_eq!(report["layers"][0]["stored"], 4, "{report}");
     assert_still_serving(&server, LAYER);
 }
 
@@ -456,14 +508,22 @@ fn cli_refuses_network_paths_without_connecting() {
     let dir = tempfile::tempdir().unwrap();
     let listener = Listener::new();
     let remote = format!("/vsicurl/{}", listener.url("/pts.geojson"));
-    let output = run_cli(&[
-        "ingest",
-        &remote,
-        "--data-dir",
-        dir.path().to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
+    let stderr = cli_ingest_fails(&remote, dir.path(), &[]);
     assert!(stderr.contains("local files only"), "{stderr}");
     assert_eq!(listener.connections(), 0);
+}
+
+#[test]
+fn cli_reads_the_ingest_caps_from_its_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kartrum.toml");
+    std::fs::write(&config, "[limits.ingest]\nmax_features = 10\n").unwrap();
+    let file = points(dir.path(), "pts.geojson", 50, |i| json!({"n": i}));
+    let store = dir.path().join("store");
+    let stderr = cli_ingest_fails(
+        file.to_str().unwrap(),
+        &store,
+        &["--config", config.to_str().unwrap()],
+    );
+    assert!(stderr.contains("more than 10 features"), "{stderr}");
 }
