@@ -5,11 +5,12 @@
 //   node --test tests/web/rooms.test.js
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { OUT, TOKEN, boxOf, idle, launchBrowser, openMap, pixels, startServer } from './harness.js';
+import { OUT, TOKEN, boxOf, idle, ingestWithCli, launchBrowser, openMap, pixels, startServer } from './harness.js';
 
 const TIMEOUT = 300_000;
 const DALARNA = [12.2, 59.9, 16.7, 62.2];
@@ -179,7 +180,7 @@ describe('meetings', { timeout: 20 * TIMEOUT }, () => {
     await rooms.b.context.close();
   });
 
-  test('the table adds up, the legend collapses, meeting mode leaves the map 75 % of 1600 px', { timeout: TIMEOUT }, async () => {
+  test('the table adds up, typing survives a live update, the legend collapses, meeting mode leaves the map 75 % of 1600 px', { timeout: TIMEOUT }, async () => {
     const { page, context, errors } = await openMap(browser, `${server.url}/`, { viewport: { width: 1600, height: 900 } });
     await page.click('#sa-run');
     await page.locator('#sa-table tbody tr').first().waitFor({ timeout: 120_000 });
@@ -197,6 +198,17 @@ describe('meetings', { timeout: 20 * TIMEOUT }, () => {
       const parts = row.slice(first, last + 1).map(number);
       assert.equal(parts.reduce((x, y) => x + y, 0), number(row[1]), `${row[0]}: ${row.join(' | ')}`);
     }
+
+    // A layer ingested elsewhere appears, and what the user is typing in the form stays.
+    await page.fill('#sa-bands', '7, 14');
+    const work = mkdtempSync(path.join(tmpdir(), 'kartrum-rooms-'));
+    const file = path.join(work, 'ny.geojson');
+    writeFileSync(file, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [15.6, 60.6] }, properties: {} }] }));
+    ingestWithCli(server.dataDir, file, ['--layer', 'nytt_lager']);
+    rmSync(work, { recursive: true, force: true });
+    await page.locator('#layer-nytt_lager').waitFor({ timeout: 5_000 });
+    assert.equal(await page.inputValue('#sa-bands'), '7, 14');
+    await page.fill('#sa-bands', '5, 10, 20, 30');
 
     // The legend sits in a corner of the map and collapses to its heading, remembered.
     const map = await page.locator('#map').boundingBox();

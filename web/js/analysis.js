@@ -114,7 +114,7 @@ function layerSource(layer, run) {
 /** Wires the panel; returns the module's state (used by scenario.js and the tests). */
 export function initServiceAccess(app, ctx) {
   const panel = document.getElementById('panel-service');
-  const state = { key: null, result: null, scenario: null, run: 0, error: null, busy: false, sort: { key: 'name', dir: 'asc' }, diffSort: { key: 'farther', dir: 'desc' } };
+  const state = { key: null, shown: null, result: null, scenario: null, run: 0, error: null, busy: false, sort: { key: 'name', dir: 'asc' }, diffSort: { key: 'farther', dir: 'desc' } };
   app.serviceAccess = state;
 
   const kind = el('select', { id: 'sa-kind' }, ...Object.keys(KINDS).map((k) => option(k, t(KINDS[k].label), k === 'grocery')));
@@ -182,11 +182,15 @@ export function initServiceAccess(app, ctx) {
   const sync = async () => {
     const p = params();
     const key = p ? JSON.stringify([p.kind, p.breaks, p.remove ?? null]) : null;
-    if (p) {
+    // The form shows new parameters (a link, a slide), but is left alone by other updates (a
+    // layer ingested elsewhere) so that what the user is typing stays.
+    const shown = p ? JSON.stringify([p.kind, p.breaks, p.color]) : null;
+    if (p && shown !== state.shown) {
       kind.value = p.kind;
       if (parseBreaks(breaks.value)?.join() !== p.breaks.join()) breaks.value = p.breaks.join(', ');
       color.value = p.color === 'time_min' ? 'time_min' : 'band';
     }
+    state.shown = shown;
     if (key === state.key) return;
     state.key = key;
     if (!p) {
