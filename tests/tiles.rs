@@ -379,7 +379,9 @@ fn no_tile_of_any_layer_in_data_exceeds_500_kb_at_zooms_0_to_14() {
 /// Web Mercator (EPSG:3857) metres of a longitude/latitude, by the textbook formula.
 fn to_3857(lon: f64, lat: f64) -> (f64, f64) {
     const R: f64 = 6_378_137.0;
-    let y = (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln();
+    let y = (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+        .tan()
+        .ln();
     (lon.to_radians() * R, y * R)
 }
 
@@ -455,7 +457,10 @@ fn grids_and_service_access_results_are_drawn_merged_at_z5_and_z6_and_add_up() {
                     sources.len(),
                     decoded.len()
                 );
-                let expected: f64 = sources.iter().filter_map(|f| f.properties[p].as_f64()).sum();
+                let expected: f64 = sources
+                    .iter()
+                    .filter_map(|f| f.properties[p].as_f64())
+                    .sum();
                 let drawn: f64 = decoded
                     .iter()
                     .filter_map(|f| number(f.fields.get(population)))
@@ -477,7 +482,10 @@ fn grids_and_service_access_results_are_drawn_merged_at_z5_and_z6_and_add_up() {
                     .iter()
                     .filter(|f| number(f.fields.get("cells")).is_some_and(|n| n > 1.0))
                     .count();
-                classed += decoded.iter().filter(|f| f.fields.contains_key("band")).count();
+                classed += decoded
+                    .iter()
+                    .filter(|f| f.fields.contains_key("band"))
+                    .count();
             }
         }
         assert!(merged > 100, "{id}: only {merged} blocks of several cells");
@@ -507,9 +515,17 @@ fn tatort_polygons_keep_nine_tenths_of_their_area_in_every_tile_at_z5_to_z10() {
             let sources: Vec<Polygon<f64>> = layer
                 .display_candidates(tile.bounds(0.0))
                 .into_iter()
-                .flat_map(|i| polygons(layer.features[i].display.map_coords(|c| to_3857(c.x, c.y).into())))
+                .flat_map(|i| {
+                    polygons(
+                        layer.features[i]
+                            .display
+                            .map_coords(|c| to_3857(c.x, c.y).into()),
+                    )
+                })
                 .collect();
-            let truth = geo::unary_union(&sources).intersection(&square).unsigned_area();
+            let truth = geo::unary_union(&sources)
+                .intersection(&square)
+                .unsigned_area();
             if truth == 0.0 {
                 continue;
             }
@@ -517,7 +533,9 @@ fn tatort_polygons_keep_nine_tenths_of_their_area_in_every_tile_at_z5_to_z10() {
                 .iter()
                 .flat_map(|f| polygons(f.geometry.to_geo().expect("a geo geometry")))
                 .collect();
-            let drawn = geo::unary_union(&drawn).intersection(&square).unsigned_area();
+            let drawn = geo::unary_union(&drawn)
+                .intersection(&square)
+                .unsigned_area();
             let pixel = (x1 - x0) / 256.0;
             assert!(
                 drawn >= 0.9 * truth,
@@ -570,13 +588,23 @@ fn thinned_service_points_are_counted_in_the_drawn_ones() {
                     };
                     let listed: Vec<u64> = list.split(',').map(|i| i.parse().unwrap()).collect();
                     assert_eq!(listed.len(), (n as usize).min(20), "{tile}");
-                    assert_eq!(Some(&listed[0]), f.id.as_ref(), "the drawn point is listed first");
+                    assert_eq!(
+                        Some(&listed[0]),
+                        f.id.as_ref(),
+                        "the drawn point is listed first"
+                    );
                     for id in listed {
-                        assert!(in_tile(tile, ids[&id]), "{tile}: counted point {id} is elsewhere");
+                        assert!(
+                            in_tile(tile, ids[&id]),
+                            "{tile}: counted point {id} is elsewhere"
+                        );
                     }
                 }
             }
-            assert_eq!(stood_for, inside, "{tile}: {drawn} drawn points stand for {stood_for}");
+            assert_eq!(
+                stood_for, inside,
+                "{tile}: {drawn} drawn points stand for {stood_for}"
+            );
             if z < settings.maxzoom && inside > 100 {
                 assert!(drawn < inside, "{tile}: {inside} points not thinned");
                 counted_somewhere += 1;

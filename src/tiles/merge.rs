@@ -63,8 +63,10 @@ impl MergeRule {
     pub fn for_field(field: &Field) -> Self {
         let name = field.name.to_lowercase();
         let has = |words: &[&str]| words.iter().any(|w| name.contains(w));
-        let key = matches!(name.as_str(), "id" | "fid" | "objectid" | "ogc_fid" | "rutid")
-            || name.ends_with("_id")
+        let key = matches!(
+            name.as_str(),
+            "id" | "fid" | "objectid" | "ogc_fid" | "rutid"
+        ) || name.ends_with("_id")
             || name.ends_with("nr")
             || name.contains("identitet");
         let numeric = matches!(field.kind, FieldKind::Integer | FieldKind::Real);
@@ -99,7 +101,10 @@ impl MergeRule {
 pub fn population_field(fields: &[Field], rules: &[MergeRule]) -> Option<usize> {
     fields.iter().zip(rules).position(|(field, rule)| {
         let name = field.name.to_lowercase();
-        *rule == MergeRule::Sum && ["bef", "pop", "folk", "inv"].iter().any(|w| name.contains(w))
+        *rule == MergeRule::Sum
+            && ["bef", "pop", "folk", "inv"]
+                .iter()
+                .any(|w| name.contains(w))
     })
 }
 
@@ -141,7 +146,10 @@ impl Blocks {
         if !(0.0..self.extent).contains(&x) || !(0.0..self.extent).contains(&y) {
             return;
         }
-        let key = ((x / self.side).floor() as i64, (y / self.side).floor() as i64);
+        let key = (
+            (x / self.side).floor() as i64,
+            (y / self.side).floor() as i64,
+        );
         let next = self.blocks.len();
         let slot = *self.index.entry(key).or_insert(next);
         if slot == next {
@@ -170,11 +178,20 @@ pub fn block_attributes<'a>(
     members: &[usize],
 ) -> Vec<(&'a str, TileValue)> {
     let features: Vec<_> = members.iter().map(|&i| &layer.features[i]).collect();
-    let areas: Vec<f64> = features.iter().map(|f| f.geometry.unsigned_area()).collect();
+    let areas: Vec<f64> = features
+        .iter()
+        .map(|f| f.geometry.unsigned_area())
+        .collect();
     let population: Option<Vec<f64>> = settings.population.map(|p| {
         features
             .iter()
-            .map(|f| f.properties.get(p).and_then(Value::as_f64).unwrap_or(0.0).max(0.0))
+            .map(|f| {
+                f.properties
+                    .get(p)
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0)
+                    .max(0.0)
+            })
             .collect()
     });
     let weights = match population {
@@ -192,7 +209,9 @@ pub fn block_attributes<'a>(
             MergeRule::Mean => mean(&values, &weights),
             MergeRule::AreaMean => mean(&values, &areas),
             MergeRule::Majority => majority(&values, &weights, settings.max_string_length),
-            MergeRule::Key if values.len() == 1 => tile_value(values[0], settings.max_string_length),
+            MergeRule::Key if values.len() == 1 => {
+                tile_value(values[0], settings.max_string_length)
+            }
             MergeRule::Key => None,
         };
         let name = layer.meta.fields[i].name.as_str();
@@ -210,20 +229,31 @@ fn sum(values: &[&Value]) -> Option<TileValue> {
     if numbers.is_empty() {
         None
     } else if numbers.iter().all(|v| matches!(v, Value::Int(_))) {
-        Some(TileValue::Int(numbers.iter().filter_map(|v| match v {
-            Value::Int(i) => Some(*i),
-            _ => None,
-        }).fold(0i64, i64::saturating_add)))
+        Some(TileValue::Int(
+            numbers
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Int(i) => Some(*i),
+                    _ => None,
+                })
+                .fold(0i64, i64::saturating_add),
+        ))
     } else {
-        Some(TileValue::Double(numbers.iter().filter_map(|v| v.as_f64()).sum()))
+        Some(TileValue::Double(
+            numbers.iter().filter_map(|v| v.as_f64()).sum(),
+        ))
     }
 }
 
 /// Whether the features without a value weigh more than those with one.
 fn mostly_missing(values: &[&Value], weights: &[f64], has: impl Fn(&Value) -> bool) -> bool {
-    let (with, without) = values.iter().zip(weights).fold((0.0, 0.0), |(a, b), (v, w)| {
-        if has(v) { (a + w, b) } else { (a, b + w) }
-    });
+    let (with, without) =
+        values.iter().zip(weights).fold(
+            (0.0, 0.0),
+            |(a, b), (v, w)| {
+                if has(v) { (a + w, b) } else { (a, b + w) }
+            },
+        );
     without > with || !values.iter().any(|v| has(v))
 }
 
@@ -296,9 +326,10 @@ mod tests {
             .enumerate()
             .map(|(i, (pop, time, band))| {
                 let x = 500_000.0 + 1000.0 * i as f64;
-                let cell: Geometry<f64> = polygon![(x: x, y: 6_700_000.0), (x: x + 1000.0, y: 6_700_000.0),
+                let cell: Geometry<f64> =
+                    polygon![(x: x, y: 6_700_000.0), (x: x + 1000.0, y: 6_700_000.0),
                     (x: x + 1000.0, y: 6_701_000.0), (x: x, y: 6_701_000.0)]
-                .into();
+                    .into();
                 Feature {
                     id: i as u64 + 1,
                     geometry: cell.clone(),
@@ -328,12 +359,18 @@ mod tests {
     fn blocks_sum_counts_weigh_times_and_classes_by_population() {
         let a = attributes(&[0, 1, 2]);
         assert_eq!(a["population"], TileValue::Int(40));
-        assert_eq!(a["time_min"], TileValue::Double((10.0 * 5.0 + 30.0 * 9.0) / 40.0));
+        assert_eq!(
+            a["time_min"],
+            TileValue::Double((10.0 * 5.0 + 30.0 * 9.0) / 40.0)
+        );
         // 30 people in 5–10, 10 in 0–5 (the empty cell weighs nothing).
         assert_eq!(a["band"], TileValue::Str("5–10".into()));
         assert_eq!(a["merged"], TileValue::Bool(true));
         assert_eq!(a["cells"], TileValue::Int(3));
-        assert!(!a.contains_key("rutid"), "a key names one cell, not a block");
+        assert!(
+            !a.contains_key("rutid"),
+            "a key names one cell, not a block"
+        );
     }
 
     #[test]
@@ -353,7 +390,10 @@ mod tests {
         assert_eq!(majority(&values, &weights, 10), None);
         assert_eq!(mean(&values, &[5.0, 1.0]), Some(TileValue::Double(3.0)));
         assert_eq!(sum(&[&Value::Null]), None);
-        assert_eq!(sum(&[&Value::Int(2), &Value::Real(0.5)]), Some(TileValue::Double(2.5)));
+        assert_eq!(
+            sum(&[&Value::Int(2), &Value::Real(0.5)]),
+            Some(TileValue::Double(2.5))
+        );
     }
 
     #[test]
@@ -367,12 +407,19 @@ mod tests {
             TileGeometry::Polygons(vec![vec![[4064, 0], [4096, 0], [4096, 32], [4064, 32]]])
         );
         blocks.add([4096.0, 0.0], 8);
-        assert_eq!(blocks.iter().count(), 1, "the next tile's block is not this tile's");
+        assert_eq!(
+            blocks.iter().count(),
+            1,
+            "the next tile's block is not this tile's"
+        );
     }
 
     #[test]
     fn population_weighs() {
-        let fields = [field("BEF", FieldKind::Integer), field("NAMN1", FieldKind::String)];
+        let fields = [
+            field("BEF", FieldKind::Integer),
+            field("NAMN1", FieldKind::String),
+        ];
         let rules: Vec<_> = fields.iter().map(MergeRule::for_field).collect();
         assert_eq!(population_field(&fields, &rules), Some(0));
         assert_eq!(population_field(&fields[1..], &rules[1..]), None);

@@ -340,7 +340,10 @@ fn truncate(mut s: String, max_chars: usize) -> String {
 fn merges(geometry: &Geometry<f64>, cx: &mut Context, position: usize) -> bool {
     let polygonal = matches!(
         geometry,
-        Geometry::Polygon(_) | Geometry::MultiPolygon(_) | Geometry::Rect(_) | Geometry::Triangle(_)
+        Geometry::Polygon(_)
+            | Geometry::MultiPolygon(_)
+            | Geometry::Rect(_)
+            | Geometry::Triangle(_)
     );
     if cx.full_detail || !polygonal {
         return false;
@@ -351,7 +354,8 @@ fn merges(geometry: &Geometry<f64>, cx: &mut Context, position: usize) -> bool {
     if !too_small(cx, b) {
         return false;
     }
-    cx.blocks.add([(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0], position);
+    cx.blocks
+        .add([(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0], position);
     true
 }
 
@@ -614,7 +618,12 @@ mod tests {
         assert!(out.is_empty(), "below maxzoom points go to the marks");
         let marks: Vec<_> = thinned.marks.iter().collect();
         assert_eq!((marks.len(), marks[0].count), (1, 100));
-        points(&mut many.iter().copied(), &mut context(tile, true), 0, &mut out);
+        points(
+            &mut many.iter().copied(),
+            &mut context(tile, true),
+            0,
+            &mut out,
+        );
         assert!(matches!(&out[0], TileGeometry::Points(p) if p.len() == 100));
     }
 

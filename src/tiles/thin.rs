@@ -84,7 +84,10 @@ impl Marks {
     /// assert_eq!(counts, [2, 1]);
     /// ```
     pub fn add(&mut self, [x, y]: [f64; 2], position: usize) {
-        let key = ((x / self.cell).floor() as i64, (y / self.cell).floor() as i64);
+        let key = (
+            (x / self.cell).floor() as i64,
+            (y / self.cell).floor() as i64,
+        );
         let next = self.marks.len();
         let slot = *self.index.entry(key).or_insert(next);
         if slot == next {
@@ -121,7 +124,10 @@ mod tests {
         // A multipoint feature with two points in one cell: two points, one id.
         marks.add([6.0, 6.0], 0);
         let mark = marks.iter().next().unwrap();
-        assert_eq!((mark.count, mark.members.len(), mark.position), (51, MAX_IDS, 0));
+        assert_eq!(
+            (mark.count, mark.members.len(), mark.position),
+            (51, MAX_IDS, 0)
+        );
         let attributes = mark.attributes(|p| p as u64);
         assert_eq!(attributes[0], (COUNT, TileValue::Int(51)));
         let TileValue::Str(ids) = &attributes[1].1 else {

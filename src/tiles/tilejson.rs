@@ -3,7 +3,9 @@
 use serde_json::{Value as Json, json};
 
 use super::TileLayer;
-use crate::layer::FieldKind;
+use super::merge::{CELLS, MERGED};
+use super::thin::{COUNT, IDS};
+use crate::layer::{FieldKind, GeometryKind};
 
 /// The TileJSON document for `layers` served under `tiles_url` (a URL template with `{z}`,
 /// `{x}` and `{y}`).
@@ -30,7 +32,7 @@ pub fn metadata(layers: &[TileLayer<'_>]) -> Json {
     let vector_layers: Vec<Json> = layers
         .iter()
         .map(|l| {
-            let fields: serde_json::Map<String, Json> = l
+            let mut fields: serde_json::Map<String, Json> = l
                 .settings
                 .fields
                 .iter()
@@ -39,6 +41,9 @@ pub fn metadata(layers: &[TileLayer<'_>]) -> Json {
                     (field.name.clone(), json!(field_type(field.kind)))
                 })
                 .collect();
+            for (name, kind) in generalised_fields(l.layer.meta.geometry_type) {
+                fields.insert(name.into(), json!(kind));
+            }
             json!({
                 "id": l.layer.meta.id,
                 "description": l.layer.meta.description,
@@ -98,6 +103,19 @@ pub fn center(bounds: [f64; 4], minzoom: u8, maxzoom: u8) -> [f64; 3] {
     [lon, lat, f64::from(zoom)]
 }
 
+/// The attributes generalisation adds below `maxzoom`: blocks of small polygons, and points
+/// that stand for others.
+fn generalised_fields(kind: GeometryKind) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    if !kind.is_point() && !kind.is_line() {
+        out.extend([(MERGED, "Boolean"), (CELLS, "Number")]);
+    }
+    if !kind.is_polygon() && !kind.is_line() {
+        out.extend([(COUNT, "Number"), (IDS, "String")]);
+    }
+    out
+}
+
 /// The TileJSON field type of an attribute type.
 fn field_type(kind: FieldKind) -> &'static str {
     match kind {
@@ -117,5 +135,14 @@ mod tests {
         assert!((c[0] - 14.45).abs() < 1e-9);
         assert!((5.0..=7.0).contains(&c[2]));
         assert_eq!(center([12.1, 59.8, 16.8, 62.3], 8, 14)[2], 8.0);
+    }
+
+    #[test]
+    fn generalised_attributes_are_listed_by_geometry() {
+        let names = |kind| -> Vec<&str> { generalised_fields(kind).iter().map(|f| f.0).collect() };
+        assert_eq!(names(GeometryKind::MultiPolygon), ["merged", "cells"]);
+        assert_eq!(names(GeometryKind::Point), ["count", "ids"]);
+        assert!(names(GeometryKind::LineString).is_empty());
+        assert_eq!(names(GeometryKind::Geometry).len(), 4);
     }
 }
