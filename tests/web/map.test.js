@@ -98,6 +98,41 @@ describe('web map', { timeout: 20 * TIMEOUT }, () => {
     await setLayer(page, 'tatorter', false);
   });
 
+  test('at the overview a merged grid block and a counting point say what they stand for', async () => {
+    const { page } = main;
+    for (const [layer, pattern] of [['befolkning_1km', /block av \d+ objekt/], ['servicepunkter', /står för \d+ punkter/]]) {
+      await setLayer(page, layer, true);
+      await page.evaluate((c) => window.kartrum.map.jumpTo({ center: c, zoom: 5.5 }), FALUN);
+      await idle(page);
+      // A drawn feature that stands for others, topmost where it is drawn (no label over it).
+      const point = await page.evaluate((id) => {
+        const map = window.kartrum.map;
+        const ours = (f) => f.layer.metadata?.['kartrum:layer'] === id;
+        const standsForOthers = (p) => (p.merged && p.cells > 1) || p.count > 1;
+        for (const f of map.queryRenderedFeatures().filter(ours)) {
+          if (!standsForOthers(f.properties)) continue;
+          const ring = f.geometry.type === 'Point' ? [f.geometry.coordinates] : f.geometry.coordinates[0];
+          const lon = ring.reduce((a, c) => a + c[0], 0) / ring.length;
+          const lat = ring.reduce((a, c) => a + c[1], 0) / ring.length;
+          const xy = map.project([lon, lat]);
+          // The popup's click box: every feature in it stands for others (no label, no lone cell).
+          const hits = map.queryRenderedFeatures([[xy.x - 4, xy.y - 4], [xy.x + 4, xy.y + 4]])
+            .filter((h) => h.layer.id.startsWith('ov-') || h.layer.id === 'bm-label-tatort');
+          if (hits.length && hits.every((h) => ours(h) && standsForOthers(h.properties))) return { x: xy.x, y: xy.y };
+        }
+        return null;
+      }, layer);
+      assert.ok(point, `${layer}: a generalised feature is drawn at z5.5`);
+      const canvas = await page.locator('.maplibregl-canvas').boundingBox();
+      await page.mouse.click(canvas.x + point.x, canvas.y + point.y);
+      const popup = page.locator('.maplibregl-popup-content');
+      await popup.waitFor({ timeout: 10_000 });
+      assert.match(await popup.innerText(), pattern);
+      await page.keyboard.press('Escape');
+      await setLayer(page, layer, false);
+    }
+  });
+
   test('searching a tätort flies there', async () => {
     const { page } = main;
     await page.locator('body').press('/');

@@ -1,13 +1,16 @@
 // Click (or Enter on the map) on a feature: a popup with its attributes, labelled in the
 // current language.
 
-import { fieldLabel, formatNumber } from './i18n.js';
+import { fieldLabel, formatNumber, t } from './i18n.js';
 
 // Numbers that are names, not quantities: shown without thousands separators.
 const PLAIN_NUMBER = /(^|_)(id|year|år|kod|code|nr|nummer)$|^(year|id|objectid|postnummer|TATNR|KKOD|LANSKOD|UtbudspunktID|kluster_id)$/i;
 
 // Internal identifiers that mean nothing to a planner.
 const HIDDEN = /^(id|fid|objectid|uu_id|uuidadrpl|urn|objektidentitet)$/i;
+
+// What the tiles add where they generalise (src/tiles/merge.rs, thin.rs): said in words instead.
+const GENERALISED = new Set(['merged', 'cells', 'count', 'ids']);
 
 const TITLE_FIELDS = ['name', 'namn', 'NAMN1', 'stop_name', 'nodnamn', 'Populärnamn', 'route_long_name', 'KATEGORI'];
 
@@ -70,7 +73,7 @@ function content(feature, meta) {
   const order = meta ? meta.fields.map((f) => f.name) : Object.keys(props);
   for (const name of order) {
     const value = props[name];
-    if (value === undefined || value === null || value === '' || HIDDEN.test(name)) continue;
+    if (value === undefined || value === null || value === '' || HIDDEN.test(name) || GENERALISED.has(name)) continue;
     const tr = document.createElement('tr');
     const th = document.createElement('th');
     th.scope = 'row';
@@ -80,6 +83,23 @@ function content(feature, meta) {
     tr.append(th, td);
     table.append(tr);
   }
-  root.append(h, layer, table);
+  root.append(h, layer);
+  const note = generalisedNote(props);
+  if (note) root.append(note);
+  root.append(table);
   return root;
+}
+
+/** A merged block or a point standing for others says so, so nothing is silently missing. */
+function generalisedNote(props) {
+  const cells = Number(props.cells);
+  const count = Number(props.count);
+  let text = null;
+  if (props.merged && cells > 1) text = t('popupMerged').replace('{n}', formatNumber(cells));
+  else if (count > 1) text = t('popupCount').replace('{n}', formatNumber(count));
+  if (!text) return null;
+  const p = document.createElement('p');
+  p.className = 'generalised-note';
+  p.textContent = text;
+  return p;
 }
