@@ -299,6 +299,8 @@ describe('web map', { timeout: 20 * TIMEOUT }, () => {
         if (extracted !== null) assert.ok(extracted.includes(title), `pdftotext finds the title: ${extracted}`);
         writeFileSync(`${file}.txt`, extracted ?? '');
       }
+      // The export draws the overlays too: its own map loads their tiles without an error.
+      assert.deepEqual(main.errors, []);
       await setLayer(page, 'tatorter', false);
     });
   }

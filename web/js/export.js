@@ -5,6 +5,7 @@
 import { drawLegend, wrapText } from './legend.js';
 import { formatDate, formatNumber, t } from './i18n.js';
 import { buildPdf } from './pdf.js';
+import { absoluteUrl } from './sources.js';
 
 /** Page sizes in points (1/72 inch), landscape. */
 export const PAPERS = { a4: { width: 842, height: 595 }, a3: { width: 1191, height: 842 }, hd: { width: 842, height: 473.625 } };
@@ -40,6 +41,7 @@ async function renderMap(source, width, height) {
     pixelRatio: ratio,
     fadeDuration: 0,
     canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+    transformRequest: absoluteUrl,
   });
   try {
     await new Promise((resolve, reject) => {

@@ -48,11 +48,17 @@ export function setCatalog(app, layers) {
 
 /**
  * Polls the catalog from `etag` on; calls `onChange({added, removed, changed})` after a change
- * has been applied. A failed poll (server restarting) is simply tried again.
+ * has been applied. A failed poll (server restarting) is simply tried again. Returns a function
+ * that polls at once (e.g. when a tile of a layer answers 404: the catalog has changed).
  */
 export function followCatalog(app, etag, onChange) {
   let tag = etag;
+  let timer = null;
+  let polling = false;
   const poll = async () => {
+    clearTimeout(timer);
+    if (polling) return;
+    polling = true;
     try {
       const next = await fetchCatalog(tag);
       if (next) {
@@ -63,7 +69,9 @@ export function followCatalog(app, etag, onChange) {
     } catch (error) {
       console.warn(`following the catalog: ${error.message}`);
     }
-    setTimeout(poll, POLL_MS);
+    polling = false;
+    timer = setTimeout(poll, POLL_MS);
   };
-  setTimeout(poll, POLL_MS);
+  timer = setTimeout(poll, POLL_MS);
+  return poll;
 }

@@ -11,7 +11,7 @@ import { renderLayerPanel } from './layers.js';
 import { initLegend, renderLegend } from './legend.js';
 import { initPopup } from './popup.js';
 import { initSearch } from './search.js';
-import { fieldValues, tileSource } from './sources.js';
+import { absoluteUrl, fieldValues, tileSource } from './sources.js';
 import { classify, geometryKind, legendEntry, mapLayers } from './styles.js';
 import { initViews } from './views.js';
 import { initExport } from './export.js';
@@ -240,9 +240,7 @@ async function boot() {
     attributionControl: false,
     canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
     maxPitch: 60,
-    // TileJSON gives tile URLs relative to the server (it never trusts the Host header);
-    // MapLibre's workers need them absolute.
-    transformRequest: (url) => ({ url: new URL(url, location.href).href }),
+    transformRequest: absoluteUrl,
   });
   app.map = map;
   map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'bottom-right');
@@ -284,9 +282,19 @@ async function boot() {
   app.legendEntries = legendEntries;
   app.ready = true;
   writeHash();
-  followCatalog(app, catalog.etag, (changes) => {
+  const pollNow = followCatalog(app, catalog.etag, (changes) => {
     document.dispatchEvent(new CustomEvent('catalogchange', { detail: changes }));
     update();
+  });
+  // A tile that answers 404 belongs to a layer deleted (or a result evicted) since the last
+  // look at the catalog: look again now, and the live map removes or recomputes it.
+  map.on('error', (e) => {
+    if (e.sourceId && e.error?.status === 404) {
+      console.warn(`${e.sourceId}: ${e.error.message}`);
+      pollNow();
+    } else {
+      console.error(e.error ?? e);
+    }
   });
   map.on('moveend', writeHash);
   window.addEventListener('hashchange', () => {

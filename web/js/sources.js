@@ -51,3 +51,12 @@ export function fieldValues(layerId, version, field) {
   }
   return valueCache.get(key);
 }
+
+/**
+ * MapLibre's request hook for every map of the app (the screen and the exports): TileJSON gives
+ * tile URLs relative to the server (it never trusts the Host header), and MapLibre's workers
+ * need them absolute.
+ */
+export function absoluteUrl(url) {
+  return { url: new URL(url, location.href).href };
+}
