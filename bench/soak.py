@@ -4,8 +4,10 @@
 Mixed traffic from CONCURRENCY threads for DURATION seconds: vector tiles, the features API,
 the catalog, service-access analyses and what-ifs, isochrones, over-budget and over-range
 requests that must be refused, and one re-ingest half-way. Prints requests/s, p50/p99 per
-kind, answers by status per kind, and the server's RSS before the load (after one warm-up
-round of every kind), right after it, and after it has settled.
+kind, answers by status per kind, and the server's RSS before the load, right after it, and
+after it has settled. "Before" is after WARMUP seconds of the same mix: by then the bounded
+caches (tiles, networks) and the kept analysis results (`[limits.results]`) have reached their
+working size, so start and end compare like with like and any growth is a leak.
 
     python3 bench/soak.py --base http://127.0.0.1:PORT --pid PID --token T --reingest FILE
 """
@@ -143,38 +145,48 @@ def main():
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--settle", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=60)
     args = parser.parse_args()
 
     tiles = [l.strip() for l in (ROOT / "bench/tile-requests.txt").read_text().splitlines() if l.strip()]
+    rss_loaded = rss_kib(args.pid)
     warm = Client(args.base)
     stores = grocery_ids(warm)
     mix = make_requests(tiles, stores)
     kinds, weights = [k for k, _, _ in mix], [w for _, w, _ in mix]
     makers = {k: f for k, _, f in mix}
 
-    for kind in kinds:  # one warm-up round of every kind
-        method, path, body = makers[kind]()
-        warm.request(method, path, body=body, headers={"Content-Type": "application/json"})
-    rss_start = rss_kib(args.pid)
-
     latencies = defaultdict(list)
     statuses = defaultdict(Counter)
     lock = threading.Lock()
-    deadline = time.monotonic() + args.duration
 
-    def worker(seed):
-        rng = random.Random(seed)
-        client = Client(args.base)
-        while time.monotonic() < deadline:
-            kind = rng.choices(kinds, weights)[0]
-            method, path, body = makers[kind]()
-            started = time.perf_counter()
-            status, _ = client.request(method, path, body=body,
-                                       headers={"Content-Type": "application/json"})
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies[kind].append(elapsed)
-                statuses[kind][status] += 1
+    def load(seconds, record):
+        deadline = time.monotonic() + seconds
+
+        def worker(seed):
+            rng = random.Random(seed)
+            client = Client(args.base)
+            while time.monotonic() < deadline:
+                kind = rng.choices(kinds, weights)[0]
+                method, path, body = makers[kind]()
+                started = time.perf_counter()
+                status, _ = client.request(method, path, body=body,
+                                           headers={"Content-Type": "application/json"})
+                elapsed = time.perf_counter() - started
+                if record:
+                    with lock:
+                        latencies[kind].append(elapsed)
+                        statuses[kind][status] += 1
+
+        return [threading.Thread(target=worker, args=(i,)) for i in range(args.concurrency)]
+
+    warmup = load(args.warmup, record=False)
+    for t in warmup:
+        t.start()
+    for t in warmup:
+        t.join()
+    time.sleep(args.settle)
+    rss_start = rss_kib(args.pid)
 
     reingest = {}
 
@@ -184,7 +196,7 @@ def main():
         reingest["status"] = upload(args.base, args.token, args.reingest)
         reingest["seconds"] = time.perf_counter() - started
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.concurrency)]
+    threads = load(args.duration, record=True)
     threads.append(threading.Thread(target=reingester))
     began = time.monotonic()
     for t in threads:
@@ -210,7 +222,8 @@ def main():
     print(f"re-ingest of hallplatser during the load: status {reingest.get('status')} "
           f"in {reingest.get('seconds', 0):.1f} s")
     change = (rss_end - rss_start) / rss_start * 100
-    print(f"RSS: start {rss_start / 1024:.1f} MiB, right after the load {rss_after_load / 1024:.1f} MiB, "
+    print(f"RSS with the demo loaded, before any request: {rss_loaded / 1024:.1f} MiB")
+    print(f"RSS: start (after {args.warmup:.0f} s warm-up and {args.settle:.0f} s rest) {rss_start / 1024:.1f} MiB, right after the load {rss_after_load / 1024:.1f} MiB, "
           f"after {args.settle:.0f} s {rss_end / 1024:.1f} MiB ({change:+.1f} % of start)")
 
 

@@ -5,7 +5,7 @@
 # answers by status and the server's RSS before and after the load.
 #
 #   bench/soak.sh                          # 60 s at c=32
-#   DURATION=20 CONCURRENCY=8 bench/soak.sh
+#   DURATION=20 CONCURRENCY=8 WARMUP=10 bench/soak.sh   # WARMUP: seconds of load before the start RSS
 #
 # The server runs with the default limits (kartrum.toml-free); uses CARGO_TARGET_DIR when set.
 set -euo pipefail
@@ -37,4 +37,4 @@ BASE=$(sed -n 's/^listening on //p' "$WORK/serve.out" | head -1)
 
 python3 "$ROOT/bench/soak.py" --base "$BASE" --pid "$SERVER_PID" --token "$TOKEN" \
   --reingest "$ROOT/data/dalarna/kollektivtrafik_hallplatser.geojson" \
-  --duration "${DURATION:-60}" --concurrency "${CONCURRENCY:-32}"
+  --duration "${DURATION:-60}" --concurrency "${CONCURRENCY:-32}" --warmup "${WARMUP:-60}"

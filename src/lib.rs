@@ -12,6 +12,7 @@ pub mod demo;
 pub mod ingest;
 pub mod layer;
 pub mod limits;
+pub mod memory;
 pub mod network;
 pub mod ogr;
 pub mod range;

@@ -57,7 +57,10 @@ impl Heavy {
         let _cancel = CancelOnDrop(budget.clone());
         let outcome = tokio::task::spawn_blocking(move || {
             let _slot = slot;
-            budget::within(&budget, work)
+            let outcome = budget::within(&budget, work);
+            // The work's own memory (graphs, polygons) is dropped by now: give it back.
+            crate::memory::release_freed();
+            outcome
         })
         .await;
         match outcome {

@@ -257,7 +257,7 @@ impl Store {
         }
         if !changed.is_empty() {
             self.catalog.store(Arc::new(next));
-            release_memory();
+            crate::memory::release_freed();
         }
         Ok(changed)
     }
@@ -418,7 +418,7 @@ impl Store {
         self.catalog.store(Arc::new(next));
         let in_memory = removed.is_some();
         drop(removed);
-        release_memory();
+        crate::memory::release_freed();
         Ok(existed || in_memory)
     }
 
@@ -549,16 +549,6 @@ fn remove_stale_work(tmp: &Path) {
 /// Whether a process with this id runs on this machine.
 fn process_runs(pid: u32) -> bool {
     Path::new("/proc").join(pid.to_string()).exists()
-}
-
-/// Gives freed heap memory back to the operating system. The allocator otherwise keeps the
-/// pages of dropped layers (hundreds of MB after deleting many results) in its arenas.
-fn release_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free pages of the allocator's own arenas.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 fn file_stem(path: &Path) -> String {
