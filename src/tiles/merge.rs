@@ -21,6 +21,9 @@ use crate::layer::{Field, FieldKind, Layer, Value};
 pub const MERGED: &str = "merged";
 /// Attribute of a block: the number of features it stands for.
 pub const CELLS: &str = "cells";
+/// Attribute of a block of several features: the fields that hold sums, as `,a,b,`, so a map
+/// can show a per-feature value (sum ÷ `cells`) on the scale of the unmerged features.
+pub const SUMS: &str = "sums";
 
 /// How the values of one field in the features of a block become the block's value. Nulls are
 /// left out of sums; means and majorities leave the value out when the features without one
@@ -171,7 +174,7 @@ impl Blocks {
 }
 
 /// The attributes of a block of the features at `members` of `layer`: each tile field merged by
-/// its rule, then `merged` and `cells`.
+/// its rule, then `merged`, `cells` and (for several members) `sums`.
 pub fn block_attributes<'a>(
     layer: &'a Layer,
     settings: &TileSettings,
@@ -199,6 +202,7 @@ pub fn block_attributes<'a>(
         _ => areas.clone(),
     };
     let mut out: Vec<(&str, TileValue)> = Vec::new();
+    let mut sums = String::from(",");
     for &i in &settings.fields {
         let values: Vec<&Value> = features
             .iter()
@@ -215,12 +219,19 @@ pub fn block_attributes<'a>(
             MergeRule::Key => None,
         };
         let name = layer.meta.fields[i].name.as_str();
-        if let Some(value) = merged.filter(|_| name != MERGED && name != CELLS) {
+        if let Some(value) = merged.filter(|_| ![MERGED, CELLS, SUMS].contains(&name)) {
+            if settings.merge[i] == MergeRule::Sum {
+                sums.push_str(name);
+                sums.push(',');
+            }
             out.push((name, value));
         }
     }
     out.push((MERGED, TileValue::Bool(true)));
     out.push((CELLS, TileValue::Int(members.len() as i64)));
+    if members.len() > 1 && sums.len() > 1 {
+        out.push((SUMS, TileValue::Str(sums)));
+    }
     out
 }
 
@@ -367,6 +378,7 @@ mod tests {
         assert_eq!(a["band"], TileValue::Str("5–10".into()));
         assert_eq!(a["merged"], TileValue::Bool(true));
         assert_eq!(a["cells"], TileValue::Int(3));
+        assert_eq!(a["sums"], TileValue::Str(",population,".into()));
         assert!(
             !a.contains_key("rutid"),
             "a key names one cell, not a block"
@@ -380,6 +392,7 @@ mod tests {
         assert_eq!(a["population"], TileValue::Int(30));
         assert_eq!(a["time_min"], TileValue::Double(9.0));
         assert_eq!(a["cells"], TileValue::Int(1));
+        assert!(!a.contains_key("sums"), "one cell's values are its own");
     }
 
     #[test]

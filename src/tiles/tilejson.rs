@@ -3,7 +3,7 @@
 use serde_json::{Value as Json, json};
 
 use super::TileLayer;
-use super::merge::{CELLS, MERGED};
+use super::merge::{CELLS, MERGED, SUMS};
 use super::thin::{COUNT, IDS};
 use crate::layer::{FieldKind, GeometryKind};
 
@@ -108,7 +108,7 @@ pub fn center(bounds: [f64; 4], minzoom: u8, maxzoom: u8) -> [f64; 3] {
 fn generalised_fields(kind: GeometryKind) -> Vec<(&'static str, &'static str)> {
     let mut out = Vec::new();
     if !kind.is_point() && !kind.is_line() {
-        out.extend([(MERGED, "Boolean"), (CELLS, "Number")]);
+        out.extend([(MERGED, "Boolean"), (CELLS, "Number"), (SUMS, "String")]);
     }
     if !kind.is_polygon() && !kind.is_line() {
         out.extend([(COUNT, "Number"), (IDS, "String")]);
@@ -140,9 +140,12 @@ mod tests {
     #[test]
     fn generalised_attributes_are_listed_by_geometry() {
         let names = |kind| -> Vec<&str> { generalised_fields(kind).iter().map(|f| f.0).collect() };
-        assert_eq!(names(GeometryKind::MultiPolygon), ["merged", "cells"]);
+        assert_eq!(
+            names(GeometryKind::MultiPolygon),
+            ["merged", "cells", "sums"]
+        );
         assert_eq!(names(GeometryKind::Point), ["count", "ids"]);
         assert!(names(GeometryKind::LineString).is_empty());
-        assert_eq!(names(GeometryKind::Geometry).len(), 4);
+        assert_eq!(names(GeometryKind::Geometry).len(), 5);
     }
 }

@@ -76,6 +76,26 @@ describe('web map', { timeout: 20 * TIMEOUT }, () => {
     await idle(page);
     assert.match(page.url(), /c\.e\.5/);
     await page.screenshot({ path: path.join(OUT, 'choropleth.png') });
+
+    // At the overview the grid is drawn as merged blocks holding population sums: each is
+    // coloured by its population per cell, the legend's scale, not by the block's total.
+    await page.evaluate(() => window.kartrum.map.jumpTo({ center: [14.6, 61.0], zoom: 5.5 }));
+    await idle(page);
+    const blocks = await page.evaluate(() => {
+      const app = window.kartrum;
+      const { breaks } = app.stats.get('befolkning_1km');
+      const swatches = [...document.querySelectorAll('#legend .swatch-legend li .swatch')]
+        .map((s) => getComputedStyle(s).backgroundColor);
+      const merged = app.map.queryRenderedFeatures().filter((f) => f.layer.id === 'ov-befolkning_1km-fill' && f.properties.sums);
+      const rgb = (c) => `rgb(${Math.round(c.r * 255)}, ${Math.round(c.g * 255)}, ${Math.round(c.b * 255)})`;
+      const wrong = merged.filter((f) => {
+        const perCell = f.properties.befolkning_2025 / f.properties.cells;
+        return rgb(f.layer.paint['fill-color']) !== swatches[breaks.filter((b) => perCell >= b).length];
+      });
+      return { count: merged.length, wrong: wrong.slice(0, 3).map((f) => f.properties) };
+    });
+    assert.ok(blocks.count > 20, `merged blocks drawn at z5.5: ${blocks.count}`);
+    assert.deepEqual(blocks.wrong, []);
     await setLayer(page, 'befolkning_1km', false);
   });
 

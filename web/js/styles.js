@@ -105,7 +105,11 @@ export function classColors(palette, breaks) {
 function colorExpression(style, breaks) {
   if (style.kind !== 'choropleth' || !style.field) return style.color;
   const colors = classColors(style.palette, breaks);
-  const value = ['to-number', ['get', style.field], -Infinity];
+  const raw = ['to-number', ['get', style.field], -Infinity];
+  // A block that merges several small features at low zoom (src/tiles/merge.rs) holds the sum
+  // of a summed field: classed per feature (sum ÷ cells), on the same scale as the legend.
+  const summed = ['all', ['has', 'sums'], ['in', `,${style.field},`, ['get', 'sums']]];
+  const value = ['case', summed, ['/', raw, ['max', ['to-number', ['get', 'cells'], 1], 1]], raw];
   // Until the classes are known (or when all values are equal) one colour is drawn.
   const step = breaks.length ? ['step', value, colors[0]] : colors[colors.length - 1];
   breaks.forEach((b, i) => step.push(b, colors[i + 1]));
