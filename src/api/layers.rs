@@ -63,10 +63,7 @@ pub async fn get(
 
 pub(super) fn find(state: &AppState, id: &str) -> Result<std::sync::Arc<Layer>, ApiError> {
     state.store.layer(id).ok_or_else(|| {
-        let hint = if crate::store::results::ANONYMOUS_PREFIXES
-            .iter()
-            .any(|p| id.starts_with(p))
-        {
+        let hint = if crate::store::results::is_anonymous_id(id) {
             "; an analysis result that is not used for a while is removed \
                  ([limits.results]): re-send its analysis request to recreate it"
         } else {

@@ -58,8 +58,23 @@ impl ResultLimits {
 /// Whether a layer is an evictable analysis result: written by an analysis under an id that
 /// needs no token. Ingested layers and results stored with the token under other ids are not.
 pub fn is_result(meta: &LayerMeta) -> bool {
-    meta.source.starts_with(RESULT_SOURCE_PREFIX)
-        && ANONYMOUS_PREFIXES.iter().any(|p| meta.id.starts_with(p))
+    meta.source.starts_with(RESULT_SOURCE_PREFIX) && is_anonymous_id(&meta.id)
+}
+
+/// Whether `id` starts with one of the [`ANONYMOUS_PREFIXES`].
+///
+/// ```
+/// use kartrummet::store::results::is_anonymous_id;
+/// assert!(is_anonymous_id("sa_grocery") && is_anonymous_id("rural_x"));
+/// assert!(!is_anonymous_id("kommuner"));
+/// ```
+pub fn is_anonymous_id(id: &str) -> bool {
+    after_anonymous_prefix(id).is_some()
+}
+
+/// The rest of `id` after its anonymous prefix, if it has one.
+fn after_anonymous_prefix(id: &str) -> Option<&str> {
+    ANONYMOUS_PREFIXES.iter().find_map(|p| id.strip_prefix(p))
 }
 
 /// The default id of a result: `prefix` and a hash of the request (as normalised JSON, keys
@@ -99,10 +114,8 @@ pub fn derived_id(prefix: &str, request: &Value, catalog: &Catalog) -> String {
 /// assert!(!is_derived_form("sa_grocery"));
 /// ```
 pub fn is_derived_form(id: &str) -> bool {
-    ANONYMOUS_PREFIXES.iter().any(|prefix| {
-        id.strip_prefix(prefix)
-            .is_some_and(|rest| rest.len() == 16 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
-    })
+    after_anonymous_prefix(id)
+        .is_some_and(|rest| rest.len() == 16 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Collects every string in a JSON value (at any depth) into `out`.
