@@ -6,16 +6,18 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::analysis::AnalysisCache;
-use crate::analysis::rural::{self, ClassRule, RuralSpec, TownSpec};
+use crate::analysis::rural::{self, ClassRule, RuralSpec};
 use crate::analysis::service_access::{
     self, AccessSpec, AreaSpec, Bands, DemandSpec, Mode, SupplySpec, Unit,
 };
+use crate::analysis::towns::TownSpec;
 use crate::api::{self, AppState};
 use crate::config::{Config, ConfigFile, DEFAULT_MAX_UPLOAD_MB};
 use crate::crs::DEFAULT_ANALYSIS_CRS;
 use crate::demo;
 use crate::ingest::{self, IngestOptions, Progress};
 use crate::network::{NetworkSettings, SnapSettings};
+use crate::profile::RegionProfile;
 use crate::store::Store;
 use crate::tiles;
 use crate::views::Views;
@@ -37,6 +39,11 @@ struct StoreArgs {
     /// [tiles.*], [limits.*]).
     #[arg(long, env = "KARTRUM_CONFIG")]
     config: Option<PathBuf>,
+    /// Region profile: a TOML file whose [analysis] and [map] sections name the region's
+    /// layers (a configuration file or demo manifest will do). Default: the configuration
+    /// file's sections, else (serve) the demo manifest's.
+    #[arg(long, env = "KARTRUM_PROFILE")]
+    profile: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,12 +233,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let file = read_config(&store)?;
             let opened = open_store(&store, &file)?;
-            if let Some(manifest) = demo {
-                let reports = demo::load_missing(&opened, &manifest, &mut progress_bars())?;
+            if let Some(manifest) = &demo {
+                let reports = demo::load_missing(&opened, manifest, &mut progress_bars())?;
                 for report in reports {
                     eprint!("{report}");
                 }
             }
+            let profile = region_profile(&store, &file, demo.as_deref())?;
             let token = std::env::var("KARTRUM_TOKEN")
                 .ok()
                 .filter(|t| !t.is_empty())
@@ -248,6 +256,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 web_dir,
                 tiles: file.tiles,
                 limits: file.limits,
+                profile,
             };
             let views = Views::open(opened.dir())?;
             let state = AppState::new(opened, config, views);
@@ -575,6 +584,30 @@ fn read_config(args: &StoreArgs) -> anyhow::Result<ConfigFile> {
     Ok(match &args.config {
         Some(path) => ConfigFile::read(path)?,
         None => ConfigFile::default(),
+    })
+}
+
+/// The region profile: `--profile`, else the configuration file's sections, else the demo
+/// manifest's, else none.
+fn region_profile(
+    args: &StoreArgs,
+    config: &ConfigFile,
+    demo: Option<&std::path::Path>,
+) -> anyhow::Result<RegionProfile> {
+    if let Some(path) = &args.profile {
+        return Ok(RegionProfile::read(path)?);
+    }
+    if config.analysis.is_some() || config.map.is_some() {
+        let profile = RegionProfile {
+            analysis: config.analysis.clone().unwrap_or_default(),
+            map: config.map.clone().unwrap_or_default(),
+        };
+        profile.validate()?;
+        return Ok(profile);
+    }
+    Ok(match demo {
+        Some(manifest) => RegionProfile::read(manifest)?,
+        None => RegionProfile::default(),
     })
 }
 

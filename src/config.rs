@@ -8,8 +8,11 @@
 //! basemap_url = "https://…"   # optional external basemap style for sites with internet
 //! public_url = "https://kartor.example.se"  # optional: absolute URLs in TileJSON
 //!
-//! [tiles.befolkning_1km]      # optional vector-tile settings per layer (see tiles::settings)
+//! [tiles.LAYER]               # optional vector-tile settings per layer (see tiles::settings)
 //! minzoom = 6
+//!
+//! [analysis]                  # the region profile (see profile)
+//! network = "vagar"
 //! ```
 
 use std::collections::BTreeMap;
@@ -19,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::limits::Limits;
+use crate::profile::{AnalysisProfile, MapProfile, RegionProfile};
 use crate::tiles::TileOverrides;
 
 /// Errors reading the configuration file.
@@ -63,6 +67,12 @@ pub struct ConfigFile {
     /// Budgets and caps (`[limits.*]` sections, see [`crate::limits`]).
     #[serde(default)]
     pub limits: Limits,
+    /// The region profile's `[analysis]` section (see [`crate::profile`]).
+    #[serde(default)]
+    pub analysis: Option<AnalysisProfile>,
+    /// The region profile's `[map]` section (see [`crate::profile`]).
+    #[serde(default)]
+    pub map: Option<MapProfile>,
 }
 
 impl ConfigFile {
@@ -100,6 +110,8 @@ pub struct Config {
     pub tiles: BTreeMap<String, TileOverrides>,
     /// Budgets and caps.
     pub limits: Limits,
+    /// The region profile: which layer plays which part.
+    pub profile: RegionProfile,
 }
 
 /// Default upload limit in MiB.

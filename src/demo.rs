@@ -44,6 +44,12 @@ pub enum DemoError {
 pub struct Manifest {
     /// The layers, in the order they are loaded.
     pub layer: Vec<DemoLayer>,
+    /// The demo's region profile (read by [`crate::profile::RegionProfile::read`]).
+    #[serde(default)]
+    pub analysis: Option<toml::Table>,
+    /// The demo's map profile (read by [`crate::profile::RegionProfile::read`]).
+    #[serde(default)]
+    pub map: Option<toml::Table>,
 }
 
 /// One layer of the demo.

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod memory;
 pub mod network;
 pub mod ogr;
+pub mod profile;
 pub mod range;
 pub mod store;
 pub mod tiles;

@@ -7,6 +7,7 @@
 //! - [`corridor`]: stråk, the numbers of a corridor along a road or railway.
 //! - [`rural`]: distance classes (landsbygdsavstånd) from the nearest tätort of a size.
 //! - [`place_profile`]: profiles of tätorter (ortsanalys) and a place class.
+//! - [`towns`]: tätorter as every analysis reads them.
 //!
 //! Shared here: the error type, layer look-ups, representative points of demand units and the
 //! [`AnalysisCache`] that keeps networks and snapped units between requests.
@@ -17,6 +18,7 @@ pub mod isochrone;
 pub mod place_profile;
 pub mod rural;
 pub mod service_access;
+pub mod towns;
 
 use std::sync::Arc;
 
@@ -26,6 +28,7 @@ use crate::crs::CrsError;
 use crate::layer::{FieldKind, Layer};
 use crate::network::cache::Memo;
 use crate::network::{NetworkCache, NetworkError};
+use crate::profile::ProfileError;
 use crate::range::OutOfRange;
 use crate::store::{Catalog, StoreError};
 use budget::BudgetError;
@@ -86,6 +89,9 @@ pub enum AnalysisError {
     /// The analysis ran out of its work budget.
     #[error(transparent)]
     Budget(#[from] BudgetError),
+    /// A setting that neither the request nor the region profile gives.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
 }
 
 impl From<OutOfRange> for AnalysisError {

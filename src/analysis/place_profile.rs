@@ -14,11 +14,11 @@ use std::sync::Arc;
 use geo::{Distance, Euclidean};
 use serde::{Deserialize, Serialize};
 
-use super::rural::{TownSpec, Towns};
 use super::service_access::{
     self, AccessSpec, AreaInfo, AreaSpec, Bands, DemandSpec, Mode, Outcome, Prepared, Status,
     SupplySpec, Unit, UnitResult, text_of,
 };
+use super::towns::{TownSpec, Towns};
 use super::{AnalysisCache, AnalysisError, field, layer, network_note, numeric_field};
 use crate::network::{Direction, NetworkSettings, SnapSettings, Weight};
 use crate::range::{self, OutOfRange, Range};

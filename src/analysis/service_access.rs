@@ -70,7 +70,7 @@ pub struct AccessSpec {
 }
 
 /// The demand layer: points or polygons with a population.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemandSpec {
     /// Layer id.
@@ -80,7 +80,7 @@ pub struct DemandSpec {
 }
 
 /// One layer of service points.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SupplySpec {
     /// Layer id.
@@ -94,7 +94,7 @@ pub struct SupplySpec {
 }
 
 /// The polygon layer to aggregate per.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AreaSpec {
     /// Layer id.

@@ -195,7 +195,7 @@ impl From<AnalysisError> for ApiError {
             Store(_) => return Self::internal(error),
             Budget(e) => return e.clone().into(),
             UnknownLayer(_) => StatusCode::NOT_FOUND,
-            NoSuchField { .. } | Invalid(_) | Crs(_) => StatusCode::BAD_REQUEST,
+            NoSuchField { .. } | Invalid(_) | Crs(_) | Profile(_) => StatusCode::BAD_REQUEST,
             Network(
                 NetworkError::NoSuchField { .. }
                 | NetworkError::BadSpeed(_)

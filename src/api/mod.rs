@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
             get(views::get).put(views::replace).delete(views::delete),
         )
         .route("/config", get(client_config))
+        .route("/profile", get(region_profile))
         .nest("/analysis", analysis::routes())
         .route("/places", get(places::list))
         .route("/places/{id}/profile", get(places::profile))
@@ -120,6 +121,14 @@ async fn client_config(
         "analysis_crs": state.store.analysis_crs(),
         "writable": state.config.token.is_some(),
     }))
+}
+
+/// `GET /api/profile`: the region profile, which layer plays which part (see
+/// [`crate::profile`]). The web map builds its panels and basemap from it.
+async fn region_profile(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Json<crate::profile::RegionProfile> {
+    Json(state.config.profile.clone())
 }
 
 /// How often a running server looks for layers written by other processes.
