@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use geo::{Area, Contains, Intersects};
+use geo::Area;
 use serde::{Deserialize, Serialize};
 
 use super::service_access::{
