@@ -8,12 +8,14 @@
 //! - [`rural`]: distance classes (landsbygdsavstånd) from the nearest tätort of a size.
 //! - [`place_profile`]: profiles of tätorter (ortsanalys) and a place class.
 //! - [`towns`]: tätorter as every analysis reads them.
+//! - [`detour`]: the detour factor of network against straight-line distance.
 //!
 //! Shared here: the error type, layer look-ups, representative points of demand units and the
 //! [`AnalysisCache`] that keeps networks and snapped units between requests.
 
 pub mod budget;
 pub mod corridor;
+pub mod detour;
 pub mod isochrone;
 pub mod place_profile;
 pub mod rural;
