@@ -88,16 +88,17 @@ fn main() {
         let mut times: Vec<Duration> = (0..runs)
             .map(|_| {
                 let start = Instant::now();
-                let response = corridor::analyse(&catalog, store.analysis_crs(), profile, &request, &cache)
-                    .expect("analysis");
+                let response =
+                    corridor::analyse(&catalog, store.analysis_crs(), profile, &request, &cache)
+                        .expect("analysis");
                 std::hint::black_box(&response);
                 start.elapsed()
             })
             .collect();
         let cold = times[0];
         times.sort();
-        let response =
-            corridor::analyse(&catalog, store.analysis_crs(), profile, &request, &cache).expect("analysis");
+        let response = corridor::analyse(&catalog, store.analysis_crs(), profile, &request, &cache)
+            .expect("analysis");
         let first = &response.corridors[0];
         println!(
             "{label:<50} median {:>7.2} ms   max {:>7.2} ms   first {:>7.2} ms   (population {:.0}, {} stops, {} bins)",

@@ -383,6 +383,19 @@ fn bad_requests_get_problem_json() {
             404,
             "deso",
         ),
+        // The profile names them, the store lacks them, and these corridors need them.
+        (
+            corridor(json!({"line": line, "buffer_m": 100, "catchment": {"minutes": 5}})),
+            404,
+            "hallplatser",
+        ),
+        (
+            corridor(
+                json!({"line": line, "buffer_m": 100, "between": {"from": "Falun", "to": "Borlänge"}}),
+            ),
+            404,
+            "tatorter",
+        ),
         (
             json!({"corridors": [{"line": line, "buffer_m": 100}], "sources": {"demand": {"layer": "befolkning_1km", "population": "nope"}}}),
             400,
@@ -505,7 +518,11 @@ fn without_a_profile_what_a_corridor_needs_is_a_400_naming_the_setting() {
         ),
     ];
     for (body, needle) in cases {
-        let detail = assert_problem(post(body.clone()), 400);
+        let response = post(body.clone());
+        let status = response.status().as_u16();
+        let problem: Json = response.json().unwrap();
+        assert_eq!(status, 400, "{body}: {problem}");
+        let detail = problem["detail"].as_str().unwrap();
         assert!(detail.contains(needle), "{body}: {detail}");
     }
 
@@ -518,10 +535,16 @@ fn without_a_profile_what_a_corridor_needs_is_a_400_naming_the_setting() {
     assert!(detail.contains("region"), "{detail}");
 
     // What the request names is counted; the parts nobody names are left out with a note.
-    let response = post(json!({"corridors": [{"line": line, "buffer_m": 1000}], "sources": demand}));
+    let response =
+        post(json!({"corridors": [{"line": line, "buffer_m": 1000}], "sources": demand}));
     assert_eq!(response.status().as_u16(), 200);
     let body: Json = response.json().unwrap();
-    assert!(body["corridors"][0]["population"]["total"].as_f64().unwrap() > 0.0);
+    assert!(
+        body["corridors"][0]["population"]["total"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
     assert!(body["corridors"][0]["tatorter"].is_null());
     assert_eq!(body["corridors"][0]["services"], json!([]));
     let notes = body["notes"].to_string();
@@ -555,8 +578,14 @@ fn points_3006(file: &str) -> Vec<(geo::Point<f64>, Json)> {
     let collection: Json = serde_json::from_str(&text).unwrap();
     let wgs84 = collection["crs"].to_string().contains("4326");
     let features = collection["features"].as_array().unwrap();
-    let mut xs: Vec<f64> = features.iter().map(|f| f["geometry"]["coordinates"][0].as_f64().unwrap()).collect();
-    let mut ys: Vec<f64> = features.iter().map(|f| f["geometry"]["coordinates"][1].as_f64().unwrap()).collect();
+    let mut xs: Vec<f64> = features
+        .iter()
+        .map(|f| f["geometry"]["coordinates"][0].as_f64().unwrap())
+        .collect();
+    let mut ys: Vec<f64> = features
+        .iter()
+        .map(|f| f["geometry"]["coordinates"][1].as_f64().unwrap())
+        .collect();
     if wgs84 {
         let from = kartrummet::crs::spatial_ref("EPSG:4326").unwrap();
         let to = kartrummet::crs::spatial_ref("EPSG:3006").unwrap();
@@ -586,13 +615,18 @@ fn a_street_of_the_second_region_answers_from_the_line_alone() {
     let parts = street("Oskarsvägen");
     assert!(parts.len() > 1, "Oskarsvägen is in the network");
     let lines = geo::MultiLineString::new(
-        parts.iter().map(|p| geo::LineString::from(p.clone())).collect(),
+        parts
+            .iter()
+            .map(|p| geo::LineString::from(p.clone()))
+            .collect(),
     );
     let drawn: Vec<Vec<[f64; 2]>> = parts.iter().map(|p| to_lon_lat(p)).collect();
     let response = client()
         .post(server.at("/api/analysis/corridor"))
-        .json(&json!({"corridors": [{"line": {"type": "MultiLineString", "coordinates": drawn},
-                                      "buffer_m": buffer}]}))
+        .json(
+            &json!({"corridors": [{"line": {"type": "MultiLineString", "coordinates": drawn},
+                                      "buffer_m": buffer}]}),
+        )
         .send()
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
@@ -619,8 +653,14 @@ fn a_street_of_the_second_region_answers_from_the_line_alone() {
     let population = &corridor["population"];
     assert_eq!(population["layer"], "orter");
     let total = population["total"].as_f64().unwrap();
-    assert!(least <= total && total <= most, "{least} ≤ {total} ≤ {most}");
-    assert!(total >= 44_091.0, "Lidingö's tätort point lies by Oskarsvägen: {total}");
+    assert!(
+        least <= total && total <= most,
+        "{least} ≤ {total} ≤ {most}"
+    );
+    assert!(
+        total >= 44_091.0,
+        "Lidingö's tätort point lies by Oskarsvägen: {total}"
+    );
     let towns: Vec<&str> = corridor["tatorter"]["items"]
         .as_array()
         .unwrap()
@@ -639,7 +679,10 @@ fn a_street_of_the_second_region_answers_from_the_line_alone() {
             .unwrap_or_else(|| panic!("the profile's kind {kind} is counted: {services:?}"));
         assert_eq!(row["layer"], "butiker");
         let count = row["count"].as_f64().unwrap();
-        assert!(least <= count && count <= most, "{kind}: {least} ≤ {count} ≤ {most}");
+        assert!(
+            least <= count && count <= most,
+            "{kind}: {least} ≤ {count} ≤ {most}"
+        );
         assert!(count > 0.0, "{kind}");
         let share = body["corridors"][0]["shares"]["services_by_kind"]
             .as_array()
@@ -661,5 +704,9 @@ fn a_street_of_the_second_region_answers_from_the_line_alone() {
     assert!((share - total / everyone).abs() < 1e-12, "{share}");
     // This profile names no stops: said, not silently dropped.
     assert!(corridor["stops"].is_null());
-    assert!(body["notes"].to_string().contains("stops"), "{}", body["notes"]);
+    assert!(
+        body["notes"].to_string().contains("stops"),
+        "{}",
+        body["notes"]
+    );
 }

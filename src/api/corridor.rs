@@ -33,7 +33,9 @@ pub async fn analyse(
     let response = heavy
         .run(move || {
             let profile = &config.profile.analysis;
-            Ok(corridor::analyse(&catalog, &crs, profile, &request, &cache)?)
+            Ok(corridor::analyse(
+                &catalog, &crs, profile, &request, &cache,
+            )?)
         })
         .await?;
     Ok(Json(response))

@@ -289,7 +289,9 @@ impl From<CorridorError> for ApiError {
         match error {
             CorridorError::Analysis(e) => e.into(),
             CorridorError::OutOfRange(_) => Self::bad_request(error.to_string()),
-            CorridorError::Geometry(_) | CorridorError::Invalid(_) | CorridorError::Layer { .. } => {
+            CorridorError::Geometry(_)
+            | CorridorError::Invalid(_)
+            | CorridorError::Layer { .. } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string())
             }
         }

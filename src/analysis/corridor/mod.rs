@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use geo::algorithm::buffer::{BufferStyle, LineCap};
 use geo::{
-    BooleanOps, BoundingRect, Buffer, ConvexHull, Coord, CoordsIter, Distance, Euclidean,
-    Geometry, Length, LineString, MultiLineString, MultiPoint, MultiPolygon,
+    BooleanOps, BoundingRect, Buffer, ConvexHull, Coord, CoordsIter, Distance, Euclidean, Geometry,
+    Length, LineString, MultiLineString, MultiPoint, MultiPolygon,
 };
 use rstar::RTree;
 use serde::{Deserialize, Serialize};
@@ -649,14 +649,16 @@ pub fn analyse(
         network: None,
         notes: vec![],
     };
-    resolve_sources(&mut context, &request.sources, profile)?;
+    let needs = Needs {
+        towns: request.corridors.iter().any(|c| c.between.is_some()),
+        stops: request.corridors.iter().any(|c| c.catchment.is_some()),
+    };
+    let network = (needs.towns || needs.stops)
+        .then(|| request.network.resolve(profile))
+        .transpose()?;
+    resolve_sources(&mut context, &request.sources, profile, needs)?;
     let mut network_info = None;
-    let wants_network = request
-        .corridors
-        .iter()
-        .any(|c| c.catchment.is_some() || c.between.is_some());
-    if wants_network {
-        let (id, settings, snap) = request.network.resolve(profile)?;
+    if let Some((id, settings, snap)) = network {
         let layer = layer(catalog, &id)?;
         context.network = Some((cache.networks.get(&layer, &settings)?, snap));
         network_info = Some(NetworkInfo {
@@ -672,10 +674,11 @@ pub fn analyse(
         .map(|(i, spec)| build(&context, spec).map_err(|e| prefix(i, e)))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let region = cache.corridor_regions.get_or_try(
-        region_key(&context, request.region.as_ref()),
-        || region_totals(&context, request.region.as_ref()),
-    )?;
+    let region = cache
+        .corridor_regions
+        .get_or_try(region_key(&context, request.region.as_ref()), || {
+            region_totals(&context, request.region.as_ref())
+        })?;
 
     let mut results = Vec::with_capacity(corridors.len());
     for (i, (spec, corridor)) in request.corridors.iter().zip(&corridors).enumerate() {
@@ -727,36 +730,48 @@ fn prefix(index: usize, error: CorridorError) -> CorridorError {
     }
 }
 
-/// The request's part, else the profile's (`from_request` tells which), else a note that
-/// the part `what` (setting `setting`) is left out.
-fn choose<T: Clone>(
-    given: Option<T>,
-    profile: Option<T>,
-    setting: &str,
-    what: &str,
-    notes: &mut Vec<String>,
-) -> Option<(T, bool)> {
-    let chosen = given.map(|g| (g, true)).or(profile.map(|p| (p, false)));
-    if chosen.is_none() {
-        notes.push(format!(
-            "{what} left out: neither the request (sources.{setting}) nor the region profile \
-             names a layer"
-        ));
-    }
-    chosen
+/// The sources a request cannot do without: tätorter to travel `between`, stops for a
+/// `catchment`.
+#[derive(Debug, Clone, Copy)]
+struct Needs {
+    towns: bool,
+    stops: bool,
 }
 
-/// The layer `id`: one the request names must exist; one of the profile that the store
+/// The request's part, else the profile's, with whether it must be there (`needed`, or named
+/// in the request). Neither: [`ProfileError::Missing`] naming `setting` when `needed`, else a
+/// note that the part `what` is left out.
+fn choose<T>(
+    given: Option<T>,
+    profile: Option<T>,
+    (setting, what, needed): (&'static str, &str, bool),
+    notes: &mut Vec<String>,
+) -> Result<Option<(T, bool)>, CorridorError> {
+    match (given, profile) {
+        (Some(given), _) => Ok(Some((given, true))),
+        (None, Some(profile)) => Ok(Some((profile, needed))),
+        (None, None) if needed => Err(ProfileError::Missing(setting).into()),
+        (None, None) => {
+            notes.push(format!(
+                "{what} left out: neither the request (sources.{setting}) nor the region \
+                 profile names a layer"
+            ));
+            Ok(None)
+        }
+    }
+}
+
+/// The layer `id`: one that must be there must exist; one of the profile that the store
 /// lacks is left out with a note.
 fn present(
     catalog: &Catalog,
     id: &str,
-    from_request: bool,
+    must: bool,
     notes: &mut Vec<String>,
 ) -> Result<Option<Arc<Layer>>, CorridorError> {
     match catalog.get(id) {
         Some(l) => Ok(Some(Arc::clone(l))),
-        None if from_request => Err(AnalysisError::UnknownLayer(id.to_string()).into()),
+        None if must => Err(AnalysisError::UnknownLayer(id.to_string()).into()),
         None => {
             notes.push(format!(
                 "layer {id:?} of the region profile is not in the store; left out"
@@ -771,6 +786,7 @@ fn resolve_sources(
     context: &mut Context,
     sources: &Sources,
     profile: &AnalysisProfile,
+    needs: Needs,
 ) -> Result<(), CorridorError> {
     let catalog = context.catalog;
     let (notes, resolved, key) = (
@@ -782,16 +798,16 @@ fn resolve_sources(
         *key += &format!("{}:{spec:?};", layer_key(l));
     };
 
-    let demand = sources.demand.as_ref();
-    if let Some((spec, given)) = choose(demand, profile.demand.as_ref(), "demand", "population", notes)
-        && let Some(l) = present(catalog, &spec.layer, given, notes)?
+    let (demand, setting) = (sources.demand.as_ref(), ("demand", "population", false));
+    if let Some((spec, must)) = choose(demand, profile.demand.as_ref(), setting, notes)?
+        && let Some(l) = present(catalog, &spec.layer, must, notes)?
     {
         keyed(&l, spec);
         resolved.population = Some((Arc::clone(&l), numeric_field(&l, &spec.population)?));
     }
-    let towns = sources.towns.as_ref();
-    if let Some((spec, given)) = choose(towns, profile.towns.as_ref(), "towns", "tätorter", notes)
-        && let Some(l) = present(catalog, &spec.layer, given, notes)?
+    let (towns, setting) = (sources.towns.as_ref(), ("towns", "tätorter", needs.towns));
+    if let Some((spec, must)) = choose(towns, profile.towns.as_ref(), setting, notes)?
+        && let Some(l) = present(catalog, &spec.layer, must, notes)?
     {
         keyed(&l, spec);
         resolved.towns = Some(spec.read(catalog)?);
@@ -799,9 +815,10 @@ fn resolve_sources(
     let kinds = || profile.services.iter().map(ServiceSource::from).collect();
     let given = sources.services.clone();
     let wanted = (given.is_some() || !profile.services.is_empty()).then(kinds);
-    if let Some((specs, given)) = choose(given, wanted, "services", "service points", notes) {
+    let setting = ("services", "service points", false);
+    if let Some((specs, must)) = choose(given, wanted, setting, notes)? {
         for spec in specs {
-            let Some(l) = present(catalog, &spec.layer, given, notes)? else {
+            let Some(l) = present(catalog, &spec.layer, must, notes)? else {
                 continue;
             };
             keyed(&l, &spec);
@@ -824,9 +841,9 @@ fn resolve_sources(
             });
         }
     }
-    let stops = sources.stops.as_ref();
-    if let Some((spec, given)) = choose(stops, profile.stops.as_ref(), "stops", "stops", notes)
-        && let Some(l) = present(catalog, &spec.layer, given, notes)?
+    let (stops, setting) = (sources.stops.as_ref(), ("stops", "stops", needs.stops));
+    if let Some((spec, must)) = choose(stops, profile.stops.as_ref(), setting, notes)?
+        && let Some(l) = present(catalog, &spec.layer, must, notes)?
     {
         keyed(&l, spec);
         let fields = StopFields::resolve(&l, spec)?;
@@ -902,7 +919,7 @@ fn stop_catchment(
 ) -> Result<(MultiPolygon<f64>, Catchment), CorridorError> {
     spec.validate()?;
     let (network, snap) = context.network.as_ref().expect("resolved when asked for");
-    let (stops, _) = (context.sources.stops.as_ref()).ok_or(ProfileError::Missing("stops"))?;
+    let (stops, _) = (context.sources.stops.as_ref()).expect("resolved when asked for");
     let d = spec.stop_distance_m;
     let near = corridor.lines.bounding_rect().map_or(vec![], |r| {
         stops.analysis_candidates([r.min().x - d, r.min().y - d, r.max().x + d, r.max().y + d])
@@ -922,7 +939,7 @@ fn travel(
     spec: &BetweenSpec,
 ) -> Result<Travel, CorridorError> {
     let (network, snap) = context.network.as_ref().expect("resolved when asked for");
-    let towns = (context.sources.towns.as_ref()).ok_or(ProfileError::Missing("towns"))?;
+    let towns = (context.sources.towns.as_ref()).expect("resolved when asked for");
     let layer = &towns.layer;
     // By name; of several with one name, the one nearest the line.
     let find = |wanted: &str| {
@@ -1093,7 +1110,10 @@ fn measure(
         .as_ref()
         .map(|b| travel(context, corridor, b))
         .transpose()?;
-    let geometry = to_display(corridor.area.polygons().clone().into(), context.analysis_crs)?;
+    let geometry = to_display(
+        corridor.area.polygons().clone().into(),
+        context.analysis_crs,
+    )?;
     let axis = to_display(corridor.axis.line().clone().into(), context.analysis_crs)?;
     Ok(CorridorResult {
         name: spec
