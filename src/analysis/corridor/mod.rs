@@ -95,29 +95,17 @@ pub enum CorridorError {
     Analysis(#[from] AnalysisError),
 }
 
-impl From<ProfileError> for CorridorError {
-    fn from(error: ProfileError) -> Self {
-        Self::Analysis(error.into())
-    }
+/// The errors every analysis may meet reach the corridor as [`CorridorError::Analysis`].
+macro_rules! via_analysis {
+    ($($error:ty),*) => {$(
+        impl From<$error> for CorridorError {
+            fn from(error: $error) -> Self {
+                Self::Analysis(error.into())
+            }
+        }
+    )*};
 }
-
-impl From<BudgetError> for CorridorError {
-    fn from(error: BudgetError) -> Self {
-        Self::Analysis(error.into())
-    }
-}
-
-impl From<NetworkError> for CorridorError {
-    fn from(error: NetworkError) -> Self {
-        Self::Analysis(error.into())
-    }
-}
-
-impl From<CrsError> for CorridorError {
-    fn from(error: CrsError) -> Self {
-        Self::Analysis(error.into())
-    }
-}
+via_analysis!(ProfileError, BudgetError, NetworkError, CrsError);
 
 /// `POST /api/analysis/corridor`: one or more corridors to compare.
 #[derive(Debug, Clone, Deserialize)]
@@ -565,9 +553,9 @@ pub struct Filter(Vec<(usize, String)>);
 
 impl Filter {
     /// The conditions `pairs` (field name, value as text) on `layer`; errs on an unknown field.
-    fn new<'a>(
+    pub fn new<'a>(
         layer: &Layer,
-        pairs: impl IntoIterator<Item = (&'a String, String)>,
+        pairs: impl IntoIterator<Item = (&'a str, String)>,
     ) -> Result<Self, CorridorError> {
         let conditions = pairs
             .into_iter()
@@ -588,9 +576,9 @@ fn select(layer: &Layer, selection: &Selection) -> Result<Vec<usize>, CorridorEr
         .filter
         .iter()
         .map(|(name, value)| match value {
-            serde_json::Value::String(s) => Ok((name, s.clone())),
+            serde_json::Value::String(s) => Ok((name.as_str(), s.clone())),
             serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {
-                Ok((name, value.to_string()))
+                Ok((name.as_str(), value.to_string()))
             }
             _ => Err(CorridorError::Invalid(format!(
                 "where.{name} must be a text, number or boolean"
@@ -833,7 +821,7 @@ fn resolve_sources(
                 (None, Some(f)) => Kind::Field(field(&l, f)?),
                 (None, None) => Kind::Named(spec.layer.clone()),
             };
-            let filter = Filter::new(&l, spec.filter.iter().map(|(k, v)| (k, v.clone())))?;
+            let filter = Filter::new(&l, spec.filter.iter().map(|(k, v)| (k.as_str(), v.clone())))?;
             resolved.services.push(Services {
                 layer: l,
                 filter,

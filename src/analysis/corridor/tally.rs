@@ -382,3 +382,120 @@ pub fn tally(
         stops,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::corridor::Filter;
+    use crate::analysis::corridor::area::PreparedArea;
+    use crate::layer::{Feature, Field, FieldKind, LayerMeta};
+    use geo::{MultiPolygon, polygon};
+
+    /// A point layer with one text field `category` and one text field `stop_name`.
+    fn points(id: &str, rows: &[((f64, f64), &str)]) -> Arc<Layer> {
+        let text = |name: &str| Field {
+            name: name.into(),
+            kind: FieldKind::String,
+        };
+        let features = rows
+            .iter()
+            .enumerate()
+            .map(|(i, &((x, y), category))| {
+                let g = Geometry::Point(geo::Point::new(x, y));
+                Feature {
+                    id: i as u64 + 1,
+                    geometry: g.clone(),
+                    display: g,
+                    properties: vec![Value::Str(category.into()), Value::Str(format!("s{i}"))],
+                }
+            })
+            .collect();
+        let meta = LayerMeta::new(id, vec![text("category"), text("stop_name")]);
+        Arc::new(Layer::new(meta, features))
+    }
+
+    fn square() -> PreparedArea {
+        let p =
+            polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)];
+        PreparedArea::new(MultiPolygon::new(vec![p]))
+    }
+
+    #[test]
+    fn services_count_per_kind_of_the_profile_or_per_field_value() {
+        let shops = points(
+            "butiker",
+            &[
+                ((1.0, 1.0), "grocery"),
+                ((2.0, 2.0), "grocery"),
+                ((3.0, 3.0), "pharmacy"),
+                ((50.0, 50.0), "grocery"),
+            ],
+        );
+        let category = |v: &str| [("category", v.to_string())];
+        let kind = |kind: &str, value: &str| Services {
+            layer: Arc::clone(&shops),
+            filter: Filter::new(&shops, category(value)).unwrap(),
+            kind: Kind::Named(kind.into()),
+        };
+        let sources = Resolved {
+            services: vec![
+                kind("livs", "grocery"),
+                kind("apotek", "pharmacy"),
+                kind("post", "parcel"),
+                Services {
+                    layer: Arc::clone(&shops),
+                    filter: Filter::new(&shops, []).unwrap(),
+                    kind: Kind::Field(0),
+                },
+            ],
+            ..Resolved::default()
+        };
+        let counted = tally(&sources, &square(), None, None, &|_| [0.0, 0.0]).services;
+        let rows: Vec<(&str, usize)> = counted.iter().map(|s| (s.kind.as_str(), s.count)).collect();
+        // A kind of the profile is listed with 0; a field's values only where they occur.
+        assert_eq!(
+            rows,
+            [
+                ("livs", 2),
+                ("apotek", 1),
+                ("post", 0),
+                ("grocery", 2),
+                ("pharmacy", 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn stops_without_a_departures_field_count_once_under_their_usual_name() {
+        let stops = points("stops", &[((1.0, 1.0), "a"), ((2.0, 1.0), "a")]);
+        let spec = StopsSource {
+            layer: "stops".into(),
+            departures_field: None,
+            name_field: None,
+            group_fields: vec!["category".into()],
+        };
+        let fields = StopFields::resolve(&stops, &spec).unwrap();
+        assert_eq!((fields.name, fields.departures), (Some(1), None));
+        let sources = Resolved {
+            stops: Some((Arc::clone(&stops), fields)),
+            ..Resolved::default()
+        };
+        let counted = tally(&sources, &square(), None, None, &|_| [0.0, 0.0]);
+        let counted = counted.stops.unwrap();
+        assert_eq!((counted.count, counted.platforms), (1, 2));
+        assert_eq!(
+            (counted.departures, counted.items[0].name.as_str()),
+            (0.0, "s0")
+        );
+
+        let named = |field: &str| StopsSource {
+            departures_field: Some(field.into()),
+            ..spec.clone()
+        };
+        assert!(StopFields::resolve(&stops, &named("avgangar")).is_err());
+        assert!(
+            StopFields::resolve(&stops, &named("category"))
+                .is_err_and(|e| e.to_string().contains("not numeric"))
+        );
+    }
+}
