@@ -402,9 +402,11 @@ fn bad_requests_get_problem_json() {
             "nope",
         ),
         (
-            json!({"corridors": [{"line": line, "buffer_m": 100}], "sources": {"population": {"layer": "befolkning_1km", "field": "befolkning_2025"}}}),
+            json!({"corridors": [{"line": line, "buffer_m": 100}], "sources": {
+                "population": {"layer": "befolkning_1km", "field": "befolkning_2025"},
+                "demand": {"layer": "befolkning_1km", "population": "befolkning_2025"}}}),
             422,
-            "demand",
+            "not both",
         ),
         (
             json!({"corridors": [{"line": line, "buffer_m": 100}], "sources": {"services": [{"layer": "befolkning_1km", "kind": "a", "kind_field": "befolkning_2025"}]}}),
@@ -539,11 +541,19 @@ fn without_a_profile_what_a_corridor_needs_is_a_400_naming_the_setting() {
         post(json!({"corridors": [{"line": line, "buffer_m": 1000}], "sources": demand}));
     assert_eq!(response.status().as_u16(), 200);
     let body: Json = response.json().unwrap();
-    assert!(
-        body["corridors"][0]["population"]["total"]
-            .as_f64()
-            .unwrap()
-            > 0.0
+    let total = body["corridors"][0]["population"]["total"]
+        .as_f64()
+        .unwrap();
+    assert!(total > 0.0);
+    // The web map still sends the earlier names: the same answer.
+    let earlier = json!({"population": {"layer": "befolkning_1km", "field": "befolkning_2025"}});
+    let response =
+        post(json!({"corridors": [{"line": line, "buffer_m": 1000}], "sources": earlier}));
+    assert_eq!(response.status().as_u16(), 200);
+    let same: Json = response.json().unwrap();
+    assert_eq!(
+        same["corridors"][0]["population"]["total"].as_f64(),
+        Some(total)
     );
     assert!(body["corridors"][0]["tatorter"].is_null());
     assert_eq!(body["corridors"][0]["services"], json!([]));

@@ -149,6 +149,8 @@ impl CorridorRequest {
             let ids = selection.ids.as_ref().map_or(0, Vec::len);
             range::at_most("ids", ids, MAX_SELECTED_IDS, "ids")?;
         }
+        self.sources.demand()?;
+        self.sources.towns()?;
         let services = self.sources.services.as_deref().unwrap_or_default();
         range::at_most("sources.services", services.len(), MAX_ENTRIES, "layers")?;
         for service in services {
@@ -233,15 +235,79 @@ pub struct Sources {
     /// Demand polygons (or points) with a population field (the profile's `demand`).
     #[serde(default)]
     pub demand: Option<DemandSpec>,
+    /// The earlier name and shape of `demand`, as the web map sends it.
+    #[serde(default)]
+    pub population: Option<PopulationSource>,
     /// Tätorter, points or polygons (the profile's `towns`).
     #[serde(default)]
     pub towns: Option<TownSpec>,
+    /// The earlier name and shape of `towns`, as the web map sends it.
+    #[serde(default)]
+    pub tatorter: Option<TatortSource>,
     /// Service points, counted per kind (default: the profile's service kinds).
     #[serde(default)]
     pub services: Option<Vec<ServiceSource>>,
     /// Public-transport stops (the profile's `stops`).
     #[serde(default)]
     pub stops: Option<StopsSource>,
+}
+
+/// `sources.population`: `demand` as it was named before the region profile.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationSource {
+    /// Layer id.
+    pub layer: String,
+    /// Population field.
+    pub field: String,
+}
+
+/// `sources.tatorter`: `towns` as it was named before the region profile.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TatortSource {
+    /// Layer id.
+    pub layer: String,
+    /// Name field.
+    pub name_field: String,
+    /// Population field.
+    pub population_field: String,
+}
+
+impl Sources {
+    /// `demand`, or the same given as `population`; both is an error.
+    pub fn demand(&self) -> Result<Option<DemandSpec>, CorridorError> {
+        let earlier = self.population.as_ref().map(|p| DemandSpec {
+            layer: p.layer.clone(),
+            population: p.field.clone(),
+        });
+        one_of(("demand", self.demand.clone()), ("population", earlier))
+    }
+
+    /// `towns`, or the same given as `tatorter`; both is an error.
+    pub fn towns(&self) -> Result<Option<TownSpec>, CorridorError> {
+        let earlier = self.tatorter.as_ref().map(|t| TownSpec {
+            layer: t.layer.clone(),
+            population: Some(t.population_field.clone()),
+            name_field: Some(t.name_field.clone()),
+            code_field: None,
+            area_field: None,
+        });
+        one_of(("towns", self.towns.clone()), ("tatorter", earlier))
+    }
+}
+
+/// The one of a setting given under its name or its earlier one.
+fn one_of<T>(
+    (name, now): (&str, Option<T>),
+    (earlier_name, earlier): (&str, Option<T>),
+) -> Result<Option<T>, CorridorError> {
+    match (now, earlier) {
+        (Some(_), Some(_)) => Err(CorridorError::Invalid(format!(
+            "give sources.{name} or its earlier name sources.{earlier_name}, not both"
+        ))),
+        (now, earlier) => Ok(now.or(earlier)),
+    }
 }
 
 /// Service points to count: a layer, optionally filtered, of one kind or of the kinds a field
@@ -786,18 +852,18 @@ fn resolve_sources(
         *key += &format!("{}:{spec:?};", layer_key(l));
     };
 
-    let (demand, setting) = (sources.demand.as_ref(), ("demand", "population", false));
-    if let Some((spec, must)) = choose(demand, profile.demand.as_ref(), setting, notes)?
+    let (demand, setting) = (sources.demand()?, ("demand", "population", false));
+    if let Some((spec, must)) = choose(demand, profile.demand.clone(), setting, notes)?
         && let Some(l) = present(catalog, &spec.layer, must, notes)?
     {
-        keyed(&l, spec);
+        keyed(&l, &spec);
         resolved.population = Some((Arc::clone(&l), numeric_field(&l, &spec.population)?));
     }
-    let (towns, setting) = (sources.towns.as_ref(), ("towns", "tätorter", needs.towns));
-    if let Some((spec, must)) = choose(towns, profile.towns.as_ref(), setting, notes)?
+    let (towns, setting) = (sources.towns()?, ("towns", "tätorter", needs.towns));
+    if let Some((spec, must)) = choose(towns, profile.towns.clone(), setting, notes)?
         && let Some(l) = present(catalog, &spec.layer, must, notes)?
     {
-        keyed(&l, spec);
+        keyed(&l, &spec);
         resolved.towns = Some(spec.read(catalog)?);
     }
     let kinds = || profile.services.iter().map(ServiceSource::from).collect();
@@ -1201,4 +1267,38 @@ fn to_display(
         &geometry,
         analysis_crs,
     )?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn earlier_source_names_read_as_the_profile_shapes() {
+        let earlier: Sources = serde_json::from_value(serde_json::json!({
+            "population": {"layer": "deso", "field": "befolkning_2024"},
+            "tatorter": {"layer": "tatortsytor", "name_field": "NAMN1", "population_field": "BEF"}
+        }))
+        .unwrap();
+        let demand = earlier.demand().unwrap().unwrap();
+        assert_eq!(
+            (demand.layer.as_str(), demand.population.as_str()),
+            ("deso", "befolkning_2024")
+        );
+        let towns = earlier.towns().unwrap().unwrap();
+        assert_eq!(towns.layer, "tatortsytor");
+        assert_eq!(towns.population.as_deref(), Some("BEF"));
+        assert_eq!(towns.name_field.as_deref(), Some("NAMN1"));
+
+        let both: Sources = serde_json::from_value(serde_json::json!({
+            "towns": {"layer": "tatorter"},
+            "tatorter": {"layer": "tatorter", "name_field": "name", "population_field": "pop"}
+        }))
+        .unwrap();
+        assert!(
+            both.towns()
+                .is_err_and(|e| e.to_string().contains("not both"))
+        );
+        assert!(Sources::default().demand().unwrap().is_none());
+    }
 }
