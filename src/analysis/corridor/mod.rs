@@ -354,7 +354,7 @@ pub struct CorridorResponse {
     pub comparison: Vec<ComparisonRow>,
     /// The network used for catchments and travel times, when any corridor asked for them.
     pub network: Option<NetworkInfo>,
-    /// Remarks, e.g. default layers missing from the store.
+    /// Remarks: parts left out (no layer named, or the profile's layer not in the store), suspect detours.
     pub notes: Vec<String>,
 }
 

@@ -147,7 +147,7 @@ pub struct Stops {
     pub items: Vec<Stop>,
 }
 
-/// Everything counted in one zone; a part is `None` when its layer is not in the store.
+/// Everything counted in one zone; a part is `None` when no layer for it was named or found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tally {
     /// Population.
