@@ -2,10 +2,11 @@
 // the state (buildStyle); every change re-renders with MapLibre's style diff and rewrites the URL.
 
 import { getJSON } from './api.js';
-import { BASEMAP_LAYERS, BACKGROUND, loadExternalStyle, ownBasemapBelow, ownBasemapLabels } from './basemap.js';
+import { BACKGROUND, loadExternalStyle, ownBasemapBelow, ownBasemapLabels } from './basemap.js';
 import { decodeHash, encodeHash } from './hash.js';
 import { fieldLabel, onLanguageChange, t, translatePage } from './i18n.js';
 import { initKeyboard } from './keyboard.js';
+import { EMPTY_PROFILE, basemapRoles, normalizeProfile } from './region.js';
 import { fetchCatalog, followCatalog, setCatalog } from './live.js';
 import { renderLayerPanel } from './layers.js';
 import { initLegend, renderLegend } from './legend.js';
@@ -26,6 +27,8 @@ const KIND_ORDER = { fill: 0, line: 1, point: 2 };
 /** The application: catalog, per-layer state and the map. Exposed as window.kartrum for tests. */
 export const app = {
   config: { basemap_url: null, writable: false },
+  /** The region profile (GET /api/profile, region.js): which layer plays which part. */
+  profile: normalizeProfile(EMPTY_PROFILE),
   catalog: [],
   byId: new Map(),
   layers: new Map(),
@@ -151,7 +154,6 @@ export function statsReady() {
 
 /** The whole MapLibre style for the current state. */
 export function buildStyle() {
-  const has = (id) => app.byId.has(id);
   const sources = {};
   let below = [];
   let labels = [];
@@ -165,14 +167,14 @@ export function buildStyle() {
   } else if (app.basemap === 'none') {
     below = [{ id: 'bm-background', type: 'background', paint: { 'background-color': '#ffffff' } }];
   } else {
-    const present = BASEMAP_LAYERS.filter(has);
-    const hasLayer = (id) => present.includes(id);
+    const roles = basemapRoles(app);
+    const present = [...new Set(Object.values(roles).map((r) => r.id))];
     // One composite tile source: all basemap layers in one request per tile (none in an
     // empty store: there is nothing to ask for).
     if (present.length) sources['src-basemap'] = tileSource(present.map((id) => app.byId.get(id)));
     const src = (id) => ({ source: 'src-basemap', 'source-layer': id });
-    below = ownBasemapBelow(hasLayer, src);
-    labels = ownBasemapLabels(hasLayer, src, app.meeting ? 1.35 : 1);
+    below = ownBasemapBelow(roles, src);
+    labels = ownBasemapLabels(roles, src, app.meeting ? 1.35 : 1);
   }
   const overlays = [];
   for (const meta of visibleLayers()) {
@@ -212,7 +214,7 @@ export function toast(message) {
 /** Data sources of the visible layers and the basemap, from the layers' descriptions. */
 export function attribution() {
   const ids = new Set(visibleLayers().map((m) => m.id));
-  if (app.basemap === 'own') BASEMAP_LAYERS.forEach((id) => ids.add(id));
+  if (app.basemap === 'own') Object.values(basemapRoles(app)).forEach((r) => ids.add(r.id));
   const names = new Set();
   for (const id of ids) {
     const meta = app.byId.get(id);
@@ -226,8 +228,10 @@ export function attribution() {
 
 async function boot() {
   translatePage();
-  const [config, catalog] = await Promise.all([getJSON('/api/config'), fetchCatalog()]);
+  // A server without a profile (or an older one) is a region with no parts named.
+  const [config, catalog, profile] = await Promise.all([getJSON('/api/config'), fetchCatalog(), getJSON('/api/profile').catch(() => EMPTY_PROFILE)]);
   app.config = config;
+  app.profile = normalizeProfile(profile);
   setCatalog(app, catalog.layers);
   app.external = await loadExternalStyle(config.basemap_url);
   if (!app.external) document.querySelector('#basemap-select option[value="external"]').disabled = true;
