@@ -419,9 +419,13 @@ export function initServiceAccess(app, ctx) {
       // another room storing it again stores the same cells.
       const sources = { 'sa-src': layerSource(layer, state.run) };
       const base = { source: 'sa-src', 'source-layer': layer.id, metadata: { 'kartrum:layer': layer.id, 'kartrum:clickable': true } };
+      // Demand of polygons (grid cells) is a choropleth; demand of points (tätorter) dots.
       const layers = [{
         ...base, id: 'sa-fill', type: 'fill',
         paint: { 'fill-color': fillColor(r, p?.color), 'fill-opacity': sc ? 0.55 : 0.78, 'fill-outline-color': 'rgba(0,0,0,0)' },
+      }, {
+        ...base, id: 'sa-points', type: 'circle', filter: ['==', ['geometry-type'], 'Point'],
+        paint: { 'circle-color': fillColor(r, p?.color), 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 3, 12, 7], 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1, 'circle-opacity': sc ? 0.7 : 0.95 },
       }];
       const top = [];
       if (sc) {
