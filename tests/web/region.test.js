@@ -132,4 +132,26 @@ describe('a second region', { timeout: 10 * TIMEOUT }, () => {
     assert.deepEqual(other.errors, []);
     await other.context.close();
   });
+
+  test('a corridor counts the region\'s own layers (the profile\'s sources)', { timeout: TIMEOUT }, async () => {
+    const corridor = [];
+    const opened = await openMap(browser, `${server.url}/#map=12/59.335/18.06&bm=own&l=&co=1000;18.02,59.33;18.1,59.34`);
+    opened.page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/analysis/corridor')) corridor.push(JSON.parse(r.postData()));
+    });
+    await opened.page.waitForFunction(() => window.kartrum.corridor.result || window.kartrum.corridor.error, null, { timeout: 180_000 });
+    assert.equal(await opened.page.evaluate(() => window.kartrum.corridor.error), null);
+    // The first request may have left before the listener: the page's own state tells the rest.
+    const result = await opened.page.evaluate(() => window.kartrum.corridor.result);
+    assert.equal(result.region.population.layer, 'orter');
+    assert.equal(result.region.tatorter.layer, 'orter');
+    assert.ok(result.corridors[0].population.total > 0, 'people live along the line');
+    assert.notEqual(await opened.page.locator('#co-population').innerText(), '–');
+    // Without corridor lines in the profile the panel asks for a line layer.
+    await opened.page.click('#tab-corridor');
+    await opened.page.waitForFunction(() => /Välj ett linjelager/.test(document.getElementById('co-status').textContent));
+    assert.deepEqual(opened.errors, []);
+    assert.deepEqual(corridor, [], 'no request sent for lines that are not chosen');
+    await opened.context.close();
+  });
 });

@@ -26,8 +26,9 @@ const compact = (object) => Object.fromEntries(Object.entries(object).filter(([,
  */
 export function serviceInputs(profile, p) {
   const a = profile.analysis;
-  const own = p.inputs ?? {};
-  const network = own.network ?? a.network ?? null;
+  // From a link or a saved view: anything but an object counts as no choice.
+  const own = p.inputs && typeof p.inputs === 'object' ? p.inputs : {};
+  const network = typeof own.network === 'string' ? own.network : a.network ?? null;
   const demandSpec = own.demand ?? a.demand;
   const demand = demandSpec?.layer && demandSpec.population ? { layer: demandSpec.layer, population: demandSpec.population } : null;
   const areaSpec = 'areas' in own ? own.areas : a.areas;

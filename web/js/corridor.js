@@ -16,7 +16,7 @@ import { formatFixed, formatNumber, formatPercent, onLanguageChange, t, tf } fro
 import { getJSON } from './api.js';
 import { fieldPicker, layerPicker } from './pickers.js';
 import { allFields, townsOf } from './region.js';
-import { allFeatures } from './sources.js';
+import { allFeatures, geometryBounds } from './sources.js';
 
 const COLOR = '#5b2a86';
 const DRAFT = '#d55e00';
@@ -64,18 +64,6 @@ export function corridorSources(app) {
 export function corridorLines(profile) {
   const lines = profile.map.corridor_lines;
   return { lines: lines.find((l) => l.label_field) ?? lines[0] ?? null, segments: lines.find((l) => !l.label_field)?.layer ?? null };
-}
-
-function bounds(geometry) {
-  const b = [Infinity, Infinity, -Infinity, -Infinity];
-  const walk = (c) => {
-    if (typeof c[0] === 'number') {
-      b[0] = Math.min(b[0], c[0]); b[1] = Math.min(b[1], c[1]);
-      b[2] = Math.max(b[2], c[0]); b[3] = Math.max(b[3], c[1]);
-    } else c.forEach(walk);
-  };
-  walk(geometry.coordinates);
-  return b;
 }
 
 /** Wires the panel; returns its state (for the tests). */
@@ -382,7 +370,7 @@ export function initCorridor(app, ctx) {
     render();
     const geometry = state.result?.corridors[0]?.geometry;
     if (state.fit && geometry?.coordinates?.length) {
-      const b = bounds(geometry);
+      const b = geometryBounds(geometry);
       map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 60, duration: 800, maxZoom: 13 });
     }
     state.fit = false;

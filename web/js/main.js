@@ -20,8 +20,8 @@ import { initTools } from './tools.js';
 
 const maplibregl = window.maplibregl;
 
-/** Dalarna, where the demo starts. */
-const HOME = [[12.1, 59.8], [16.8, 62.3]];
+/** Sweden: where a map starts that knows nothing of its region. */
+const SWEDEN = [[10.9, 55.3], [24.2, 69.1]];
 const KIND_ORDER = { fill: 0, line: 1, point: 2 };
 
 /** The application: catalog, per-layer state and the map. Exposed as window.kartrum for tests. */
@@ -239,7 +239,7 @@ async function boot() {
   const map = new maplibregl.Map({
     container: 'map',
     style: { version: 8, sources: {}, layers: [{ id: 'bm-background', type: 'background', paint: { 'background-color': BACKGROUND } }] },
-    bounds: HOME,
+    bounds: regionHome(app) ?? SWEDEN,
     fitBoundsOptions: { padding: 20 },
     attributionControl: false,
     canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
@@ -306,6 +306,19 @@ async function boot() {
     if (next.view) views.open(next.view);
     else applyState(next);
   });
+}
+
+/**
+ * Where the map starts without a view in the URL: the extent of the profile's network (where the
+ * analyses work), else of its areas, else of the whole catalog (null for an empty one).
+ */
+function regionHome(app) {
+  const a = app.profile.analysis;
+  const own = [a.network, a.areas?.layer].map((id) => app.byId.get(id)?.bbox).find((b) => b?.length === 4);
+  const boxes = own ? [own] : app.catalog.map((m) => m.bbox).filter((b) => b?.length === 4);
+  if (!boxes.length) return null;
+  const [w, s, e, n] = [0, 1, 2, 3].map((i) => (i < 2 ? Math.min : Math.max)(...boxes.map((b) => b[i])));
+  return [[w, s], [e, n]];
 }
 
 function updateAttribution() {

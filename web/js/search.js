@@ -4,7 +4,7 @@
 
 import { formatNumber, t } from './i18n.js';
 import { areasOf, townCode, townsOf } from './region.js';
-import { allFeatures } from './sources.js';
+import { allFeatures, geometryBounds } from './sources.js';
 
 let index = null;
 
@@ -17,7 +17,7 @@ async function loadIndex(app) {
     for (const f of fc.features) {
       const p = f.properties;
       if (!p[name] || !f.geometry) continue;
-      const where = f.geometry.type === 'Point' ? { center: f.geometry.coordinates } : { bbox: bbox(f.geometry) };
+      const where = f.geometry.type === 'Point' ? { center: f.geometry.coordinates } : { bbox: geometryBounds(f.geometry) };
       entries.push({ name: String(p[name]), kind: 'tatort', pop: Number(p[towns.population]) || 0, detail: p.mun_name, code: townCode(p, towns), ...where });
     }
   }
@@ -27,22 +27,10 @@ async function loadIndex(app) {
     const name = areas.name_field || 'name';
     for (const f of fc.features) {
       if (!f.properties[name] || !f.geometry) continue;
-      entries.push({ name: String(f.properties[name]), kind: 'kommun', pop: Infinity, bbox: bbox(f.geometry) });
+      entries.push({ name: String(f.properties[name]), kind: 'kommun', pop: Infinity, bbox: geometryBounds(f.geometry) });
     }
   }
   return entries;
-}
-
-function bbox(geometry) {
-  const b = [Infinity, Infinity, -Infinity, -Infinity];
-  const walk = (c) => {
-    if (typeof c[0] === 'number') {
-      b[0] = Math.min(b[0], c[0]); b[1] = Math.min(b[1], c[1]);
-      b[2] = Math.max(b[2], c[0]); b[3] = Math.max(b[3], c[1]);
-    } else c.forEach(walk);
-  };
-  walk(geometry.coordinates);
-  return b;
 }
 
 const fold = (s) => s.toLocaleLowerCase('sv');
