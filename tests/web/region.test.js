@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { OUT, idle, launchBrowser, openMap, startServer } from './harness.js';
+import { OUT, idle, launchBrowser, openMap, setLayer, startServer } from './harness.js';
 
 const TIMEOUT = 300_000;
 /** Inner Stockholm, where the region's road network is. */
@@ -133,9 +133,33 @@ describe('a second region', { timeout: 10 * TIMEOUT }, () => {
     await other.context.close();
   });
 
+  test('"what if it closes?" on a store of the region\'s own service layer, with its kind', { timeout: TIMEOUT }, async () => {
+    const { page } = main;
+    const fc = await (await fetch(`${server.url}/api/layers/butiker/features?bbox=18.03,59.32,18.09,59.35&category=grocery&limit=1`)).json();
+    const store = fc.features[0];
+    assert.ok(store, 'a grocery store in inner Stockholm');
+    await setLayer(page, 'butiker', true);
+    await page.evaluate((c) => window.kartrum.map.jumpTo({ center: c, zoom: 17 }), store.geometry.coordinates);
+    await idle(page);
+    const canvas = await page.locator('.maplibregl-canvas').boundingBox();
+    const point = await page.evaluate((c) => window.kartrum.map.project(c), store.geometry.coordinates);
+    await page.mouse.click(canvas.x + point.x, canvas.y + point.y);
+    await page.locator('#btn-whatif').click({ timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('sa-whatif-summary'), null, { timeout: 180_000 });
+    const service = await page.evaluate(() => window.kartrum.analysis.service);
+    assert.equal(service.kind, 'livs', 'the kind whose layer and filter the store matches');
+    assert.match(service.remove, /^butiker\/\d+$/);
+    assert.equal(service.name, store.properties.name);
+    await setLayer(page, 'butiker', false);
+  });
+
   test('a corridor counts the region\'s own layers (the profile\'s sources)', { timeout: TIMEOUT }, async () => {
     const corridor = [];
-    const opened = await openMap(browser, `${server.url}/#map=12/59.335/18.06&bm=own&l=&co=1000;18.02,59.33;18.1,59.34`);
+    // A line through the tätort Stockholm (a point of the demand layer `orter`).
+    const town = (await (await fetch(`${server.url}/api/layers/orter/features?name=Stockholm&limit=1`)).json()).features[0];
+    const [x, y] = town.geometry.coordinates;
+    const line = [[x - 0.03, y], [x + 0.03, y]].map((p) => p.map((c) => c.toFixed(5)).join(',')).join(';');
+    const opened = await openMap(browser, `${server.url}/#map=12/${y}/${x}&bm=own&l=&co=1000;${line}`);
     opened.page.on('request', (r) => {
       if (r.method() === 'POST' && r.url().endsWith('/api/analysis/corridor')) corridor.push(JSON.parse(r.postData()));
     });
@@ -145,7 +169,8 @@ describe('a second region', { timeout: 10 * TIMEOUT }, () => {
     const result = await opened.page.evaluate(() => window.kartrum.corridor.result);
     assert.equal(result.region.population.layer, 'orter');
     assert.equal(result.region.tatorter.layer, 'orter');
-    assert.ok(result.corridors[0].population.total > 0, 'people live along the line');
+    assert.ok(result.corridors[0].population.total > 900_000, 'the tätort Stockholm lies on the line');
+    assert.ok(result.corridors[0].tatorter.items.some((t) => t.name === 'Stockholm'), 'and is named');
     assert.notEqual(await opened.page.locator('#co-population').innerText(), '–');
     // Without corridor lines in the profile the panel asks for a line layer.
     await opened.page.click('#tab-corridor');
@@ -153,5 +178,30 @@ describe('a second region', { timeout: 10 * TIMEOUT }, () => {
     assert.deepEqual(opened.errors, []);
     assert.deepEqual(corridor, [], 'no request sent for lines that are not chosen');
     await opened.context.close();
+  });
+});
+
+describe('a region with no profile and no layers', { timeout: 2 * TIMEOUT }, () => {
+  test('the panels ask for what they need instead of sending requests that fail', { timeout: TIMEOUT }, async () => {
+    const empty = await startServer({ demo: false });
+    try {
+      const opened = await openMap(browser, `${empty.url}/`);
+      const { page } = opened;
+      const posts = [];
+      page.on('request', (r) => { if (r.method() === 'POST') posts.push(r.url()); });
+      assert.deepEqual(await page.$$eval('#sa-kind option', (os) => os.map((o) => o.value)), ['own']);
+      await page.click('#sa-run');
+      await page.waitForFunction(() => /Välj ett vägnät\. .*Välj ett servicelager\./.test(document.getElementById('sa-status').textContent));
+      assert.equal(await page.evaluate(() => document.getElementById('sa-inputs').open), true, 'the data section opens');
+      await page.click('#tab-profile');
+      await page.waitForFunction(() => /Välj ett tätortslager/.test(document.getElementById('profile').textContent));
+      await page.click('#tab-corridor');
+      await page.waitForFunction(() => /Välj ett linjelager/.test(document.getElementById('co-status').textContent));
+      assert.deepEqual(posts, []);
+      assert.deepEqual(opened.errors, []);
+      await opened.context.close();
+    } finally {
+      await empty.stop();
+    }
   });
 });
