@@ -86,7 +86,12 @@ describe('a second region', { timeout: 10 * TIMEOUT }, () => {
     assert.ok(rows.includes('Stockholm'), `Stockholm among the kommuner: ${rows}`);
     assert.ok(rows.includes('Södertälje'), `Södertälje among the kommuner: ${rows}`);
     assert.match(await page.locator('#sa-summary').innerText(), /närmaste livsmedel/);
-    assert.match(await page.locator('#legend').innerText(), /Restid till närmaste livsmedel/);
+    const legend = await page.locator('#legend').innerText();
+    assert.match(legend, /Restid till närmaste livsmedel/);
+    // A road network of the region's own, not the demo's bus network, and said in Swedish.
+    assert.match(legend, /Utanför nätet/);
+    assert.doesNotMatch(legend, /bussnätet/);
+    assert.match(await page.locator('#sa-network-note').innerText(), /Restiderna följer linjelagret ”vagar”/);
     assert.ok(result.total.population > 0);
     assert.ok(await drawnResult(page) > 0, 'the result is drawn on the map');
     assert.match(page.url(), /sa=livs~5-10-20-30~band/);

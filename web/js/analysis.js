@@ -93,12 +93,15 @@ export function areaJoinNote(join) {
   return join.by_location ? `${byCode} ${tf('saAreaFallback', { n: formatNumber(join.by_location) })}` : byCode;
 }
 
+/** Whether the server calls a result's network the bus network (not all roads). */
+const busNetwork = (result) => /bus network, not all roads/.test(result.network_note || '');
+
 /** The network note in the current language (the server's note in English). */
 export function networkNote(result) {
-  if (lang() === 'sv' && /bus network, not all roads/.test(result.network_note || '')) {
-    return tf('saNetworkNote', { layer: result.network?.layer ?? '' });
-  }
-  return result.network_note;
+  // A place profile names no network object: its note names the layer.
+  const layer = result.network?.layer ?? /layer "([^"]+)"/.exec(result.network_note || '')?.[1];
+  if (lang() !== 'sv' || !layer) return result.network_note;
+  return tf(busNetwork(result) ? 'saNetworkNote' : 'saNetworkNoteLayer', { layer });
 }
 
 /** MapLibre fill colour of a service-access result layer. */
@@ -355,7 +358,7 @@ export function initServiceAccess(app, ctx) {
     const near = kindNear(app, p);
     const total = r.total;
     const threshold = formatNumber(r.threshold);
-    const summary = el('p', { class: 'summary', id: 'sa-summary', text: tf('saSummary', {
+    const summary = el('p', { class: 'summary', id: 'sa-summary', text: tf(busNetwork(r) ? 'saSummary' : 'saSummaryLayer', {
       beyond: formatNumber(Math.round(total.beyond_threshold)),
       share: formatPercent(total.beyond_threshold / total.population),
       threshold,
@@ -444,14 +447,15 @@ export function initServiceAccess(app, ctx) {
       const colors = bandColors(r.bands.length);
       const kindText = kindNear(app, p);
       const items = r.bands.map((label, i) => ({ color: colors[i], label }));
-      items.push({ color: UNREACHABLE, label: t('saUnreachable') });
+      const bus = busNetwork(r);
+      items.push({ color: UNREACHABLE, label: t(bus ? 'saUnreachable' : 'saOffNetwork') });
       const entries = [];
       if (state.scenario) entries.push(...scenarioLegend(state, p));
       entries.push({
         title: tf(state.scenario ? 'saAfterLegend' : 'saLegendTitle', { kind: kindText }),
         kind: 'fill',
         items,
-        note: t('saNetworkShort'),
+        note: bus ? t('saNetworkShort') : tf('saNetworkShortLayer', { layer: r.network?.layer ?? '' }),
       });
       return entries;
     },
