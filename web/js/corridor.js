@@ -350,6 +350,9 @@ export function initCorridor(app, ctx) {
     width.value = c.width;
     ctx.selectTab('corridor');
     if (c.feature) {
+      // A link or a slide names the lines' layer and field: the pickers show them.
+      linesLayer.fill(c.feature.layer);
+      linesField.fill(c.feature.field);
       await loadLines();
       lineSelect.value = c.feature.value;
     }
