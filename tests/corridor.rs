@@ -107,7 +107,7 @@ fn width_zero_holds_only_what_lies_on_the_line() {
     let through = to_lon_lat(&[falun, borlange]);
     let beside = to_lon_lat(&[(falun.0 + 1.0, falun.1), (borlange.0 + 1.0, borlange.1)]);
     let response = analyse(
-        &store,
+        store,
         json!({"corridors": [
             {"name": "through", "line": {"type": "LineString", "coordinates": through}, "buffer_m": 0},
             {"name": "beside", "line": {"type": "LineString", "coordinates": beside}, "buffer_m": 0}
@@ -163,7 +163,7 @@ fn a_cell_cut_in_half_counts_half() {
     let middle = (r.min().x + r.max().x) / 2.0;
     let line = to_lon_lat(&[(middle, r.min().y), (middle, r.max().y)]);
     let response = analyse(
-        &store,
+        store,
         json!({"corridors": [{
             "line": {"type": "LineString", "coordinates": line},
             "buffer_m": 250.0,
@@ -186,7 +186,7 @@ fn departures_count_once_per_stop() {
     let buffer = 300.0;
     // All shapes of line 101: both directions and variants, lying on top of each other.
     let response = analyse(
-        &store,
+        store,
         json!({"corridors": [{
             "features": {"layer": "busslinjer", "where": {"klassificering": "Stråktrafik", "linjenummer": "101"}},
             "buffer_m": buffer
@@ -390,7 +390,7 @@ fn catchment_and_travel_over_the_bus_network() {
     let store = dalarna().store();
     let line101 = json!({"layer": "busslinjer", "where": {"klassificering": "Stråktrafik", "linjenummer": "101"}});
     let response = analyse(
-        &store,
+        store,
         json!({"corridors": [
             {"name": "buffer", "features": line101, "buffer_m": 500,
              "between": {"from": "Falun", "to": "Borlänge"}},
