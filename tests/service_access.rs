@@ -533,6 +533,19 @@ fn post(server: &Server, path: &str, body: &Json) -> Json {
     answer
 }
 
+/// The service-access answer to `request` in `format`, not stored; it must be a 200.
+fn answer_in(server: &Server, request: &Json, format: &str) -> reqwest::blocking::Response {
+    let mut body = request.clone();
+    body["output"] = json!({ "format": format, "store": false });
+    let response = common::client()
+        .post(server.at("/api/analysis/service-access"))
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200, "{format}");
+    response
+}
+
 fn get(server: &Server, path: &str) -> Json {
     let response = common::client().get(server.at(path)).send().unwrap();
     assert_eq!(response.status(), 200, "{path}");
@@ -573,14 +586,7 @@ fn service_access_scenario_and_isochrone(server: &Server) {
     csv_holds_the_json_numbers(server, &request, &body);
 
     // GeoJSON: one feature per unit, in WGS84, with the result fields.
-    let mut as_geojson = request.clone();
-    as_geojson["output"] = json!({ "format": "geojson", "store": false });
-    let geojson = common::client()
-        .post(server.at("/api/analysis/service-access"))
-        .json(&as_geojson)
-        .send()
-        .unwrap();
-    assert_eq!(geojson.status(), 200);
+    let geojson = answer_in(server, &request, "geojson");
     assert_eq!(geojson.headers()["content-type"], "application/geo+json");
     let collection: Json = geojson.json().unwrap();
     assert_eq!(collection["type"], "FeatureCollection");
@@ -603,14 +609,7 @@ fn service_access_scenario_and_isochrone(server: &Server) {
 /// The areas CSV has the JSON's bands in its header, and each area's row (and the total's)
 /// holds the JSON's numbers.
 fn csv_holds_the_json_numbers(server: &Server, request: &Json, body: &Json) {
-    let mut as_csv = request.clone();
-    as_csv["output"] = json!({ "format": "csv", "store": false });
-    let csv = common::client()
-        .post(server.at("/api/analysis/service-access"))
-        .json(&as_csv)
-        .send()
-        .unwrap();
-    assert_eq!(csv.status(), 200);
+    let csv = answer_in(server, request, "csv");
     assert!(
         csv.headers()["content-type"]
             .to_str()
