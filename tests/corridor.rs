@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::regions::{self, Layers, Region};
 use common::*;
 use gdal::spatial_ref::CoordTransform;
 use geo::{BoundingRect, Distance, Euclidean};
@@ -17,27 +18,20 @@ use serde_json::{Value as Json, json};
 
 const GRID_TOTAL: f64 = 285_587.0;
 
-fn store_with(dir: &std::path::Path, layers: &[(&str, &str)]) -> Store {
-    let store = open_store(dir);
-    for (id, file) in layers {
-        ingest_as(&store, &data(file), id);
-    }
-    store
+/// The Dalarna layers these tests read, ingested once per test binary.
+fn dalarna() -> &'static Region {
+    regions::dalarna(Layers::Only(&[
+        "befolkning_1km",
+        "tatorter",
+        "hallplatser",
+        "busslinjer",
+        "lan",
+    ]))
 }
 
-const GRID: (&str, &str) = ("befolkning_1km", "dalarna/befolkning_1km_2025.geojson");
-const TATORTER: (&str, &str) = ("tatorter", "sverige/tatorter_scb_2020_punkter.geojson");
-const STOPS: (&str, &str) = ("hallplatser", "dalarna/kollektivtrafik_hallplatser.geojson");
-const LINES: (&str, &str) = ("busslinjer", "dalarna/kollektivtrafik_linjer.geojson");
-const LAN: (&str, &str) = ("lan", "sverige/lan_scb_2024.geojson");
-
-/// The demo manifest, which carries the demo's region profile.
-fn demo_profile_path() -> String {
-    data("demo.toml").display().to_string()
-}
-
-/// The corridor analysis of `request` with the demo's region profile, through the library.
-fn analyse(store: &Store, request: Json) -> CorridorResponse {
+/// The corridor analysis of `request` over `store` with the demo's region profile, through
+/// the library.
+fn try_analyse(store: &Store, request: Json) -> Result<CorridorResponse, String> {
     let request: CorridorRequest = serde_json::from_value(request).expect("a valid request");
     let profile = RegionProfile::read(&data("demo.toml")).expect("the demo profile");
     corridor::analyse(
@@ -47,7 +41,11 @@ fn analyse(store: &Store, request: Json) -> CorridorResponse {
         &request,
         &AnalysisCache::default(),
     )
-    .expect("analysis")
+    .map_err(|e| e.to_string())
+}
+
+fn analyse(store: &Store, request: Json) -> CorridorResponse {
+    try_analyse(store, request).expect("analysis")
 }
 
 /// SWEREF 99 TM → WGS84 lon/lat.
@@ -73,8 +71,11 @@ fn population(response: &CorridorResponse, i: usize) -> f64 {
 
 #[test]
 fn a_corridor_wider_than_the_region_holds_everyone() {
+    // A store of its own with the grid alone, so that the defaults it lacks are named.
     let dir = tempfile::tempdir().unwrap();
-    let store = store_with(dir.path(), &[GRID]);
+    let store = open_store(dir.path());
+    let demo = data("demo.toml");
+    regions::ingest_manifest(&store, &demo, Layers::Only(&["befolkning_1km"]));
     let response = analyse(
         &store,
         json!({"corridors": [{
@@ -96,12 +97,31 @@ fn a_corridor_wider_than_the_region_holds_everyone() {
     // The profile's layers that are not ingested are named, not silently dropped.
     assert!(response.notes.iter().any(|n| n.contains("hallplatser")));
     assert!(response.corridors[0].tally.stops.is_none());
+    // Unless a corridor needs them: then the missing layer is the error (404 over HTTP).
+    let line = json!({"type": "LineString", "coordinates": [[15.6, 60.6], [15.4, 60.5]]});
+    let needs = [
+        (
+            json!({"catchment": {"minutes": 5}}),
+            "no layer \"hallplatser\"",
+        ),
+        (
+            json!({"between": {"from": "Falun", "to": "Borlänge"}}),
+            "no layer \"tatorter\"",
+        ),
+    ];
+    for (part, error) in needs {
+        let mut spec = json!({"line": line, "buffer_m": 100});
+        spec.as_object_mut()
+            .unwrap()
+            .extend(part.as_object().unwrap().clone());
+        let refused = try_analyse(&store, json!({"corridors": [spec]})).unwrap_err();
+        assert_eq!(refused, error);
+    }
 }
 
 #[test]
 fn width_zero_holds_only_what_lies_on_the_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store_with(dir.path(), &[GRID, TATORTER]);
+    let store = dalarna().store();
     let tatorter = store.layer("tatorter").unwrap();
     let name = tatorter.field_index("name").unwrap();
     let place = |wanted: &str| {
@@ -119,7 +139,7 @@ fn width_zero_holds_only_what_lies_on_the_line() {
     let through = to_lon_lat(&[falun, borlange]);
     let beside = to_lon_lat(&[(falun.0 + 1.0, falun.1), (borlange.0 + 1.0, borlange.1)]);
     let response = analyse(
-        &store,
+        store,
         json!({"corridors": [
             {"name": "through", "line": {"type": "LineString", "coordinates": through}, "buffer_m": 0},
             {"name": "beside", "line": {"type": "LineString", "coordinates": beside}, "buffer_m": 0}
@@ -154,8 +174,7 @@ fn width_zero_holds_only_what_lies_on_the_line() {
 /// SWEREF 99 TM they are 1 km squares to within a few centimetres: hence the tolerance.)
 #[test]
 fn a_cell_cut_in_half_counts_half() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store_with(dir.path(), &[GRID]);
+    let store = dalarna().store();
     let grid = store.layer("befolkning_1km").unwrap();
     let field = grid.field_index("befolkning_2025").unwrap();
     let cell = grid
@@ -176,7 +195,7 @@ fn a_cell_cut_in_half_counts_half() {
     let middle = (r.min().x + r.max().x) / 2.0;
     let line = to_lon_lat(&[(middle, r.min().y), (middle, r.max().y)]);
     let response = analyse(
-        &store,
+        store,
         json!({"corridors": [{
             "line": {"type": "LineString", "coordinates": line},
             "buffer_m": 250.0,
@@ -195,12 +214,11 @@ fn a_cell_cut_in_half_counts_half() {
 
 #[test]
 fn departures_count_once_per_stop() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store_with(dir.path(), &[STOPS, LINES, GRID]);
+    let store = dalarna().store();
     let buffer = 300.0;
     // All shapes of line 101: both directions and variants, lying on top of each other.
     let response = analyse(
-        &store,
+        store,
         json!({"corridors": [{
             "features": {"layer": "busslinjer", "where": {"klassificering": "Stråktrafik", "linjenummer": "101"}},
             "buffer_m": buffer
@@ -273,9 +291,7 @@ fn departures_count_once_per_stop() {
 
 #[test]
 fn alternatives_side_by_side_over_http() {
-    let dir = tempfile::tempdir().unwrap();
-    drop(store_with(dir.path(), &[GRID, STOPS, LINES, LAN]));
-    let server = Server::start(dir.path(), None, &["--profile", &demo_profile_path()]);
+    let server = dalarna().serve(None, &[]);
     let line = json!({"type": "LineString", "coordinates": [[15.63, 60.61], [15.42, 60.48]]});
     let response = client()
         .post(server.at("/api/analysis/corridor"))
@@ -317,9 +333,7 @@ fn alternatives_side_by_side_over_http() {
 
 #[test]
 fn bad_requests_get_problem_json() {
-    let dir = tempfile::tempdir().unwrap();
-    drop(store_with(dir.path(), &[GRID]));
-    let server = Server::start(dir.path(), None, &["--profile", &demo_profile_path()]);
+    let server = dalarna().serve(None, &[]);
     let url = server.at("/api/analysis/corridor");
     let http = client();
     let line = json!({"type": "LineString", "coordinates": [[15.6, 60.6], [15.4, 60.5]]});
@@ -383,19 +397,6 @@ fn bad_requests_get_problem_json() {
             404,
             "deso",
         ),
-        // The profile names them, the store lacks them, and these corridors need them.
-        (
-            corridor(json!({"line": line, "buffer_m": 100, "catchment": {"minutes": 5}})),
-            404,
-            "hallplatser",
-        ),
-        (
-            corridor(
-                json!({"line": line, "buffer_m": 100, "between": {"from": "Falun", "to": "Borlänge"}}),
-            ),
-            404,
-            "tatorter",
-        ),
         (
             json!({"corridors": [{"line": line, "buffer_m": 100}], "sources": {"demand": {"layer": "befolkning_1km", "population": "nope"}}}),
             400,
@@ -435,11 +436,10 @@ fn bad_requests_get_problem_json() {
 
 #[test]
 fn catchment_and_travel_over_the_bus_network() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store_with(dir.path(), &[GRID, TATORTER, STOPS, LINES]);
+    let store = dalarna().store();
     let line101 = json!({"layer": "busslinjer", "where": {"klassificering": "Stråktrafik", "linjenummer": "101"}});
     let response = analyse(
-        &store,
+        store,
         json!({"corridors": [
             {"name": "buffer", "features": line101, "buffer_m": 500,
              "between": {"from": "Falun", "to": "Borlänge"}},
@@ -486,9 +486,8 @@ fn catchment_and_travel_over_the_bus_network() {
 
 #[test]
 fn without_a_profile_what_a_corridor_needs_is_a_400_naming_the_setting() {
-    let dir = tempfile::tempdir().unwrap();
-    drop(store_with(dir.path(), &[GRID, LINES]));
-    let server = Server::start(dir.path(), None, &[]);
+    // The Dalarna store, served without a profile.
+    let server = Server::start(dalarna().dir(), None, &[]);
     let url = server.at("/api/analysis/corridor");
     let http = client();
     let post = |body: Json| http.post(&url).json(&body).send().unwrap();
@@ -618,9 +617,11 @@ fn points_3006(file: &str) -> Vec<(geo::Point<f64>, Json)> {
 /// shares are of the region the `orter` points span.
 #[test]
 fn a_street_of_the_second_region_answers_from_the_line_alone() {
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = data("stockholm.toml").display().to_string();
-    let server = Server::start(dir.path(), None, &["--demo", &manifest]);
+    let stockholm = regions::stockholm(Layers::Every);
+    let manifest = stockholm.manifest().to_str().unwrap();
+    // `kartrum serve --demo data/stockholm.toml`; the fixture's store already holds the
+    // demo's layers, and its `--profile` is the same file.
+    let server = stockholm.serve(None, &["--demo", manifest]);
     let buffer = 1000.0;
     let parts = street("Oskarsvägen");
     assert!(parts.len() > 1, "Oskarsvägen is in the network");
