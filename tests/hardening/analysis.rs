@@ -51,15 +51,9 @@ fn corridor_attack() -> Value {
             "catchment": {"minutes": 120},
         })
     };
-    // The server has no region profile: the request names the network and stops it needs.
     json!({
         "corridors": (0..12).map(corridor).collect::<Vec<_>>(),
-        "sources": {
-            "population": {"layer": "befolkning_1km", "field": "befolkning_2025"},
-            "stops": {"layer": "hallplatser", "departures_field": "genomsnitt_veckodag_avgangar",
-                      "group_fields": ["parent_station", "hpl_id"]},
-        },
-        "network": {"layer": "busslinjer"},
+        "sources": {"population": {"layer": "befolkning_1km", "field": "befolkning_2025"}},
     })
 }
 
