@@ -21,6 +21,9 @@ use crate::tiles::{TileCache, TileSettings};
 /// Query pairs in the order given.
 type Pairs = Vec<(String, String)>;
 
+/// A tile's path: collection, tile matrix set, tileMatrix, tileRow, tileCol.
+type TilePath = (String, String, String, String, String);
+
 /// The routes under `/ogc`, with the CRSs of `state`'s store and the shared tile `cache`.
 pub fn routes(state: &AppState, cache: Arc<TileCache>) -> Router<AppState> {
     let crs = Arc::new(CrsList::new(state.store.analysis_crs()));
@@ -267,7 +270,7 @@ async fn tileset(
 async fn tile(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<TileCache>>,
-    ids: Result<Path<(String, String, String, String, String)>, PathRejection>,
+    ids: Result<Path<TilePath>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (id, tms, z, row, col) = path(ids)?;
