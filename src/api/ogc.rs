@@ -7,7 +7,8 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,8 +16,9 @@ use axum::{Extension, Router};
 use serde_json::Value as Json;
 
 use super::{ApiError, AppState, tiles};
+use crate::layer::Layer;
 use crate::ogc::{self, Base, ItemsQuery, crs::CrsList, docs, html, media, tilesets};
-use crate::tiles::{TileCache, TileSettings};
+use crate::tiles::{TileCache, TileLayer, TileSettings};
 
 /// Query pairs in the order given.
 type Pairs = Vec<(String, String)>;
@@ -90,25 +92,56 @@ fn format(pairs: &mut Pairs, headers: &HeaderMap) -> Result<Format, ApiError> {
     }
 }
 
-fn base(state: &AppState, headers: &HeaderMap) -> Base {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    Base::new(state.config.public_url.as_deref(), host)
+/// What every OGC request shares: the format asked for, the other query pairs, and how
+/// links are written.
+struct Ogc {
+    format: Format,
+    pairs: Pairs,
+    base: Base,
 }
 
-/// The answer in the chosen format, JSON as `json_type`.
-fn answer(format: Format, heading: &str, doc: &Json, json_type: &'static str) -> Response {
-    match format {
-        Format::Html => (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            html::page(heading, doc),
-        )
-            .into_response(),
-        Format::Json => ([(header::CONTENT_TYPE, json_type)], doc.to_string()).into_response(),
+impl FromRequestParts<AppState> for Ogc {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Query(mut pairs) = Query::<Pairs>::from_request_parts(parts, state).await?;
+        let format = format(&mut pairs, &parts.headers)?;
+        let host = parts
+            .headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok());
+        let base = Base::new(state.config.public_url.as_deref(), host);
+        Ok(Self {
+            format,
+            pairs,
+            base,
+        })
     }
 }
 
-fn query(pairs: Result<Query<Pairs>, QueryRejection>) -> Result<Pairs, ApiError> {
-    Ok(pairs?.0)
+impl Ogc {
+    /// The answer in the chosen format, JSON as `json_type`.
+    fn answer(&self, heading: &str, doc: &Json, json_type: &'static str) -> Response {
+        match self.format {
+            Format::Html => (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html::page(heading, doc),
+            )
+                .into_response(),
+            Format::Json => ([(header::CONTENT_TYPE, json_type)], doc.to_string()).into_response(),
+        }
+    }
+
+    /// Features, with `Content-Crs` in JSON.
+    fn features(&self, heading: &str, page: ogc::ItemsPage) -> Response {
+        let mut response = self.answer(heading, &page.body, media::GEOJSON);
+        if self.format == Format::Json {
+            let crs = HeaderValue::from_str(&format!("<{}>", page.crs.uri()))
+                .expect("CRS URIs are valid header values");
+            response.headers_mut().insert("content-crs", crs);
+        }
+        response
+    }
 }
 
 fn path<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
@@ -117,51 +150,27 @@ fn path<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
 }
 
 /// `GET /ogc`: the landing page.
-async fn landing(
-    State(state): State<AppState>,
-    pairs: Result<Query<Pairs>, QueryRejection>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let format = format(&mut query(pairs)?, &headers)?;
-    Ok(answer(
-        format,
-        "Kartrummet — OGC API",
-        &docs::landing(&base(&state, &headers)),
-        media::JSON,
-    ))
+async fn landing(request: Ogc) -> Response {
+    let doc = docs::landing(&request.base);
+    request.answer("Kartrummet — OGC API", &doc, media::JSON)
 }
 
 /// `GET /ogc/conformance`.
-async fn conformance(
-    State(state): State<AppState>,
-    pairs: Result<Query<Pairs>, QueryRejection>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let format = format(&mut query(pairs)?, &headers)?;
-    Ok(answer(
-        format,
-        "Conformance",
-        &docs::conformance(&base(&state, &headers)),
-        media::JSON,
-    ))
+async fn conformance(request: Ogc) -> Response {
+    let doc = docs::conformance(&request.base);
+    request.answer("Conformance", &doc, media::JSON)
 }
 
 /// `GET /ogc/collections`.
 async fn collections(
     State(state): State<AppState>,
     Extension(crs): Extension<Arc<CrsList>>,
-    pairs: Result<Query<Pairs>, QueryRejection>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let format = format(&mut query(pairs)?, &headers)?;
+    request: Ogc,
+) -> Response {
     let catalog = state.store.snapshot();
-    let layers = ogc::collections(&catalog);
-    let doc = docs::collections(
-        layers.into_iter().map(|l| l.as_ref()),
-        &crs,
-        &base(&state, &headers),
-    );
-    Ok(answer(format, "Collections", &doc, media::JSON))
+    let layers = ogc::collections(&catalog).into_iter().map(|l| l.as_ref());
+    let doc = docs::collections(layers, &crs, &request.base);
+    request.answer("Collections", &doc, media::JSON)
 }
 
 /// `GET /ogc/collections/{id}`.
@@ -169,24 +178,11 @@ async fn collection(
     State(state): State<AppState>,
     Extension(crs): Extension<Arc<CrsList>>,
     id: Result<Path<String>, PathRejection>,
-    pairs: Result<Query<Pairs>, QueryRejection>,
-    headers: HeaderMap,
+    request: Ogc,
 ) -> Result<Response, ApiError> {
-    let format = format(&mut query(pairs)?, &headers)?;
     let layer = ogc::collection(&state.store.snapshot(), &path(id)?)?;
-    let doc = docs::collection(&layer, &crs, &base(&state, &headers));
-    Ok(answer(format, &layer.meta.title, &doc, media::JSON))
-}
-
-/// Features with `Content-Crs`.
-fn features(format: Format, heading: &str, page: ogc::ItemsPage) -> Response {
-    let mut response = answer(format, heading, &page.body, media::GEOJSON);
-    if format == Format::Json {
-        let crs = HeaderValue::from_str(&format!("<{}>", page.crs.uri()))
-            .expect("CRS URIs are valid header values");
-        response.headers_mut().insert("content-crs", crs);
-    }
-    response
+    let doc = docs::collection(&layer, &crs, &request.base);
+    Ok(request.answer(&layer.meta.title, &doc, media::JSON))
 }
 
 /// `GET /ogc/collections/{id}/items?limit=&offset=&bbox=&bbox-crs=&crs=&FIELD=VALUE`.
@@ -194,15 +190,12 @@ async fn items(
     State(state): State<AppState>,
     Extension(crs): Extension<Arc<CrsList>>,
     id: Result<Path<String>, PathRejection>,
-    pairs: Result<Query<Pairs>, QueryRejection>,
-    headers: HeaderMap,
+    request: Ogc,
 ) -> Result<Response, ApiError> {
-    let mut pairs = query(pairs)?;
-    let format = format(&mut pairs, &headers)?;
     let layer = ogc::collection(&state.store.snapshot(), &path(id)?)?;
-    let request = ItemsQuery::parse(pairs, &crs)?;
-    let page = ogc::items::items(&layer, &request, &base(&state, &headers))?;
-    Ok(features(format, &layer.meta.title, page))
+    let query = ItemsQuery::parse(request.pairs.clone(), &crs)?;
+    let page = ogc::items::items(&layer, &query, &request.base)?;
+    Ok(request.features(&layer.meta.title, page))
 }
 
 /// `GET /ogc/collections/{id}/items/{featureId}?crs=`.
@@ -210,20 +203,17 @@ async fn feature(
     State(state): State<AppState>,
     Extension(crs): Extension<Arc<CrsList>>,
     ids: Result<Path<(String, String)>, PathRejection>,
-    pairs: Result<Query<Pairs>, QueryRejection>,
-    headers: HeaderMap,
+    request: Ogc,
 ) -> Result<Response, ApiError> {
-    let mut pairs = query(pairs)?;
-    let format = format(&mut pairs, &headers)?;
     let (id, feature) = path(ids)?;
     let layer = ogc::collection(&state.store.snapshot(), &id)?;
-    let wanted = ItemsQuery::parse(pairs, &crs)?;
-    let page = ogc::items::feature(&layer, &feature, wanted.crs, &base(&state, &headers))?;
-    Ok(features(format, &layer.meta.title, page))
+    let wanted = ItemsQuery::parse(request.pairs.clone(), &crs)?;
+    let page = ogc::items::feature(&layer, &feature, wanted.crs, &request.base)?;
+    Ok(request.features(&layer.meta.title, page))
 }
 
 /// The collection `id` with its tile settings.
-fn tiled(state: &AppState, id: &str) -> Result<(Arc<crate::layer::Layer>, TileSettings), ApiError> {
+fn tiled(state: &AppState, id: &str) -> Result<(Arc<Layer>, TileSettings), ApiError> {
     let layer = ogc::collection(&state.store.snapshot(), id)?;
     let settings = TileSettings::for_layer(&layer.meta, state.config.tiles.get(id))?;
     Ok((layer, settings))
@@ -233,36 +223,32 @@ fn tiled(state: &AppState, id: &str) -> Result<(Arc<crate::layer::Layer>, TileSe
 async fn tileset_list(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-    pairs: Result<Query<Pairs>, QueryRejection>,
-    headers: HeaderMap,
+    request: Ogc,
 ) -> Result<Response, ApiError> {
-    let format = format(&mut query(pairs)?, &headers)?;
     let (layer, settings) = tiled(&state, &path(id)?)?;
-    let tile_layer = crate::tiles::TileLayer {
+    let tile_layer = TileLayer {
         layer: &layer,
         settings: &settings,
     };
-    let doc = tilesets::tileset_list(&tile_layer, &base(&state, &headers));
-    Ok(answer(format, &layer.meta.title, &doc, media::JSON))
+    let doc = tilesets::tileset_list(&tile_layer, &request.base);
+    Ok(request.answer(&layer.meta.title, &doc, media::JSON))
 }
 
 /// `GET /ogc/collections/{id}/tiles/WebMercatorQuad`.
 async fn tileset(
     State(state): State<AppState>,
     ids: Result<Path<(String, String)>, PathRejection>,
-    pairs: Result<Query<Pairs>, QueryRejection>,
-    headers: HeaderMap,
+    request: Ogc,
 ) -> Result<Response, ApiError> {
-    let format = format(&mut query(pairs)?, &headers)?;
     let (id, tms) = path(ids)?;
     tilesets::check_matrix_set(&tms)?;
     let (layer, settings) = tiled(&state, &id)?;
-    let tile_layer = crate::tiles::TileLayer {
+    let tile_layer = TileLayer {
         layer: &layer,
         settings: &settings,
     };
-    let doc = tilesets::tileset(&tile_layer, &base(&state, &headers));
-    Ok(answer(format, &layer.meta.title, &doc, media::JSON))
+    let doc = tilesets::tileset(&tile_layer, &request.base);
+    Ok(request.answer(&layer.meta.title, &doc, media::JSON))
 }
 
 /// `GET /ogc/collections/{id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}`: the
@@ -281,31 +267,19 @@ async fn tile(
 }
 
 /// `GET /ogc/tileMatrixSets`.
-async fn matrix_sets(
-    State(state): State<AppState>,
-    pairs: Result<Query<Pairs>, QueryRejection>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let format = format(&mut query(pairs)?, &headers)?;
-    let doc = tilesets::matrix_sets(&base(&state, &headers));
-    Ok(answer(format, "Tile matrix sets", &doc, media::JSON))
+async fn matrix_sets(request: Ogc) -> Response {
+    let doc = tilesets::matrix_sets(&request.base);
+    request.answer("Tile matrix sets", &doc, media::JSON)
 }
 
 /// `GET /ogc/tileMatrixSets/WebMercatorQuad`.
 async fn matrix_set(
     tms: Result<Path<String>, PathRejection>,
-    pairs: Result<Query<Pairs>, QueryRejection>,
-    headers: HeaderMap,
+    request: Ogc,
 ) -> Result<Response, ApiError> {
-    let format = format(&mut query(pairs)?, &headers)?;
     let tms = path(tms)?;
     tilesets::check_matrix_set(&tms)?;
-    Ok(answer(
-        format,
-        &tms,
-        &tilesets::web_mercator_quad(),
-        media::JSON,
-    ))
+    Ok(request.answer(&tms, &tilesets::web_mercator_quad(), media::JSON))
 }
 
 #[cfg(test)]
