@@ -219,19 +219,29 @@ fn tiled(state: &AppState, id: &str) -> Result<(Arc<Layer>, TileSettings), ApiEr
     Ok((layer, settings))
 }
 
+/// A tileset document of the collection `id`.
+fn tile_document(
+    state: &AppState,
+    id: &str,
+    request: &Ogc,
+    document: fn(&TileLayer<'_>, &Base) -> Json,
+) -> Result<Response, ApiError> {
+    let (layer, settings) = tiled(state, id)?;
+    let tile_layer = TileLayer {
+        layer: &layer,
+        settings: &settings,
+    };
+    let doc = document(&tile_layer, &request.base);
+    Ok(request.answer(&layer.meta.title, &doc, media::JSON))
+}
+
 /// `GET /ogc/collections/{id}/tiles`.
 async fn tileset_list(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
     request: Ogc,
 ) -> Result<Response, ApiError> {
-    let (layer, settings) = tiled(&state, &path(id)?)?;
-    let tile_layer = TileLayer {
-        layer: &layer,
-        settings: &settings,
-    };
-    let doc = tilesets::tileset_list(&tile_layer, &request.base);
-    Ok(request.answer(&layer.meta.title, &doc, media::JSON))
+    tile_document(&state, &path(id)?, &request, tilesets::tileset_list)
 }
 
 /// `GET /ogc/collections/{id}/tiles/WebMercatorQuad`.
@@ -242,13 +252,7 @@ async fn tileset(
 ) -> Result<Response, ApiError> {
     let (id, tms) = path(ids)?;
     tilesets::check_matrix_set(&tms)?;
-    let (layer, settings) = tiled(&state, &id)?;
-    let tile_layer = TileLayer {
-        layer: &layer,
-        settings: &settings,
-    };
-    let doc = tilesets::tileset(&tile_layer, &request.base);
-    Ok(request.answer(&layer.meta.title, &doc, media::JSON))
+    tile_document(&state, &id, &request, tilesets::tileset)
 }
 
 /// `GET /ogc/collections/{id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}`: the
