@@ -133,7 +133,7 @@ fn gdal_oapif_lists_collections_and_copies_kommuner_and_every_service_point() {
     run(Command::new("ogr2ogr")
         .args(["-f", "GPKG"])
         .arg(&gpkg)
-        .args([&url, "kommuner", "servicepunkter"]));
+        .args([&url, "kommuner", "servicepunkter", "-oo", "PAGE_SIZE=1000"]));
     let copy = open_vector(&gpkg, "GPKG");
     assert_eq!(copy.layer_by_name("kommuner").unwrap().feature_count(), 290);
     assert_eq!(
