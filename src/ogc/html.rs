@@ -39,8 +39,10 @@ pub fn page(heading: &str, doc: &Json) -> String {
                 map.remove(key);
             }
         }
-        let pretty = serde_json::to_string_pretty(&rest).unwrap_or_default();
-        body.push_str(&format!("<pre>{}</pre>\n", escape(&pretty)));
+        if rest.as_object().is_some_and(|m| !m.is_empty()) {
+            let pretty = serde_json::to_string_pretty(&rest).unwrap_or_default();
+            body.push_str(&format!("<pre>{}</pre>\n", escape(&pretty)));
+        }
     }
     format!(
         "<!doctype html>\n<html lang=\"sv\"><head><meta charset=\"utf-8\"><title>{} — Kartrummet</title>\n\
@@ -51,27 +53,35 @@ pub fn page(heading: &str, doc: &Json) -> String {
     )
 }
 
-/// The links of a document as a list, HTML targets first.
+/// The links of a document as a list: each to its HTML page where it has one (`f=html`), with
+/// the JSON beside it, so a person can browse on (next page, collection, items).
 fn links(links: &Json) -> String {
-    let Some(links) = links.as_array().filter(|l| !l.is_empty()) else {
-        return String::new();
-    };
-    let mut items: Vec<&Json> = links.iter().collect();
-    items.sort_by_key(|l| l["type"] != "text/html");
-    let rows: String = items
-        .iter()
-        .filter(|l| l["templated"] != true)
+    let rows: String = links
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| l["templated"] != true && l["rel"] != "self" && l["rel"] != "alternate")
+        .filter(|l| l["type"] != "text/html")
         .map(|l| {
             let text = |key: &str| escape(l[key].as_str().unwrap_or_default());
+            let href = l["href"].as_str().unwrap_or_default();
+            let page = href.replace("f=json", "f=html");
+            let json = if page == href {
+                String::new()
+            } else {
+                format!(", <a href=\"{}\">JSON</a>", escape(href))
+            };
             format!(
-                "<li><a href=\"{}\">{}</a> <small>({}, {})</small></li>\n",
-                text("href"),
+                "<li><a href=\"{}\">{}</a> <small>({}{json})</small></li>\n",
+                escape(&page),
                 text("title"),
                 text("rel"),
-                text("type")
             )
         })
         .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
     format!("<h2>Links</h2>\n<ul>\n{rows}</ul>\n")
 }
 
@@ -166,5 +176,12 @@ mod tests {
         assert!(html.contains("1 of 2 features"));
         assert!(html.contains("<td>&lt;script&gt;x&lt;/script&gt;</td>"));
         assert!(!html.contains("<script>"));
+        let next = json!({ "links": [{ "href": "/ogc/x/items?f=json&offset=10", "rel": "next",
+                                       "type": "application/geo+json", "title": "next page" }] });
+        let html = page("x", &next);
+        assert!(
+            html.contains("<a href=\"/ogc/x/items?f=html&amp;offset=10\">next page</a>"),
+            "{html}"
+        );
     }
 }
