@@ -34,7 +34,7 @@ setup_for() {
   local packages=(libgdal-dev gdal-bin pkg-config gcc libc6-dev ca-certificates curl)
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
-  [ "$purpose" = test ] && packages+=(chromium fonts-dejavu-core poppler-utils)
+  [ "$purpose" = test ] && packages+=(chromium fonts-dejavu-core poppler-utils python3-venv)
   apt_install "${packages[@]}"
   if ! command -v cargo >/dev/null; then
     echo "error: Rust (cargo) is not installed; install the Rust toolchain (rustup) first" >&2

@@ -14,6 +14,7 @@ pub mod layer;
 pub mod limits;
 pub mod memory;
 pub mod network;
+pub mod ogc;
 pub mod ogr;
 pub mod profile;
 pub mod range;

@@ -16,6 +16,7 @@ use crate::analysis::place_profile::PlaceError;
 use crate::analysis::rural::RuralError;
 use crate::ingest::IngestError;
 use crate::network::NetworkError;
+use crate::ogc::OgcError;
 use crate::store::StoreError;
 use crate::views::ViewError;
 
@@ -295,6 +296,21 @@ impl From<CorridorError> for ApiError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string())
             }
         }
+    }
+}
+
+impl From<OgcError> for ApiError {
+    fn from(error: OgcError) -> Self {
+        use OgcError::*;
+        let status = match &error {
+            UnknownCollection(_) | UnknownFeature { .. } | UnknownTileMatrixSet(_) => {
+                StatusCode::NOT_FOUND
+            }
+            UnknownCrs { .. } | BadParameter { .. } | UnknownParameter(_) => {
+                StatusCode::BAD_REQUEST
+            }
+        };
+        Self::new(status, error.to_string())
     }
 }
 

@@ -8,13 +8,12 @@ use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use geo::{Intersects, Rect};
 use serde_json::{Value as Json_, json};
 use tokio::io::AsyncWriteExt;
 
 use super::{ApiError, AppState, auth};
 use crate::ingest::{self, IngestOptions};
-use crate::layer::{self, Layer, LayerMeta};
+use crate::layer::{self, Layer, LayerMeta, Space};
 
 /// `GET /api/layers`: every layer's catalog entry, with an `ETag` that changes whenever a
 /// layer is added, replaced or deleted. A client that follows the catalog (the web map polls
@@ -73,9 +72,6 @@ pub(super) fn find(state: &AppState, id: &str) -> Result<std::sync::Arc<Layer>, 
     })
 }
 
-const DEFAULT_LIMIT: usize = 100;
-const MAX_LIMIT: usize = 10_000;
-
 /// `GET /api/layers/{id}/features?bbox=w,s,e,n&limit=&offset=&FIELD=VALUE`: features as a
 /// GeoJSON FeatureCollection in EPSG:4326, in source order, with paging.
 pub async fn features(
@@ -84,44 +80,19 @@ pub async fn features(
     Query(mut params): Query<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, ApiError> {
     let layer = find(&state, &id)?;
-    let limit = take_number(&mut params, "limit", DEFAULT_LIMIT)?;
-    if limit > MAX_LIMIT {
+    let limit = take_number(&mut params, "limit", layer::DEFAULT_PAGE)?;
+    if limit > layer::MAX_PAGE {
         return Err(ApiError::bad_request(format!(
-            "limit must be at most {MAX_LIMIT}"
+            "limit must be at most {}",
+            layer::MAX_PAGE
         )));
     }
     let offset = take_number(&mut params, "offset", 0)?;
     let bbox = params.remove("bbox").map(|b| parse_bbox(&b)).transpose()?;
-    let filters = params
-        .into_iter()
-        .map(|(name, value)| {
-            layer.field_index(&name).map(|i| (i, value)).ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "unknown parameter or field {name:?}; fields: {}",
-                    layer.field_names()
-                ))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-
-    let positions: Vec<usize> = match bbox {
-        Some(b) => layer
-            .display_candidates(b)
-            .into_iter()
-            .filter(|&i| {
-                let rect = Rect::new((b[0], b[1]), (b[2], b[3]));
-                layer.features[i].display.intersects(&rect)
-            })
-            .collect(),
-        None => (0..layer.features.len()).collect(),
-    };
-    let matched: Vec<usize> = positions
-        .into_iter()
-        .filter(|&i| {
-            let props = &layer.features[i].properties;
-            filters.iter().all(|(f, v)| props[*f].matches_text(v))
-        })
-        .collect();
+    let filters = layer
+        .filters(params)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let matched = layer.select(bbox.map(|b| (Space::Display, b)), &filters);
     let page = matched.iter().skip(offset).take(limit);
     let features: Vec<Json_> = page.map(|&i| feature_json(&layer, i)).collect();
     let body = json!({
@@ -155,18 +126,11 @@ pub(super) fn collection_response(layer: &Layer) -> Response {
 /// One feature as GeoJSON with its attributes.
 pub(super) fn feature_json(layer: &Layer, position: usize) -> Json_ {
     let feature = &layer.features[position];
-    let properties: serde_json::Map<String, Json_> = layer
-        .meta
-        .fields
-        .iter()
-        .zip(&feature.properties)
-        .map(|(field, value)| (field.name.clone(), value.to_json()))
-        .collect();
     json!({
         "type": "Feature",
         "id": feature.id,
         "geometry": geojson::Geometry::from(&feature.display),
-        "properties": properties,
+        "properties": layer.properties_json(position),
     })
 }
 

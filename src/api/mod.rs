@@ -8,6 +8,7 @@ mod error;
 mod heavy;
 mod jobs;
 mod layers;
+mod ogc;
 mod places;
 mod rural;
 mod tiles;
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .append_index_html_on_directories(true)
         .fallback(ServeFile::new(web.join("index.html")));
     let vendor = ServeDir::new(web.join("node_modules/maplibre-gl/dist"));
+    let tile_cache = tiles::cache();
     let api = Router::new()
         .route(
             "/layers",
@@ -95,7 +97,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .nest("/api", api)
-        .nest("/tiles", tiles::routes())
+        .nest("/tiles", tiles::routes(tile_cache.clone()))
+        .nest("/ogc", ogc::routes(&state, tile_cache))
         .nest_service("/vendor/maplibre-gl", vendor)
         .fallback_service(web_app)
         // A panicking handler answers 500 instead of dropping the connection, and every error

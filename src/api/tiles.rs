@@ -23,9 +23,10 @@ use axum::routing::get;
 use axum::{Extension, Router};
 
 use super::{ApiError, AppState};
+use crate::layer::Layer;
 use crate::tiles::{
-    CachedTile, TileCache, TileError, TileId, TileKey, render_tile, resolve_layers, tile_layers,
-    tilejson,
+    CachedTile, TileCache, TileError, TileId, TileKey, TileSettings, render_tile, resolve_layers,
+    tile_layers, tilejson,
 };
 
 /// Memory budget of the tile cache.
@@ -33,8 +34,13 @@ const CACHE_BYTES: usize = 128 * 1024 * 1024;
 const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
 const CACHE_CONTROL: &str = "public, no-cache";
 
-/// The routes under `/tiles`, with their own tile cache.
-pub fn routes() -> Router<AppState> {
+/// The tile cache shared by `/tiles` and `/ogc`.
+pub fn cache() -> Arc<TileCache> {
+    Arc::new(TileCache::new(CACHE_BYTES))
+}
+
+/// The routes under `/tiles`, over `cache`.
+pub fn routes(cache: Arc<TileCache>) -> Router<AppState> {
     Router::new()
         .route("/{name}", get(tile_json))
         .route("/{layers}/{z}/{x}/{y}", get(tile))
@@ -43,7 +49,7 @@ pub fn routes() -> Router<AppState> {
                 "tiles are at /tiles/{layers}/{z}/{x}/{y}.mvt and /tiles/{layers}.json",
             )
         })
-        .layer(Extension(Arc::new(TileCache::new(CACHE_BYTES))))
+        .layer(Extension(cache))
 }
 
 impl From<TileError> for ApiError {
@@ -73,17 +79,33 @@ async fn tile(
     let y = y.strip_suffix(".mvt").ok_or_else(|| {
         ApiError::not_found("tile paths end in .mvt: /tiles/{layers}/{z}/{x}/{y}.mvt")
     })?;
+    let tile_id = parse_tile(&z, &x, y)?;
+    let resolved = resolve_layers(&state.store.snapshot(), &list, &state.config.tiles)?;
+    serve(resolved, tile_id, &cache, &headers).await
+}
+
+/// A tile's address from the text of its path: zoom, column, row.
+pub(super) fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileId, ApiError> {
     let number = |name: &str, text: &str| {
         text.parse::<u32>().map_err(|_| {
             ApiError::bad_request(format!("{name} must be a whole number ≥ 0, not {text:?}"))
         })
     };
-    let (z, x, y) = (number("z", &z)?, number("x", &x)?, number("y", y)?);
+    let (z, x, y) = (number("z", z)?, number("x", x)?, number("y", y)?);
     let z = u8::try_from(z).map_err(|_| {
         ApiError::bad_request(format!("zoom {z} is outside 0–{}", crate::tiles::MAX_ZOOM))
     })?;
-    let tile_id = TileId::new(z, x, y)?;
-    let resolved = resolve_layers(&state.store.snapshot(), &list, &state.config.tiles)?;
+    Ok(TileId::new(z, x, y)?)
+}
+
+/// One tile of `resolved` layers, from the cache or rendered (off the async threads), with
+/// its `ETag` (304 when the client has it) and 204 when it has no features.
+pub(super) async fn serve(
+    resolved: Vec<(Arc<Layer>, TileSettings)>,
+    tile_id: TileId,
+    cache: &TileCache,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let refs: Vec<_> = resolved.iter().map(|(l, _)| l.as_ref()).collect();
     let key = TileKey::new(&refs, tile_id);
     let cached = match cache.get(&key) {
@@ -97,7 +119,7 @@ async fn tile(
             cache.insert(key, rendered)
         }
     };
-    Ok(respond(&cached, &headers))
+    Ok(respond(&cached, headers))
 }
 
 fn respond(tile: &CachedTile, headers: &HeaderMap) -> Response {

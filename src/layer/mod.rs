@@ -4,12 +4,14 @@
 //! `Arc<Layer>` always sees one consistent version.
 
 mod id;
+mod query;
 mod value;
 
 pub use id::{
     InvalidLayerId, MAX_DESCRIPTION_CHARS, MAX_ID_LEN, MAX_TITLE_CHARS, TextTooLong, slug,
     validate_id, validate_text,
 };
+pub use query::{DEFAULT_PAGE, MAX_PAGE, Space, UnknownField};
 pub use value::{FieldKind, Value};
 
 use std::sync::atomic::{AtomicI64, Ordering};
