@@ -14,16 +14,67 @@ use rstar::primitives::Rectangle;
 use rstar::{AABB, PointDistance, RTree};
 use serde::{Deserialize, Serialize};
 
-use super::budget::{self, BudgetError};
-use super::service_access::DemandSpec;
-use super::{AnalysisCache, AnalysisError, layer, numeric_field, representative_point};
+use super::AnalysisError;
+use super::engine::budget::{self, BudgetError};
+use super::engine::spec::NetworkChoice;
+use super::engine::{AnalysisCache, DemandSpec, layer, numeric_field, representative_point};
 use crate::crs;
 use crate::layer::Layer;
 use crate::network::{Direction, Location, Network, NetworkSettings, SnapSettings, Weight};
+use crate::profile::AnalysisProfile;
 use crate::range::Range;
 use crate::store::Catalog;
 
-/// What to compute: the query of `GET /api/analysis/isochrone`.
+/// What to compute: the query of `GET /api/analysis/isochrone`. The network, its settings
+/// and the population default to the region profile's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IsochroneRequest {
+    /// Line layer of the network; default the profile's.
+    #[serde(default)]
+    pub network: Option<String>,
+    /// How to read it; default the profile's.
+    #[serde(default)]
+    pub network_settings: Option<NetworkSettings>,
+    /// How the point attaches to the network; default the profile's.
+    #[serde(default)]
+    pub snap: Option<SnapSettings>,
+    /// Longitude of the start (EPSG:4326).
+    pub lon: f64,
+    /// Latitude of the start (EPSG:4326).
+    pub lat: f64,
+    /// Time budgets in minutes, e.g. `[10, 20, 30]`.
+    pub minutes: Vec<f64>,
+    /// Half-width of the band drawn around reached roads (metres).
+    #[serde(default = "default_buffer")]
+    pub buffer_m: f64,
+    /// Population to count inside; default the profile's demand, if any.
+    #[serde(default)]
+    pub population: Option<DemandSpec>,
+}
+
+impl IsochroneRequest {
+    /// The isochrones this request asks for, what it leaves out taken from `profile`; a
+    /// missing network is named.
+    pub fn resolve(self, profile: &AnalysisProfile) -> Result<IsochroneSpec, AnalysisError> {
+        let network = NetworkChoice::resolve(profile, self.network, self.network_settings, self.snap)?;
+        let spec = IsochroneSpec {
+            network: network.network,
+            network_settings: network.network_settings,
+            snap: network.snap,
+            lon: self.lon,
+            lat: self.lat,
+            minutes: self.minutes,
+            buffer_m: self.buffer_m,
+            population: self.population.or_else(|| profile.demand.clone()),
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+/// Isochrones with every layer named: an [`IsochroneRequest`] resolved against the region
+/// profile.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IsochroneSpec {
