@@ -3,19 +3,28 @@
 
 mod common;
 
+/// The demo's region profile, for servers and requests that rely on it.
+const DEMO_PROFILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo.toml");
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::OnceLock;
 
 use geo::{Geometry, Intersects, LineString, Point, polygon};
 use kartrummet::analysis::AnalysisCache;
-use kartrummet::analysis::place_profile::{self, ClassReason, PlaceClass, PlaceSpec};
-use kartrummet::analysis::rural::{self, Class, ClassRule, Rural, RuralSpec};
+use kartrummet::analysis::place_profile::{self, ClassReason, PlaceClass, PlaceRequest};
+use kartrummet::analysis::rural::{self, Class, ClassRule, Rural, RuralRequest, RuralSpec};
 use kartrummet::analysis::service_access::{AreaSpec, DemandSpec};
 use kartrummet::analysis::towns::TownSpec;
 use kartrummet::ingest::{self, IngestOptions};
 use kartrummet::layer::{Feature, Field, FieldKind, Layer, LayerMeta, Value};
+use kartrummet::profile::{AnalysisProfile, RegionProfile};
 use kartrummet::store::Store;
+
+/// The demo's region profile (`data/demo.toml`).
+fn demo() -> AnalysisProfile {
+    RegionProfile::read(Path::new(DEMO_PROFILE)).unwrap().analysis
+}
 
 const DALARNA_POPULATION: f64 = 285_587.0;
 
@@ -81,14 +90,15 @@ fn store() -> &'static (tempfile::TempDir, Store) {
 fn dalarna_polygons() -> &'static Rural {
     static RESULT: OnceLock<Rural> = OnceLock::new();
     RESULT.get_or_init(|| {
-        let spec = RuralSpec {
-            towns: TownSpec {
-                layer: "tatortsytor".into(),
+        let spec = RuralRequest {
+            towns: Some(TownSpec {
                 population: Some("BEF".into()),
-                ..Default::default()
-            },
+                ..TownSpec::of_layer("tatortsytor")
+            }),
             ..Default::default()
-        };
+        }
+        .resolve(&demo())
+        .unwrap();
         rural::classify(cache(), &store().1.snapshot(), &spec, &mut |_| {}).unwrap()
     })
 }
@@ -123,7 +133,7 @@ fn dalarna_population_per_class_sums_to_the_total() {
     let points = rural::classify(
         cache(),
         &store().1.snapshot(),
-        &RuralSpec::default(),
+        &RuralRequest::default().resolve(&demo()).unwrap(),
         &mut |_| {},
     )
     .unwrap();
@@ -248,26 +258,20 @@ fn forty_six_minutes_is_glesbygd_and_forty_four_is_tatortsnara() {
             ),
         ])
         .unwrap();
-    let spec = RuralSpec {
-        network: "vag".into(),
-        demand: DemandSpec {
+    let spec = RuralRequest {
+        network: Some("vag".into()),
+        demand: Some(DemandSpec {
             layer: "units".into(),
             population: "pop".into(),
-        },
-        towns: TownSpec {
-            layer: "towns".into(),
-            ..Default::default()
-        },
-        areas: AreaSpec {
-            layer: "areas".into(),
-            name_field: None,
-            code_field: None,
-            unit_code_field: None,
-        },
+        }),
+        towns: Some(TownSpec::of_layer("towns")),
+        areas: Some(Some(AreaSpec::of_layer("areas"))),
         thresholds: vec![3000.0],
         classes: ClassRule::default(),
         ..Default::default()
-    };
+    }
+    .resolve(&AnalysisProfile::default())
+    .unwrap();
     let r = rural::classify(
         &AnalysisCache::default(),
         &store.snapshot(),
@@ -330,7 +334,12 @@ fn health_centres_of(municipality: &str) -> BTreeSet<String> {
 #[test]
 fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
     let catalog = store().1.snapshot();
-    let places = place_profile::places(cache(), &catalog, &PlaceSpec::default()).unwrap();
+    let places = place_profile::places(
+        cache(),
+        &catalog,
+        &PlaceRequest::default().resolve(&demo()).unwrap(),
+    )
+    .unwrap();
     let rows = places.rows();
     assert!(rows.len() > 80, "{} tätorter in Dalarna", rows.len());
     assert!(rows.iter().all(|r| {
@@ -363,7 +372,7 @@ fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
         let nearest = profile
             .nearest
             .iter()
-            .find(|n| n.kind == "health_centre")
+            .find(|n| n.kind == "health")
             .unwrap();
         assert!(
             expected.contains(nearest.name.as_ref().unwrap()),
@@ -377,7 +386,8 @@ fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
                 "{town}: {n:?}"
             );
         }
-        assert!(profile.bus.stops > 0 && profile.bus.weekday_departures > 0.0);
+        let bus = profile.bus.as_ref().unwrap();
+        assert!(bus.stops > 0 && bus.weekday_departures > 0.0);
         let within: Vec<f64> = profile
             .population_within
             .iter()
@@ -419,7 +429,7 @@ fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
     assert!(
         places
             .profile(&catalog, "no-such-place")
-            .is_err_and(|e| matches!(e, place_profile::PlaceError::UnknownPlace(_)))
+            .is_err_and(|e| matches!(e, kartrummet::analysis::AnalysisError::UnknownPlace(_)))
     );
 }
 
@@ -427,7 +437,7 @@ fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
 use common::Server;
 
 fn server() -> Server {
-    Server::start(store().0.path(), None, &[])
+    Server::start(store().0.path(), None, &["--profile", DEMO_PROFILE])
 }
 
 #[test]

@@ -3,6 +3,9 @@
 
 mod common;
 
+/// The demo's region profile, for servers and requests that rely on it.
+const DEMO_PROFILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo.toml");
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -443,7 +446,7 @@ fn closing_a_shop_only_makes_people_travel_farther() {
 use common::Server;
 
 fn server() -> Server {
-    Server::start(store().0.path(), None, &[])
+    Server::start(store().0.path(), None, &["--profile", DEMO_PROFILE])
 }
 
 /// One server for all HTTP checks: two servers on one data directory could clear each
