@@ -21,8 +21,9 @@ use super::AnalysisError;
 use super::engine::spec::{NetworkChoice, areas_or_profile, null_or};
 use super::engine::{
     self, AnalysisCache, AreaInfo, AreaSpec, DemandSpec, Outcome, Prepared, Status, SupplySpec,
-    Unit, UnitResult, UnitsSpec, area_of, layer, network_note, numeric_field,
+    AreaLookup, Unit, UnitResult, UnitsSpec, layer, network_note, numeric_field, pick_field,
 };
+use super::engine::areas::AREA_NAME_FIELDS;
 use super::towns::{TownSpec, Towns};
 use crate::network::{Direction, NetworkSettings, SnapSettings, Weight};
 use crate::profile::{AnalysisProfile, ProfileError, pick};
@@ -162,6 +163,10 @@ impl Default for PlaceRequest {
 
 /// Service key of the health centres listed per municipality, when a profile has it.
 pub const HEALTH: &str = "health";
+/// Fields of a service layer naming the municipality a point belongs to, looked for in this
+/// order; matched against the areas' names before the point's location.
+pub const MUNICIPALITY_FIELDS: [&str; 3] = ["Kommun", "kommun", "kommunnamn"];
+
 /// Service key of the grocery rule, when a profile has it.
 pub const GROCERY: &str = "grocery";
 
@@ -643,22 +648,41 @@ impl Places {
         })
     }
 
-    /// The points of the health service that lie in the tätort's municipality.
+    /// The points of the health service in the tätort's municipality: joined to the
+    /// municipalities as demand units are ([`engine::AreaLookup`]), by a municipality-name
+    /// field of the service layer ([`MUNICIPALITY_FIELDS`]) matched against the areas' names,
+    /// else by where the point lies.
     fn health_centres(&self, catalog: &Catalog, t: usize) -> Result<Vec<HealthCentre>, AnalysisError> {
-        let (Some(key), Some(area), Some(areas)) = (
+        let (Some(key), Some(area), Some(areas), Some(spec)) = (
             &self.spec.health,
             self.prepared.units[t].area,
-            self.prepared.area_layer.as_deref(),
+            self.prepared.area_layer.as_ref(),
+            self.spec.areas.as_ref(),
         ) else {
             return Ok(Vec::new());
         };
         let Some(service) = self.spec.services.iter().find(|s| &s.key == key) else {
             return Ok(Vec::new());
         };
-        Ok(engine::services(catalog, std::slice::from_ref(&service.supply))?
+        let (l, found) = engine::layer_services(catalog, &service.supply)?;
+        let area_name = pick_field(areas, spec.name_field.as_deref(), &AREA_NAME_FIELDS)?
+            .map(|i| areas.meta.fields[i].name.clone());
+        let by_name = MUNICIPALITY_FIELDS
+            .iter()
+            .find(|f| l.field_index(f).is_some());
+        let join = AreaSpec {
+            code_field: area_name.clone(),
+            unit_code_field: Some(match (by_name, &area_name) {
+                (Some(f), Some(_)) => f.to_string(),
+                _ => String::new(),
+            }),
+            ..AreaSpec::of_layer(areas.meta.id.clone())
+        };
+        let lookup = AreaLookup::of_layer(areas.clone(), &join, &l)?;
+        Ok(found
             .into_iter()
-            .filter(|s| area_of(areas, s.point) == Some(area))
-            .map(|s| HealthCentre {
+            .filter(|(i, s)| lookup.area_of_unit(&l.features[*i], Some(s.point)) == Some(area))
+            .map(|(_, s)| HealthCentre {
                 id: s.id,
                 name: s.name,
                 kind: service.label.clone(),

@@ -15,6 +15,9 @@ use crate::layer::{Feature, Layer};
 use crate::network::cache::layer_key;
 use crate::store::Catalog;
 
+/// Fields of an areas layer tried for the area's name, in order.
+pub const AREA_NAME_FIELDS: [&str; 3] = ["name", "namn", "kommunnamn"];
+
 /// Name of the summary of the whole.
 pub const TOTAL: &str = "Totalt";
 /// Name of the summary of units in no area.
@@ -75,11 +78,7 @@ impl AreaLookup {
                 wanted: "areas must be polygons",
             });
         }
-        let name = pick_field(
-            &l,
-            spec.name_field.as_deref(),
-            &["name", "namn", "kommunnamn"],
-        )?;
+        let name = pick_field(&l, spec.name_field.as_deref(), &AREA_NAME_FIELDS)?;
         let code = pick_field(
             &l,
             spec.code_field.as_deref(),

@@ -27,7 +27,7 @@ pub use lookup::{
 pub use nearest::{Outcome, Status, UnitResult, evaluate, nearest_straight};
 pub use spec::{AreaSpec, Bands, DemandSpec, Mode, SupplySpec, Unit, UnitsSpec};
 pub use summary::{BandCount, Summary, summarize, summarize_members, weighted_mean, weighted_median};
-pub use supply::{Service, services};
+pub use supply::{Service, layer_services, services};
 pub use units::{DemandUnit, Prepared, prepare};
 
 use crate::network::NetworkCache;

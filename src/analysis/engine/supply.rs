@@ -1,12 +1,14 @@
 //! Supply: the service points of one or more layers, filtered by field values.
 
+use std::sync::Arc;
+
 use geo::Coord;
 use serde::Serialize;
 
 use super::super::AnalysisError;
 use super::lookup::{field, layer, representative_point, text_of};
 use super::spec::SupplySpec;
-use crate::layer::FieldKind;
+use crate::layer::{FieldKind, Layer};
 use crate::store::Catalog;
 
 /// A service point.
@@ -26,40 +28,7 @@ pub struct Service {
 pub fn services(catalog: &Catalog, supply: &[SupplySpec]) -> Result<Vec<Service>, AnalysisError> {
     let mut out = Vec::new();
     for s in supply {
-        let l = layer(catalog, &s.layer)?;
-        let filters = s
-            .filter
-            .iter()
-            .map(|(name, value)| Ok((field(&l, name)?, value.as_str())))
-            .collect::<Result<Vec<_>, AnalysisError>>()?;
-        let name = match &s.name_field {
-            Some(n) => Some(field(&l, n)?),
-            None => ["name", "namn", "Populärnamn", "title"]
-                .iter()
-                .find_map(|n| l.field_index(n))
-                .or_else(|| {
-                    l.meta
-                        .fields
-                        .iter()
-                        .position(|f| f.kind == FieldKind::String)
-                }),
-        };
-        for f in &l.features {
-            if !filters
-                .iter()
-                .all(|(i, v)| f.properties[*i].matches_text(v))
-            {
-                continue;
-            }
-            let Some(point) = representative_point(&f.geometry) else {
-                continue;
-            };
-            out.push(Service {
-                id: format!("{}/{}", l.meta.id, f.id),
-                name: name.map(|n| text_of(&f.properties[n])).unwrap_or_default(),
-                point,
-            });
-        }
+        out.extend(layer_services(catalog, s)?.1.into_iter().map(|(_, service)| service));
     }
     if out.is_empty() {
         let wanted: Vec<String> = supply
@@ -72,4 +41,52 @@ pub fn services(catalog: &Catalog, supply: &[SupplySpec]) -> Result<Vec<Service>
         )));
     }
     Ok(out)
+}
+
+/// The service points of one supply layer with the positions of their features in it
+/// (possibly none). Errors when the layer or a filter or name field does not exist.
+pub fn layer_services(
+    catalog: &Catalog,
+    s: &SupplySpec,
+) -> Result<(Arc<Layer>, Vec<(usize, Service)>), AnalysisError> {
+    let l = layer(catalog, &s.layer)?;
+    let filters = s
+        .filter
+        .iter()
+        .map(|(name, value)| Ok((field(&l, name)?, value.as_str())))
+        .collect::<Result<Vec<_>, AnalysisError>>()?;
+    let name = match &s.name_field {
+        Some(n) => Some(field(&l, n)?),
+        None => ["name", "namn", "Populärnamn", "title"]
+            .iter()
+            .find_map(|n| l.field_index(n))
+            .or_else(|| {
+                l.meta
+                    .fields
+                    .iter()
+                    .position(|f| f.kind == FieldKind::String)
+            }),
+    };
+    let found = l
+        .features
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
+            filters
+                .iter()
+                .all(|(i, v)| f.properties[*i].matches_text(v))
+        })
+        .filter_map(|(i, f)| {
+            let point = representative_point(&f.geometry)?;
+            Some((
+                i,
+                Service {
+                    id: format!("{}/{}", l.meta.id, f.id),
+                    name: name.map(|n| text_of(&f.properties[n])).unwrap_or_default(),
+                    point,
+                },
+            ))
+        })
+        .collect();
+    Ok((l, found))
 }
