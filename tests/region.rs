@@ -94,7 +94,11 @@ fn service_access_and_what_if(server: &Server) {
     ));
     assert_ne!(pharmacy["total"]["mean"], body["total"]["mean"]);
     let unknown = assert_problem(
-        post(server, "/api/analysis/service-access", json!({ "kind": "grocery" })),
+        post(
+            server,
+            "/api/analysis/service-access",
+            json!({ "kind": "grocery" }),
+        ),
         400,
     );
     assert!(unknown.contains("livs, apotek"), "{unknown}");
@@ -109,7 +113,12 @@ fn isochrone(server: &Server) {
     assert_eq!(bands.len(), 2);
     let area = |i: usize| bands[i]["properties"]["area_km2"].as_f64().unwrap();
     assert_eq!(bands[0]["properties"]["minutes"], 4.0);
-    assert!(area(0) > area(1) && area(1) > 0.0, "{} {}", area(0), area(1));
+    assert!(
+        area(0) > area(1) && area(1) > 0.0,
+        "{} {}",
+        area(0),
+        area(1)
+    );
     // The profile's demand is counted inside.
     assert!(bands[0]["properties"]["population"].as_f64().is_some());
     assert!(body["network_note"].as_str().unwrap().contains("vagar"));
@@ -127,10 +136,17 @@ fn rural_with_and_without_areas(server: &Server) {
     assert!((classes - total).abs() < 0.5);
     let areas = with["areas"].as_array().unwrap();
     assert!(areas.len() > 1, "{areas:?}");
-    let over_areas: f64 = areas.iter().map(|a| a["population"].as_f64().unwrap()).sum();
+    let over_areas: f64 = areas
+        .iter()
+        .map(|a| a["population"].as_f64().unwrap())
+        .sum();
     assert!((over_areas - total).abs() < 0.5);
     assert!(with["layer"]["id"].as_str().unwrap().starts_with("rural_"));
-    let without = ok(post(server, "/api/analysis/rural", json!({ "areas": null })));
+    let without = ok(post(
+        server,
+        "/api/analysis/rural",
+        json!({ "areas": null }),
+    ));
     assert_eq!(without["areas"], json!([]));
     assert_eq!(without["area_join"], Value::Null);
     assert_eq!(without["total"]["population"], with["total"]["population"]);
@@ -153,7 +169,10 @@ fn place_profiles(server: &Server) {
         .map(|n| n["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["livs", "apotek"]);
-    assert!(profile["nearest"][0]["minutes"].as_f64().is_some(), "{profile}");
+    assert!(
+        profile["nearest"][0]["minutes"].as_f64().is_some(),
+        "{profile}"
+    );
     // The region names no stops and no health kind.
     assert_eq!(profile["bus"], Value::Null);
     assert_eq!(profile["health_centres_in_municipality"], json!([]));

@@ -23,7 +23,9 @@ use kartrummet::store::Store;
 
 /// The demo's region profile (`data/demo.toml`).
 fn demo() -> AnalysisProfile {
-    RegionProfile::read(Path::new(DEMO_PROFILE)).unwrap().analysis
+    RegionProfile::read(Path::new(DEMO_PROFILE))
+        .unwrap()
+        .analysis
 }
 
 const DALARNA_POPULATION: f64 = 285_587.0;
@@ -369,11 +371,7 @@ fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
             .map(|h| h.name.clone())
             .collect();
         assert_eq!(listed, expected, "{town}");
-        let nearest = profile
-            .nearest
-            .iter()
-            .find(|n| n.kind == "health")
-            .unwrap();
+        let nearest = profile.nearest.iter().find(|n| n.kind == "health").unwrap();
         assert!(
             expected.contains(nearest.name.as_ref().unwrap()),
             "{town}: nearest health centre {:?} is not in {town}",
@@ -502,7 +500,11 @@ fn http_api() {
         .unwrap();
     assert_eq!(profile.status(), 200);
     let profile: serde_json::Value = profile.json().unwrap();
-    assert_eq!(profile["nearest"].as_array().unwrap().len(), 3, "the demo profile's kinds");
+    assert_eq!(
+        profile["nearest"].as_array().unwrap().len(),
+        3,
+        "the demo profile's kinds"
+    );
     // The class reason and the rules are numbers for the client to put in words.
     assert_eq!(
         profile["class"],

@@ -57,7 +57,8 @@ impl IsochroneRequest {
     /// The isochrones this request asks for, what it leaves out taken from `profile`; a
     /// missing network is named.
     pub fn resolve(self, profile: &AnalysisProfile) -> Result<IsochroneSpec, AnalysisError> {
-        let network = NetworkChoice::resolve(profile, self.network, self.network_settings, self.snap)?;
+        let network =
+            NetworkChoice::resolve(profile, self.network, self.network_settings, self.snap)?;
         let spec = IsochroneSpec {
             network: network.network,
             network_settings: network.network_settings,

@@ -18,12 +18,12 @@ use geo::{Distance, Euclidean};
 use serde::{Deserialize, Serialize};
 
 use super::AnalysisError;
+use super::engine::areas::AREA_NAME_FIELDS;
 use super::engine::spec::{NetworkChoice, areas_or_profile, null_or};
 use super::engine::{
-    self, AnalysisCache, AreaInfo, AreaSpec, DemandSpec, Outcome, Prepared, Status, SupplySpec,
-    AreaLookup, Unit, UnitResult, UnitsSpec, layer, network_note, numeric_field, pick_field,
+    self, AnalysisCache, AreaInfo, AreaLookup, AreaSpec, DemandSpec, Outcome, Prepared, Status,
+    SupplySpec, Unit, UnitResult, UnitsSpec, layer, network_note, numeric_field, pick_field,
 };
-use super::engine::areas::AREA_NAME_FIELDS;
 use super::towns::{TownSpec, Towns};
 use crate::network::{Direction, NetworkSettings, SnapSettings, Weight};
 use crate::profile::{AnalysisProfile, ProfileError, pick};
@@ -174,7 +174,8 @@ impl PlaceRequest {
     /// The profiles this request asks for, what it leaves out taken from `profile`. Errors
     /// name the missing setting (`network`, `towns`, `demand`, `services`).
     pub fn resolve(self, profile: &AnalysisProfile) -> Result<PlaceSpec, AnalysisError> {
-        let network = NetworkChoice::resolve(profile, self.network, self.network_settings, self.snap)?;
+        let network =
+            NetworkChoice::resolve(profile, self.network, self.network_settings, self.snap)?;
         let services = match self.services {
             Some(s) => s,
             None if profile.services.is_empty() => {
@@ -652,7 +653,11 @@ impl Places {
     /// municipalities as demand units are ([`engine::AreaLookup`]), by a municipality-name
     /// field of the service layer ([`MUNICIPALITY_FIELDS`]) matched against the areas' names,
     /// else by where the point lies.
-    fn health_centres(&self, catalog: &Catalog, t: usize) -> Result<Vec<HealthCentre>, AnalysisError> {
+    fn health_centres(
+        &self,
+        catalog: &Catalog,
+        t: usize,
+    ) -> Result<Vec<HealthCentre>, AnalysisError> {
         let (Some(key), Some(area), Some(areas), Some(spec)) = (
             &self.spec.health,
             self.prepared.units[t].area,

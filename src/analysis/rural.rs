@@ -135,7 +135,8 @@ impl RuralRequest {
     /// The classification this request asks for, what it leaves out taken from `profile`.
     /// Errors name the missing setting (`network`, `demand`, `towns`).
     pub fn resolve(self, profile: &AnalysisProfile) -> Result<RuralSpec, AnalysisError> {
-        let network = NetworkChoice::resolve(profile, self.network, self.network_settings, self.snap)?;
+        let network =
+            NetworkChoice::resolve(profile, self.network, self.network_settings, self.snap)?;
         let spec = RuralSpec {
             network: network.network,
             network_settings: network.network_settings,
@@ -726,19 +727,8 @@ impl Rural {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::{ProfileError, RegionProfile};
-
-    fn profile() -> AnalysisProfile {
-        RegionProfile::from_toml(
-            r#"[analysis]
-            network = "vagar"
-            demand = { layer = "rutor", population = "bef" }
-            areas = { layer = "kommungranser" }
-            towns = { layer = "orter" }"#,
-        )
-        .unwrap()
-        .analysis
-    }
+    use crate::analysis::engine::test_support::profile;
+    use crate::profile::ProfileError;
 
     #[test]
     fn sizes_include_the_rules_and_validation_refuses_nonsense() {

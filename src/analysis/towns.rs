@@ -9,7 +9,9 @@ use geo::{Contains, Intersects};
 use serde::{Deserialize, Serialize};
 
 use super::AnalysisError;
-use super::engine::{Prepared, Service, field, layer, numeric_field, representative_point, text_of};
+use super::engine::{
+    Prepared, Service, field, layer, numeric_field, representative_point, text_of,
+};
 use crate::layer::Layer;
 use crate::store::Catalog;
 

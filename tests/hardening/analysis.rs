@@ -35,7 +35,9 @@ fn server_with(limits: &str) -> (Server, tempfile::TempDir) {
     let config_dir = tempfile::tempdir().unwrap();
     let config: PathBuf = config_dir.path().join("kartrum.toml");
     std::fs::write(&config, format!("[limits.analysis]\n{limits}\n")).unwrap();
-    let server = Server::start(data_dir(), None, &["--config", config.to_str().unwrap()]);
+    let profile = concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo.toml");
+    let args = ["--config", config.to_str().unwrap(), "--profile", profile];
+    let server = Server::start(data_dir(), None, &args);
     (server, config_dir)
 }
 

@@ -209,7 +209,10 @@ pub struct AreaGroup {
 /// assert_eq!((groups[0].name.as_str(), groups[0].members.clone()), ("A", vec![0, 2]));
 /// assert_eq!((groups[1].name.as_str(), groups[1].area), (OUTSIDE, None));
 /// ```
-pub fn group_by_area(areas: &[AreaInfo], unit_areas: impl Iterator<Item = Option<u32>>) -> Vec<AreaGroup> {
+pub fn group_by_area(
+    areas: &[AreaInfo],
+    unit_areas: impl Iterator<Item = Option<u32>>,
+) -> Vec<AreaGroup> {
     if areas.is_empty() {
         return Vec::new();
     }
@@ -334,7 +337,11 @@ mod tests {
         // Points are no areas.
         assert!(matches!(
             AreaLookup::of_layer(
-                Arc::new(layer_of("pts", &["x"], vec![(point(1.0, 1.0), vec![text("a")])])),
+                Arc::new(layer_of(
+                    "pts",
+                    &["x"],
+                    vec![(point(1.0, 1.0), vec![text("a")])]
+                )),
                 &spec(None),
                 &demand
             ),

@@ -19,14 +19,18 @@ pub mod summary;
 pub mod supply;
 pub mod units;
 
-pub use areas::{AreaGroup, AreaInfo, AreaJoin, AreaLookup, OUTSIDE, TOTAL, area_of, group_by_area};
+pub use areas::{
+    AreaGroup, AreaInfo, AreaJoin, AreaLookup, OUTSIDE, TOTAL, area_of, group_by_area,
+};
 pub use derived::{Naming, unit_layer};
 pub use lookup::{
     field, layer, network_note, numeric_field, pick_field, representative_point, sum, text_of,
 };
 pub use nearest::{Outcome, Status, UnitResult, evaluate, nearest_straight};
 pub use spec::{AreaSpec, Bands, DemandSpec, Mode, SupplySpec, Unit, UnitsSpec};
-pub use summary::{BandCount, Summary, summarize, summarize_members, weighted_mean, weighted_median};
+pub use summary::{
+    BandCount, Summary, summarize, summarize_members, weighted_mean, weighted_median,
+};
 pub use supply::{Service, layer_services, services};
 pub use units::{DemandUnit, Prepared, prepare};
 
@@ -64,6 +68,26 @@ pub(crate) mod test_support {
     use geo::{Coord, Geometry, LineString};
 
     use crate::layer::{Feature, Field, FieldKind, Layer, LayerMeta, Value};
+    use crate::profile::{AnalysisProfile, RegionProfile};
+
+    /// A region profile naming layers of a small test region: network `vagar`, demand
+    /// `rutor` (`bef`), areas `kommungranser`, towns `orter` and one service kind `livs`.
+    pub fn profile() -> AnalysisProfile {
+        RegionProfile::from_toml(
+            r#"[analysis]
+            network = "vagar"
+            demand = { layer = "rutor", population = "bef" }
+            areas = { layer = "kommungranser" }
+            towns = { layer = "orter" }
+            [[analysis.services]]
+            kind = "livs"
+            label = "Livsmedel"
+            layer = "butiker"
+            filter = { category = "grocery" }"#,
+        )
+        .unwrap()
+        .analysis
+    }
 
     /// A text value.
     pub fn text(s: &str) -> Value {
@@ -94,7 +118,11 @@ pub(crate) mod test_support {
     }
 
     /// A layer of these features; fields are text unless their first value is a number.
-    pub fn layer_of(id: &str, fields: &[&str], features: Vec<(Geometry<f64>, Vec<Value>)>) -> Layer {
+    pub fn layer_of(
+        id: &str,
+        fields: &[&str],
+        features: Vec<(Geometry<f64>, Vec<Value>)>,
+    ) -> Layer {
         let fields = fields
             .iter()
             .enumerate()

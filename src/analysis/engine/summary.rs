@@ -165,7 +165,16 @@ pub fn summarize(
     );
     let areas = group_by_area(&prepared.areas, prepared.units.iter().map(|u| u.area))
         .into_iter()
-        .map(|g| summarize_members(prepared, outcome, &g.members, bands, threshold, (g.code, g.name)))
+        .map(|g| {
+            summarize_members(
+                prepared,
+                outcome,
+                &g.members,
+                bands,
+                threshold,
+                (g.code, g.name),
+            )
+        })
         .collect();
     (total, areas)
 }

@@ -28,7 +28,12 @@ pub struct Service {
 pub fn services(catalog: &Catalog, supply: &[SupplySpec]) -> Result<Vec<Service>, AnalysisError> {
     let mut out = Vec::new();
     for s in supply {
-        out.extend(layer_services(catalog, s)?.1.into_iter().map(|(_, service)| service));
+        out.extend(
+            layer_services(catalog, s)?
+                .1
+                .into_iter()
+                .map(|(_, service)| service),
+        );
     }
     if out.is_empty() {
         let wanted: Vec<String> = supply
@@ -43,12 +48,12 @@ pub fn services(catalog: &Catalog, supply: &[SupplySpec]) -> Result<Vec<Service>
     Ok(out)
 }
 
+/// The service points of one layer, each with the position of its feature in the layer.
+pub type LayerServices = (Arc<Layer>, Vec<(usize, Service)>);
+
 /// The service points of one supply layer with the positions of their features in it
 /// (possibly none). Errors when the layer or a filter or name field does not exist.
-pub fn layer_services(
-    catalog: &Catalog,
-    s: &SupplySpec,
-) -> Result<(Arc<Layer>, Vec<(usize, Service)>), AnalysisError> {
+pub fn layer_services(catalog: &Catalog, s: &SupplySpec) -> Result<LayerServices, AnalysisError> {
     let l = layer(catalog, &s.layer)?;
     let filters = s
         .filter

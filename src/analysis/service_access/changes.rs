@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::{AccessSpec, Run, baseline, finish};
+use crate::analysis::AnalysisError;
 use crate::analysis::engine::{
     AnalysisCache, OUTSIDE, Service, Summary, evaluate, prepare, sum, weighted_mean,
 };
-use crate::analysis::AnalysisError;
 use crate::crs;
 use crate::range;
 use crate::store::Catalog;

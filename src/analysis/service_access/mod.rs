@@ -19,21 +19,21 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::AnalysisError;
 use super::engine::derived::{AREA_FIELDS, area_values, real, text};
 use super::engine::spec::{NetworkChoice, areas_or_profile, null_or};
 use super::engine::{
-    AnalysisCache, Naming, Outcome, Prepared, Summary, UnitsSpec, evaluate, layer,
-    prepare, services, summarize, unit_layer,
+    AnalysisCache, Naming, Outcome, Prepared, Summary, UnitsSpec, evaluate, layer, prepare,
+    services, summarize, unit_layer,
 };
-use super::AnalysisError;
 pub use super::engine::{AreaSpec, Bands, DemandSpec, Mode, Status, SupplySpec, Unit};
-pub use changes::{Changes, Comparison, MovedService, NewService, apply, scenario};
 use crate::layer::{FieldKind, Layer};
 use crate::network::cache::layer_key;
 use crate::network::{NetworkSettings, SnapSettings};
 use crate::profile::{AnalysisProfile, ProfileError, pick};
 use crate::range;
 use crate::store::Catalog;
+pub use changes::{Changes, Comparison, MovedService, NewService, apply, scenario};
 
 /// A request of `POST /api/analysis/service-access` and of `kartrum analyze
 /// service-access`: every layer may be left out for the region profile's.

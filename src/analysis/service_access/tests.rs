@@ -8,9 +8,8 @@
 
 use super::*;
 use crate::analysis::engine::OUTSIDE;
-use crate::analysis::engine::test_support::{layer_of, line, point, square, text};
+use crate::analysis::engine::test_support::{layer_of, line, point, profile, square, text};
 use crate::layer::Value;
-use crate::profile::RegionProfile;
 
 const E0: f64 = 500_000.0;
 const N0: f64 = 6_600_000.0;
@@ -38,7 +37,10 @@ fn catalog() -> Catalog {
             (point(km(1.0), N0), vec![Value::Real(10.0), text("1")]),
             (point(km(4.0), N0), vec![Value::Real(20.0), text("2")]),
             (point(km(9.0), N0), vec![Value::Real(30.0), text("")]),
-            (point(km(2.0), N0 + 50_000.0), vec![Value::Real(5.0), text("")]),
+            (
+                point(km(2.0), N0 + 50_000.0),
+                vec![Value::Real(5.0), text("")],
+            ),
         ],
     );
     let shops = layer_of(
@@ -54,27 +56,17 @@ fn catalog() -> Catalog {
         "kommungranser",
         &["code", "name"],
         vec![
-            (square(km(0.0), N0 - 5_000.0, 5_000.0), vec![text("1"), text("West")]),
-            (square(km(5.0), N0 - 5_000.0, 5_000.0), vec![text("2"), text("East")]),
+            (
+                square(km(0.0), N0 - 5_000.0, 5_000.0),
+                vec![text("1"), text("West")],
+            ),
+            (
+                square(km(5.0), N0 - 5_000.0, 5_000.0),
+                vec![text("2"), text("East")],
+            ),
         ],
     );
     Catalog::of_layers(vec![road, units, shops, areas])
-}
-
-fn profile() -> AnalysisProfile {
-    RegionProfile::from_toml(
-        r#"[analysis]
-        network = "vagar"
-        demand = { layer = "rutor", population = "bef" }
-        areas = { layer = "kommungranser" }
-        [[analysis.services]]
-        kind = "livs"
-        label = "Livsmedel"
-        layer = "butiker"
-        filter = { category = "grocery" }"#,
-    )
-    .unwrap()
-    .analysis
 }
 
 /// The analysis of `json`, resolved against the profile.
@@ -116,7 +108,10 @@ fn nearest_times_bands_means_and_medians_are_those_worked_by_hand() {
     let bands: Vec<f64> = t.bands.iter().map(|b| b.population).collect();
     assert_eq!(bands, [40.0, 20.0, 0.0, 0.0]);
     // Mean (1·10 + 4·20 + 1·30) / 60 = 2; half of 60 is reached at 1 minute.
-    assert!(close(t.mean.unwrap(), 2.0) && close(t.median.unwrap(), 1.0), "{t:?}");
+    assert!(
+        close(t.mean.unwrap(), 2.0) && close(t.median.unwrap(), 1.0),
+        "{t:?}"
+    );
     // Beyond the last break (10): the unreachable only.
     assert_eq!(t.beyond_threshold, 5.0);
     // Per area, in layer order, the unit in no area last; the unit at 4 km joins East by code.
@@ -162,9 +157,15 @@ fn closing_adding_and_moving_shops_change_the_totals_as_worked_by_hand() {
     // Closing the western shop: 1 km → 9 min (+8), 4 km → 6 min (+2).
     let closed = what_if(r#"{"remove": ["butiker/1"]}"#);
     assert_eq!(closed.total.population_farther, 30.0);
-    assert!(close(closed.total.mean_increase.unwrap(), (8.0 * 10.0 + 2.0 * 20.0) / 30.0));
+    assert!(close(
+        closed.total.mean_increase.unwrap(),
+        (8.0 * 10.0 + 2.0 * 20.0) / 30.0
+    ));
     assert!(close(closed.total.max_increase.unwrap(), 8.0));
-    assert!(close(closed.after.total.mean.unwrap(), (9.0 * 10.0 + 6.0 * 20.0 + 30.0) / 60.0));
+    assert!(close(
+        closed.after.total.mean.unwrap(),
+        (9.0 * 10.0 + 6.0 * 20.0 + 30.0) / 60.0
+    ));
     assert_eq!(closed.units.len(), 2);
     assert_eq!(closed.units[0].before_service.as_deref(), Some("butiker/1"));
     assert_eq!(closed.units[0].after_service.as_deref(), Some("butiker/2"));
@@ -188,11 +189,15 @@ fn closing_adding_and_moving_shops_change_the_totals_as_worked_by_hand() {
         .collect();
     assert_eq!(change, [(3, 3.0), (2, -3.0)]);
     assert_eq!(
-        (moved.total.population_farther, moved.total.population_closer),
+        (
+            moved.total.population_farther,
+            moved.total.population_closer
+        ),
         (30.0, 20.0)
     );
     // Closing both leaves no service; an unknown id is refused.
-    let changes: Changes = serde_json::from_str(r#"{"remove": ["butiker/1", "butiker/2"]}"#).unwrap();
+    let changes: Changes =
+        serde_json::from_str(r#"{"remove": ["butiker/1", "butiker/2"]}"#).unwrap();
     assert!(matches!(
         scenario(&cache, &catalog, &spec, &changes, CRS),
         Err(AnalysisError::EmptySupply(_))
@@ -208,18 +213,20 @@ fn closing_adding_and_moving_shops_change_the_totals_as_worked_by_hand() {
 fn what_a_request_leaves_out_comes_from_the_profile_or_is_named_missing() {
     let given = spec(r#"{}"#);
     assert_eq!(given.network.as_deref(), Some("vagar"));
-    assert_eq!(given.supply, vec![profile().service("livs").unwrap().supply()]);
+    assert_eq!(
+        given.supply,
+        vec![profile().service("livs").unwrap().supply()]
+    );
     assert_eq!(given.areas.unwrap().layer, "kommungranser");
-    let explicit = spec(r#"{"supply": [{"layer": "butiker", "filter": {"category": "pharmacy"}}]}"#);
+    let explicit =
+        spec(r#"{"supply": [{"layer": "butiker", "filter": {"category": "pharmacy"}}]}"#);
     assert_eq!(explicit.supply[0].filter["category"], "pharmacy");
-    let missing = |json: &str| {
-        match serde_json::from_str::<AccessRequest>(json)
-            .unwrap()
-            .resolve(&AnalysisProfile::default())
-        {
-            Err(AnalysisError::Profile(ProfileError::Missing(setting))) => setting,
-            other => panic!("{other:?}"),
-        }
+    let missing = |json: &str| match serde_json::from_str::<AccessRequest>(json)
+        .unwrap()
+        .resolve(&AnalysisProfile::default())
+    {
+        Err(AnalysisError::Profile(ProfileError::Missing(setting))) => setting,
+        other => panic!("{other:?}"),
     };
     assert_eq!(missing("{}"), "supply");
     assert_eq!(missing(r#"{"supply": [{"layer": "butiker"}]}"#), "network");
@@ -227,7 +234,11 @@ fn what_a_request_leaves_out_comes_from_the_profile_or_is_named_missing() {
         missing(r#"{"supply": [{"layer": "butiker"}], "network": "vagar"}"#),
         "demand"
     );
-    assert!(ProfileError::Missing("network").to_string().contains("missing setting `network`"));
+    assert!(
+        ProfileError::Missing("network")
+            .to_string()
+            .contains("missing setting `network`")
+    );
     let unknown = serde_json::from_str::<AccessRequest>(r#"{"kind": "bageri"}"#)
         .unwrap()
         .resolve(&profile());

@@ -111,7 +111,8 @@ fn isochrone_request(params: &HashMap<String, String>) -> Result<IsochroneReques
         })
         .collect::<Result<Vec<_>, _>>()?;
     let defaults = SnapSettings::default();
-    let snap_given = params.contains_key("max_distance_m") || params.contains_key("connector_speed_kmh");
+    let snap_given =
+        params.contains_key("max_distance_m") || params.contains_key("connector_speed_kmh");
     let population = match (
         params.get("population_layer"),
         params.get("population_field"),

@@ -207,4 +207,3 @@ pub async fn scenario(
     };
     heavy.run(work).await
 }
-

@@ -189,4 +189,3 @@ pub fn store_derived(
         "evicted": committed.evicted,
     })))
 }
-
