@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{Server, assert_problem, client};
+use std::path::Path;
+
+use common::{Server, assert_problem, client, run_cli};
 use serde_json::{Value, json};
 
 const REGION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/stockholm.toml");
@@ -38,8 +40,11 @@ fn the_second_region_runs_every_analysis_from_its_profile() {
         place_profiles(&server);
         // The corridor's case goes here (the corridor from the profile's lines).
     }
-    let plain = Server::start(dir.path(), None, &[]);
-    without_a_profile_the_missing_settings_are_named(&plain);
+    {
+        let plain = Server::start(dir.path(), None, &[]);
+        without_a_profile_the_missing_settings_are_named(&plain);
+    }
+    the_command_line_reads_the_same_profile(dir.path());
 }
 
 fn service_access_and_what_if(server: &Server) {
@@ -217,4 +222,49 @@ fn without_a_profile_the_missing_settings_are_named(server: &Server) {
     });
     let body = ok(post(server, sa, named));
     assert_eq!(body["areas"], json!([]));
+}
+
+/// `kartrum analyze` takes the same profile (`--profile`); without one it names what is
+/// missing and exits non-zero.
+fn the_command_line_reads_the_same_profile(dir: &Path) {
+    let dir = dir.to_str().unwrap();
+    for analysis in ["rural", "service-access"] {
+        let bare = run_cli(&["analyze", analysis, "--data-dir", dir]);
+        assert!(!bare.status.success(), "{analysis}");
+        let stderr = String::from_utf8_lossy(&bare.stderr);
+        assert!(stderr.contains("missing setting `"), "{analysis}: {stderr}");
+    }
+    let out = tempfile::tempdir().unwrap();
+    let run = run_cli(&[
+        "analyze",
+        "service-access",
+        "--data-dir",
+        dir,
+        "--profile",
+        REGION,
+        "--kind",
+        "livs",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let areas = std::fs::read_to_string(out.path().join("livs_areas.csv")).unwrap();
+    assert!(areas.lines().any(|l| l.contains(",Stockholm,")), "{areas}");
+    let rural = run_cli(&[
+        "analyze",
+        "rural",
+        "--data-dir",
+        dir,
+        "--profile",
+        REGION,
+        "--no-areas",
+    ]);
+    let stdout = String::from_utf8_lossy(&rural.stdout);
+    assert!(
+        rural.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rural.stderr)
+    );
+    assert!(stdout.contains("Totalt"), "{stdout}");
 }
