@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::analysis::engine::DemandSpec;
-use crate::analysis::isochrone::{self, IsochroneRequest};
+use crate::analysis::isochrone::{self, IsochroneRequest, Origin};
 use crate::analysis::{AnalysisCache, network_note};
 use crate::api::heavy::Heavy;
 use crate::api::{ApiError, AppState};
@@ -52,7 +52,7 @@ pub async fn isochrone(
         let body = json!({
             "type": "FeatureCollection",
             "features": features,
-            "origin": [spec.lon, spec.lat],
+            "origin": [spec.origin.lon, spec.origin.lat],
             "snap_m": result.snap_m,
             "network_note": network_note(&result.network_layer),
         });
@@ -140,10 +140,12 @@ fn isochrone_request(params: &HashMap<String, String>) -> Result<IsochroneReques
                 })
             })
             .transpose()?,
-        lon: required("lon")?,
-        lat: required("lat")?,
-        minutes,
-        buffer_m: number("buffer_m")?.unwrap_or(isochrone::DEFAULT_BUFFER_M),
         population,
+        origin: Origin {
+            lon: required("lon")?,
+            lat: required("lat")?,
+            minutes,
+            buffer_m: number("buffer_m")?.unwrap_or(isochrone::DEFAULT_BUFFER_M),
+        },
     })
 }
