@@ -5,8 +5,8 @@ mod common;
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Instant;
 
 use common::*;
 use reqwest::blocking::multipart::Form;
@@ -349,15 +349,21 @@ fn readers_during_reingest_see_one_version() {
         &[("layer", "omr")],
         Some(TOKEN),
     );
-    let done = Arc::new(AtomicBool::new(false));
     let url = server.at("/api/layers/omr/features?limit=5000");
+    // Each reader says when it has read the old version, and reads on until it sees the new.
+    let (read_old, old_read) = mpsc::channel();
     let readers: Vec<_> = (0..2)
         .map(|_| {
-            let (done, url) = (done.clone(), url.clone());
+            let (read_old, url) = (read_old.clone(), url.clone());
             std::thread::spawn(move || {
                 let client = client();
+                let deadline = Instant::now() + DEADLINE;
                 let mut versions = std::collections::BTreeSet::new();
-                while !done.load(Ordering::SeqCst) {
+                while !versions.contains(&2) {
+                    assert!(
+                        Instant::now() < deadline,
+                        "version 2 not served within {DEADLINE:?}: {versions:?}"
+                    );
                     let page: Value = client.get(&url).send().unwrap().json().unwrap();
                     let pair = (
                         page["version"].as_u64().unwrap(),
@@ -368,13 +374,20 @@ fn readers_during_reingest_see_one_version() {
                         matches!(pair, (1, 21, 21) | (2, 290, 290)),
                         "mixed answer {pair:?}"
                     );
-                    versions.insert(pair.0);
+                    if versions.insert(pair.0) && pair.0 == 1 {
+                        let _ = read_old.send(());
+                    }
                 }
                 versions
             })
         })
         .collect();
-    std::thread::sleep(std::time::Duration::from_millis(100));
+    drop(read_old);
+    for _ in 0..readers.len() {
+        old_read
+            .recv_timeout(DEADLINE)
+            .expect("every reader reads version 1 before the re-ingest");
+    }
     let response = upload(
         &server,
         &data("sverige/kommuner_scb_2024.geojson"),
@@ -382,14 +395,9 @@ fn readers_during_reingest_see_one_version() {
         Some(TOKEN),
     );
     assert_eq!(response.status().as_u16(), 201);
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    done.store(true, Ordering::SeqCst);
     for reader in readers {
         let versions = reader.join().expect("no reader saw a mixed state");
-        assert!(
-            versions.contains(&1) && versions.contains(&2),
-            "{versions:?}"
-        );
+        assert_eq!(versions, [1, 2].into(), "{versions:?}");
     }
 }
 
@@ -410,13 +418,7 @@ fn async_upload_reports_job_status() {
             .send()
             .unwrap()
     };
-    let wait = |location: &str| loop {
-        let job = get_json(&server, location);
-        if job["status"] != "running" {
-            return job;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
+    let wait = |location: &str| finished_job(&server, location);
 
     let accepted = send(&data("sverige/servicepunkter_se_poi.geojson"), "service");
     assert_eq!(accepted.status().as_u16(), 202);

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::regions::{self, Layers, Region};
 use common::*;
 use gdal::spatial_ref::CoordTransform;
 use geo::{BoundingRect, Distance, Euclidean};
@@ -14,19 +15,16 @@ use serde_json::{Value as Json, json};
 
 const GRID_TOTAL: f64 = 285_587.0;
 
-fn store_with(dir: &std::path::Path, layers: &[(&str, &str)]) -> Store {
-    let store = open_store(dir);
-    for (id, file) in layers {
-        ingest_as(&store, &data(file), id);
-    }
-    store
+/// The Dalarna layers these tests read, ingested once per test binary.
+fn dalarna() -> &'static Region {
+    regions::dalarna(Layers::Only(&[
+        "befolkning_1km",
+        "tatorter",
+        "hallplatser",
+        "busslinjer",
+        "lan",
+    ]))
 }
-
-const GRID: (&str, &str) = ("befolkning_1km", "dalarna/befolkning_1km_2025.geojson");
-const TATORTER: (&str, &str) = ("tatorter", "sverige/tatorter_scb_2020_punkter.geojson");
-const STOPS: (&str, &str) = ("hallplatser", "dalarna/kollektivtrafik_hallplatser.geojson");
-const LINES: (&str, &str) = ("busslinjer", "dalarna/kollektivtrafik_linjer.geojson");
-const LAN: (&str, &str) = ("lan", "sverige/lan_scb_2024.geojson");
 
 fn analyse(store: &Store, request: Json) -> CorridorResponse {
     let request: CorridorRequest = serde_json::from_value(request).expect("a valid request");
@@ -62,8 +60,11 @@ fn population(response: &CorridorResponse, i: usize) -> f64 {
 
 #[test]
 fn a_corridor_wider_than_the_region_holds_everyone() {
+    // A store of its own with the grid alone, so that the defaults it lacks are named.
     let dir = tempfile::tempdir().unwrap();
-    let store = store_with(dir.path(), &[GRID]);
+    let store = open_store(dir.path());
+    let demo = data("demo.toml");
+    regions::ingest_manifest(&store, &demo, Layers::Only(&["befolkning_1km"]));
     let response = analyse(
         &store,
         json!({"corridors": [{
@@ -88,8 +89,7 @@ fn a_corridor_wider_than_the_region_holds_everyone() {
 
 #[test]
 fn width_zero_holds_only_what_lies_on_the_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store_with(dir.path(), &[GRID, TATORTER]);
+    let store = dalarna().store();
     let tatorter = store.layer("tatorter").unwrap();
     let name = tatorter.field_index("name").unwrap();
     let place = |wanted: &str| {
@@ -107,7 +107,7 @@ fn width_zero_holds_only_what_lies_on_the_line() {
     let through = to_lon_lat(&[falun, borlange]);
     let beside = to_lon_lat(&[(falun.0 + 1.0, falun.1), (borlange.0 + 1.0, borlange.1)]);
     let response = analyse(
-        &store,
+        store,
         json!({"corridors": [
             {"name": "through", "line": {"type": "LineString", "coordinates": through}, "buffer_m": 0},
             {"name": "beside", "line": {"type": "LineString", "coordinates": beside}, "buffer_m": 0}
@@ -142,8 +142,7 @@ fn width_zero_holds_only_what_lies_on_the_line() {
 /// SWEREF 99 TM they are 1 km squares to within a few centimetres: hence the tolerance.)
 #[test]
 fn a_cell_cut_in_half_counts_half() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store_with(dir.path(), &[GRID]);
+    let store = dalarna().store();
     let grid = store.layer("befolkning_1km").unwrap();
     let field = grid.field_index("befolkning_2025").unwrap();
     let cell = grid
@@ -164,7 +163,7 @@ fn a_cell_cut_in_half_counts_half() {
     let middle = (r.min().x + r.max().x) / 2.0;
     let line = to_lon_lat(&[(middle, r.min().y), (middle, r.max().y)]);
     let response = analyse(
-        &store,
+        store,
         json!({"corridors": [{
             "line": {"type": "LineString", "coordinates": line},
             "buffer_m": 250.0,
@@ -183,12 +182,11 @@ fn a_cell_cut_in_half_counts_half() {
 
 #[test]
 fn departures_count_once_per_stop() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store_with(dir.path(), &[STOPS, LINES, GRID]);
+    let store = dalarna().store();
     let buffer = 300.0;
     // All shapes of line 101: both directions and variants, lying on top of each other.
     let response = analyse(
-        &store,
+        store,
         json!({"corridors": [{
             "features": {"layer": "busslinjer", "where": {"klassificering": "Stråktrafik", "linjenummer": "101"}},
             "buffer_m": buffer
@@ -261,9 +259,7 @@ fn departures_count_once_per_stop() {
 
 #[test]
 fn alternatives_side_by_side_over_http() {
-    let dir = tempfile::tempdir().unwrap();
-    drop(store_with(dir.path(), &[GRID, STOPS, LINES, LAN]));
-    let server = Server::start(dir.path(), None, &[]);
+    let server = dalarna().serve(None, &[]);
     let line = json!({"type": "LineString", "coordinates": [[15.63, 60.61], [15.42, 60.48]]});
     let response = client()
         .post(server.at("/api/analysis/corridor"))
@@ -305,9 +301,7 @@ fn alternatives_side_by_side_over_http() {
 
 #[test]
 fn bad_requests_get_problem_json() {
-    let dir = tempfile::tempdir().unwrap();
-    drop(store_with(dir.path(), &[GRID]));
-    let server = Server::start(dir.path(), None, &[]);
+    let server = dalarna().serve(None, &[]);
     let url = server.at("/api/analysis/corridor");
     let http = client();
     let line = json!({"type": "LineString", "coordinates": [[15.6, 60.6], [15.4, 60.5]]});
@@ -393,11 +387,10 @@ fn bad_requests_get_problem_json() {
 
 #[test]
 fn catchment_and_travel_over_the_bus_network() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store_with(dir.path(), &[GRID, TATORTER, STOPS, LINES]);
+    let store = dalarna().store();
     let line101 = json!({"layer": "busslinjer", "where": {"klassificering": "Stråktrafik", "linjenummer": "101"}});
     let response = analyse(
-        &store,
+        store,
         json!({"corridors": [
             {"name": "buffer", "features": line101, "buffer_m": 500,
              "between": {"from": "Falun", "to": "Borlänge"}},

@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
-use std::time::Duration;
+use std::time::Instant;
 
 use common::*;
 use geo::{Distance, Haversine, Point, Validation};
@@ -568,12 +568,18 @@ fn readers_see_old_or_new_never_a_mix() {
     let dir = tempfile::tempdir().unwrap();
     let store = std::sync::Arc::new(open_store(dir.path()));
     ingest_as(&store, &data("sverige/lan_scb_2024.geojson"), "omr");
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // The reader says when it has read the old version, and reads on until it sees the new.
+    let (read_old, old_read) = std::sync::mpsc::channel();
     let reader = {
-        let (store, done) = (store.clone(), done.clone());
+        let store = store.clone();
         std::thread::spawn(move || {
+            let deadline = Instant::now() + DEADLINE;
             let mut seen = std::collections::BTreeSet::new();
-            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            while !seen.contains(&2) {
+                assert!(
+                    Instant::now() < deadline,
+                    "version 2 not seen within {DEADLINE:?}"
+                );
                 let catalog = store.snapshot();
                 let layer = catalog.get("omr").unwrap();
                 let pair = (
@@ -585,16 +591,19 @@ fn readers_see_old_or_new_never_a_mix() {
                     matches!(pair, (1, 21, 21) | (2, 290, 290)),
                     "mixed state {pair:?}"
                 );
-                seen.insert(pair.0);
+                if seen.insert(pair.0) && pair.0 == 1 {
+                    let _ = read_old.send(());
+                }
             }
             seen
         })
     };
+    old_read
+        .recv_timeout(DEADLINE)
+        .expect("the reader reads version 1 before the re-ingest");
     ingest_as(&store, &data("sverige/kommuner_scb_2024.geojson"), "omr");
-    std::thread::sleep(Duration::from_millis(50));
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
     let seen = reader.join().expect("the reader saw no mixed state");
-    assert!(seen.contains(&2));
+    assert_eq!(seen, [1, 2].into());
 }
 
 #[test]
@@ -616,9 +625,27 @@ fn killed_ingest_leaves_previous_state() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    // Kill re-ingests of a larger file at several moments; whenever the kill lands, the store
-    // holds one whole version.
-    for delay_ms in [50, 200, 600] {
+    // Kill re-ingests of a larger file at several moments: at once, when its work folder
+    // appears, and when it writes a work file there (if it ends first, the moment is past).
+    // Whenever the kill lands, the store holds one whole version.
+    let work_folder = |pid: u32| {
+        std::fs::read_dir(store_dir.join("tmp"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!("{pid}-"))
+            })
+    };
+    let work_file = |_: u32| work_files(&store_dir) > 0;
+    let moments: [(&str, &dyn Fn(u32) -> bool); 3] = [
+        ("at once", &|_| true),
+        ("in its work folder", &work_folder),
+        ("writing a work file", &work_file),
+    ];
+    for (moment, reached) in moments {
         let mut child = kartrum()
             .args([
                 "ingest",
@@ -632,14 +659,22 @@ fn killed_ingest_leaves_previous_state() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
+        let pid = child.id();
+        let ended = wait_until(&format!("the ingest {moment}"), || {
+            let ended = child.try_wait().unwrap().is_some();
+            (reached(pid) || ended).then_some(ended)
+        });
         let _ = child.kill();
         let _ = child.wait();
         let store = open_store(&store_dir);
         let layer = store.layer("punkter").expect("layer still there");
+        eprintln!(
+            "killed {moment} (ended before: {ended}): {} features",
+            layer.meta.feature_count
+        );
         assert!(
             matches!(layer.meta.feature_count, 2017 | 13_155),
-            "whole version after kill at {delay_ms} ms: {} features",
+            "whole version after a kill {moment}: {} features",
             layer.meta.feature_count
         );
         assert_eq!(

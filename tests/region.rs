@@ -7,6 +7,7 @@ mod common;
 
 use std::path::Path;
 
+use common::regions::{self, Layers};
 use common::{Server, assert_problem, client, run_cli};
 use serde_json::{Value, json};
 
@@ -27,13 +28,14 @@ fn get(server: &Server, path: &str) -> reqwest::blocking::Response {
     client().get(server.at(path)).send().unwrap()
 }
 
-/// One store, ingested once (about 10 s): first served with the region's profile, then
-/// without one.
+/// The shared Stockholm store (`tests/common/regions.rs`): first served with the region's
+/// profile, then without one, then the command line.
 #[test]
 fn the_second_region_runs_every_analysis_from_its_profile() {
-    let dir = tempfile::tempdir().unwrap();
+    let region = regions::stockholm(Layers::Every);
+    let dir = region.dir();
     {
-        let server = Server::start(dir.path(), None, &["--demo", REGION]);
+        let server = region.serve(None, &[]);
         service_access_and_what_if(&server);
         isochrone(&server);
         rural_with_and_without_areas(&server);
@@ -41,10 +43,10 @@ fn the_second_region_runs_every_analysis_from_its_profile() {
         // The corridor's case goes here (the corridor from the profile's lines).
     }
     {
-        let plain = Server::start(dir.path(), None, &[]);
+        let plain = Server::start(dir, None, &[]);
         without_a_profile_the_missing_settings_are_named(&plain);
     }
-    the_command_line_reads_the_same_profile(dir.path());
+    the_command_line_reads_the_same_profile(dir);
 }
 
 fn service_access_and_what_if(server: &Server) {

@@ -3,12 +3,10 @@
 
 mod common;
 
-/// The demo's region profile, for servers and requests that rely on it.
-const DEMO_PROFILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo.toml");
-
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::sync::OnceLock;
+
+use common::regions::{self, Layers, Region};
 
 use geo::{Geometry, Intersects, LineString, Point, polygon};
 use kartrummet::analysis::AnalysisCache;
@@ -16,76 +14,30 @@ use kartrummet::analysis::place_profile::{self, ClassReason, PlaceClass, PlaceRe
 use kartrummet::analysis::rural::{self, Class, ClassRule, Rural, RuralRequest, RuralSpec};
 use kartrummet::analysis::service_access::{AreaSpec, DemandSpec};
 use kartrummet::analysis::towns::TownSpec;
-use kartrummet::ingest::{self, IngestOptions};
 use kartrummet::layer::{Feature, Field, FieldKind, Layer, LayerMeta, Value};
 use kartrummet::profile::{AnalysisProfile, RegionProfile};
 use kartrummet::store::Store;
 
 /// The demo's region profile (`data/demo.toml`).
 fn demo() -> AnalysisProfile {
-    RegionProfile::read(Path::new(DEMO_PROFILE))
-        .unwrap()
-        .analysis
+    RegionProfile::read(dalarna().manifest()).unwrap().analysis
 }
 
 const DALARNA_POPULATION: f64 = 285_587.0;
 
-/// One store with the Dalarna layers, ingested once per test binary.
-fn store() -> &'static (tempfile::TempDir, Store) {
-    static STORE: OnceLock<(tempfile::TempDir, Store)> = OnceLock::new();
-    STORE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), "EPSG:3006").unwrap();
-        for (id, file, xy) in [
-            (
-                "busslinjer",
-                "data/dalarna/kollektivtrafik_linjer.geojson",
-                None,
-            ),
-            (
-                "befolkning_1km",
-                "data/dalarna/befolkning_1km_2025.geojson",
-                None,
-            ),
-            (
-                "tatorter",
-                "data/sverige/tatorter_scb_2020_punkter.geojson",
-                None,
-            ),
-            (
-                "tatortsytor",
-                "data/sverige/tatorter_lm_1milj_shp/mb_riks.shp",
-                None,
-            ),
-            ("kommuner", "data/sverige/kommuner_scb_2024.geojson", None),
-            (
-                "servicepunkter",
-                "data/sverige/servicepunkter_se_poi.geojson",
-                None,
-            ),
-            ("vardcentraler", "data/dalarna/vardcentraler.csv", None),
-            (
-                "paketombud",
-                "data/dalarna/paketservicepunkter_2026.csv",
-                Some(("e", "n")),
-            ),
-            (
-                "hallplatser",
-                "data/dalarna/kollektivtrafik_hallplatser.geojson",
-                None,
-            ),
-        ] {
-            let options = IngestOptions {
-                layer_id: Some(id.into()),
-                crs: xy.map(|_| "EPSG:3006".to_string()),
-                x_field: xy.map(|(x, _)| x.to_string()),
-                y_field: xy.map(|(_, y)| y.to_string()),
-                ..Default::default()
-            };
-            ingest::ingest(&store, Path::new(file), &options, &mut |_| {}).unwrap();
-        }
-        (dir, store)
-    })
+/// The Dalarna layers these tests read, ingested once per test binary.
+fn dalarna() -> &'static Region {
+    regions::dalarna(Layers::Only(&[
+        "busslinjer",
+        "befolkning_1km",
+        "tatorter",
+        "tatortsytor",
+        "kommuner",
+        "servicepunkter",
+        "vardcentraler",
+        "paketombud",
+        "hallplatser",
+    ]))
 }
 
 /// The classification of Dalarna against tätort polygons, computed once.
@@ -101,7 +53,7 @@ fn dalarna_polygons() -> &'static Rural {
         }
         .resolve(&demo())
         .unwrap();
-        rural::classify(cache(), &store().1.snapshot(), &spec, &mut |_| {}).unwrap()
+        rural::classify(cache(), &dalarna().store().snapshot(), &spec, &mut |_| {}).unwrap()
     })
 }
 
@@ -134,7 +86,7 @@ fn dalarna_population_per_class_sums_to_the_total() {
     // The same holds with tätort points.
     let points = rural::classify(
         cache(),
-        &store().1.snapshot(),
+        &dalarna().store().snapshot(),
         &RuralRequest::default().resolve(&demo()).unwrap(),
         &mut |_| {},
     )
@@ -164,7 +116,7 @@ fn dalarna_population_per_class_sums_to_the_total() {
 #[test]
 fn units_inside_a_tatort_polygon_of_3000_are_tatort() {
     let r = dalarna_polygons();
-    let polygons = store().1.layer("tatortsytor").unwrap();
+    let polygons = dalarna().layer("tatortsytor");
     let bef = polygons.field_index("BEF").unwrap();
     let big: Vec<&Geometry<f64>> = polygons
         .features
@@ -320,7 +272,7 @@ fn forty_six_minutes_is_glesbygd_and_forty_four_is_tatortsnara() {
 
 /// Health centre names of `vardcentraler.csv` per municipality (field `Kommun`).
 fn health_centres_of(municipality: &str) -> BTreeSet<String> {
-    let layer = store().1.layer("vardcentraler").unwrap();
+    let layer = dalarna().layer("vardcentraler");
     let (m, n) = (
         layer.field_index("Kommun").unwrap(),
         layer.field_index("Populärnamn").unwrap(),
@@ -335,7 +287,7 @@ fn health_centres_of(municipality: &str) -> BTreeSet<String> {
 
 #[test]
 fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
-    let catalog = store().1.snapshot();
+    let catalog = dalarna().store().snapshot();
     let places = place_profile::places(
         cache(),
         &catalog,
@@ -435,7 +387,7 @@ fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
 use common::Server;
 
 fn server() -> Server {
-    Server::start(store().0.path(), None, &["--profile", DEMO_PROFILE])
+    dalarna().serve(None, &[])
 }
 
 #[test]

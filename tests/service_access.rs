@@ -3,54 +3,34 @@
 
 mod common;
 
-/// The demo's region profile, for servers and requests that rely on it.
-const DEMO_PROFILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo.toml");
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::{Arc, OnceLock};
-
-use geo::Coord;
+use common::regions::{self, Layers, Region};
+use geo::{Contains, Coord, Distance, Haversine, Point};
 use kartrummet::analysis::AnalysisCache;
 use kartrummet::analysis::service_access::{
     self, AccessSpec, AreaSpec, Bands, Changes, DemandSpec, Mode, Status, SupplySpec, Unit,
 };
-use kartrummet::ingest::{self, IngestOptions};
 use kartrummet::layer::Layer;
 use kartrummet::network::{Direction, Network, NetworkSettings, SnapSettings, Weight};
-use kartrummet::store::Store;
+use serde_json::{Value as Json, json};
 
 const DALARNA_POPULATION: f64 = 285_587.0;
 
-/// One store with the layers every test needs, ingested once per test binary.
-fn store() -> &'static (tempfile::TempDir, Store) {
-    static STORE: OnceLock<(tempfile::TempDir, Store)> = OnceLock::new();
-    STORE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), "EPSG:3006").unwrap();
-        for (id, file) in [
-            ("busslinjer", "data/dalarna/kollektivtrafik_linjer.geojson"),
-            ("befolkning_1km", "data/dalarna/befolkning_1km_2025.geojson"),
-            (
-                "servicepunkter",
-                "data/sverige/servicepunkter_se_poi.geojson",
-            ),
-            ("vardcentraler", "data/dalarna/vardcentraler.csv"),
-            ("kommuner", "data/sverige/kommuner_scb_2024.geojson"),
-            ("vagnat", "data/stockholm/vagnat_osm_2020.geojson"),
-        ] {
-            let options = IngestOptions {
-                layer_id: Some(id.into()),
-                ..Default::default()
-            };
-            ingest::ingest(&store, Path::new(file), &options, &mut |_| {}).unwrap();
-        }
-        (dir, store)
-    })
+/// The Dalarna layers these tests read, ingested once per test binary.
+fn dalarna() -> &'static Region {
+    regions::dalarna(Layers::Only(&[
+        "busslinjer",
+        "befolkning_1km",
+        "servicepunkter",
+        "vardcentraler",
+        "kommuner",
+    ]))
 }
 
 fn layer(id: &str) -> Arc<Layer> {
-    store().1.layer(id).unwrap()
+    dalarna().layer(id)
 }
 
 fn grocery_spec() -> AccessSpec {
@@ -79,8 +59,13 @@ fn grocery_spec() -> AccessSpec {
     }
 }
 
+/// The inner Stockholm road network (`vagar` of `data/stockholm.toml`).
+fn stockholm_roads() -> Arc<Layer> {
+    regions::stockholm(Layers::Only(&["vagar"])).layer("vagar")
+}
+
 fn stockholm() -> Network {
-    Network::from_layer(&layer("vagnat"), &NetworkSettings::default()).unwrap()
+    Network::from_layer(&stockholm_roads(), &NetworkSettings::default()).unwrap()
 }
 
 #[test]
@@ -180,7 +165,7 @@ fn multi_source_equals_single_source_from_each_unit_on_stockholm() {
 #[test]
 fn known_pair_time_is_the_sum_of_its_edges() {
     let n = stockholm();
-    let l = layer("vagnat");
+    let l = stockholm_roads();
     let tt = l.field_index("travel_time_s").unwrap();
     let seeds = [kartrummet::network::Seed {
         node: 0,
@@ -246,7 +231,7 @@ fn one_way_streets_are_respected() {
 #[test]
 fn dalarna_population_is_conserved_and_unreachable_reported() {
     let cache = AnalysisCache::default();
-    let catalog = store().1.snapshot();
+    let catalog = dalarna().store().snapshot();
     let run = service_access::run(&cache, &catalog, &grocery_spec(), &mut |_| {}).unwrap();
     let t = &run.total;
     assert_eq!(t.units, 4_004);
@@ -306,7 +291,7 @@ fn grid_population_by_kommunkod() -> BTreeMap<String, f64> {
 #[test]
 fn dalarna_municipalities_count_their_own_residents() {
     let cache = AnalysisCache::default();
-    let catalog = store().1.snapshot();
+    let catalog = dalarna().store().snapshot();
     let expected = grid_population_by_kommunkod();
     assert_eq!(expected.len(), 15, "Dalarna's 15 municipalities");
     assert!(expected.keys().all(|c| c.len() == 4 && c.starts_with("20")));
@@ -396,7 +381,7 @@ fn dalarna_municipalities_count_their_own_residents() {
 #[test]
 fn closing_a_shop_only_makes_people_travel_farther() {
     let cache = AnalysisCache::default();
-    let catalog = store().1.snapshot();
+    let catalog = dalarna().store().snapshot();
     let spec = grocery_spec();
     let base = service_access::run(&cache, &catalog, &spec, &mut |_| {}).unwrap();
     // The shop nearest to the most people.
@@ -446,18 +431,37 @@ fn closing_a_shop_only_makes_people_travel_farther() {
 use common::Server;
 
 fn server() -> Server {
-    Server::start(store().0.path(), None, &["--profile", DEMO_PROFILE])
+    dalarna().serve(None, &[])
 }
 
 /// One server for all HTTP checks: two servers on one data directory could clear each
-/// other's work files. The command line runs first, before the server starts, for the same
-/// reason.
+/// other's work files. The command line runs first, and the one-point layer at Idre is
+/// ingested, before the server starts, for the same reason.
 #[test]
 fn http_api() {
     command_line_unit_code_field();
+    ingest_idre_point();
     let server = server();
     service_access_scenario_and_isochrone(&server);
     bad_requests_are_problems(&server);
+}
+
+/// Idre (lon, lat): a village in the north-west without a health centre, on Dalatrafik's line
+/// to Grövelsjön.
+const IDRE: (f64, f64) = (12.7186, 61.8585);
+
+/// A layer `idre_vc` of one point at [`IDRE`]: analysed alone, it gives every unit's time to
+/// the service a what-if adds or moves there.
+fn ingest_idre_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("idre_vc.geojson");
+    let point = json!({"type": "FeatureCollection", "features": [{
+        "type": "Feature",
+        "properties": { "name": "Idre" },
+        "geometry": { "type": "Point", "coordinates": [IDRE.0, IDRE.1] },
+    }]});
+    std::fs::write(&file, point.to_string()).unwrap();
+    common::ingest_as(dalarna().store(), &file, "idre_vc");
 }
 
 /// `kartrum analyze service-access --unit-code-field`: default by `kommunkod`, `""` by
@@ -469,7 +473,7 @@ fn command_line_unit_code_field() {
             "analyze",
             "service-access",
             "--data-dir",
-            store().0.path().to_str().unwrap(),
+            dalarna().dir().to_str().unwrap(),
             "--network",
             "busslinjer",
             "--demand",
@@ -516,21 +520,54 @@ fn command_line_unit_code_field() {
     assert!(refused.contains("no field \"kommun\""), "{refused}");
 }
 
+/// POSTs `body` to `path` and returns the JSON answer, which must be a 200.
+fn post(server: &Server, path: &str, body: &Json) -> Json {
+    let response = common::client()
+        .post(server.at(path))
+        .json(body)
+        .send()
+        .unwrap();
+    let status = response.status();
+    let answer: Json = response.json().unwrap();
+    assert_eq!(status, 200, "{path}: {answer}");
+    answer
+}
+
+/// The service-access answer to `request` in `format`, not stored; it must be a 200.
+fn answer_in(server: &Server, request: &Json, format: &str) -> reqwest::blocking::Response {
+    let mut body = request.clone();
+    body["output"] = json!({ "format": format, "store": false });
+    let response = common::client()
+        .post(server.at("/api/analysis/service-access"))
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200, "{format}");
+    response
+}
+
+fn get(server: &Server, path: &str) -> Json {
+    let response = common::client().get(server.at(path)).send().unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().unwrap()
+}
+
+/// A GeoJSON geometry as a `geo` geometry.
+fn geometry(value: &Json) -> geo::Geometry<f64> {
+    let parsed: geojson::Geometry =
+        serde_json::from_value(value.clone()).expect("a GeoJSON geometry");
+    geo::Geometry::try_from(&parsed.value).expect("a geo geometry")
+}
+
 fn service_access_scenario_and_isochrone(server: &Server) {
-    let client = reqwest::blocking::Client::new();
-    let url = |p: &str| format!("{}{p}", server.url);
-    let post =
-        |path: &str, body: serde_json::Value| client.post(url(path)).json(&body).send().unwrap();
-    let request = serde_json::json!({
+    let request = json!({
         "network": "busslinjer",
         "demand": { "layer": "befolkning_1km", "population": "befolkning_2025" },
         "supply": [{ "layer": "vardcentraler" }],
         "areas": { "layer": "kommuner" },
         "output": { "layer": "sa_vard" },
     });
-    let response = post("/api/analysis/service-access", request.clone());
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().unwrap();
+    let body = post(server, "/api/analysis/service-access", &request);
     assert_eq!(body["total"]["population"], DALARNA_POPULATION);
     assert_eq!(body["area_join"]["unit_code_field"], "kommunkod");
     assert_eq!(body["area_join"]["by_code"], 4_004);
@@ -543,40 +580,15 @@ fn service_access_scenario_and_isochrone(server: &Server) {
             .contains("bus network")
     );
     assert_eq!(body["layer"]["id"], "sa_vard");
-    let features: serde_json::Value = client
-        .get(url("/api/layers/sa_vard/features?limit=1"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let features = get(server, "/api/layers/sa_vard/features?limit=1");
     assert_eq!(features["numberMatched"], 4_004);
 
-    let csv = post(
-        "/api/analysis/service-access",
-        serde_json::json!({
-            "network": "busslinjer",
-            "demand": { "layer": "befolkning_1km", "population": "befolkning_2025" },
-            "supply": [{ "layer": "vardcentraler" }],
-            "areas": { "layer": "kommuner" },
-            "output": { "format": "csv", "store": false },
-        }),
-    );
-    assert!(
-        csv.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
-    let text = csv.text().unwrap();
-    assert!(text.lines().any(|l| l.starts_with("2080,Falun,")), "{text}");
+    csv_holds_the_json_numbers(server, &request, &body);
 
     // GeoJSON: one feature per unit, in WGS84, with the result fields.
-    let mut as_geojson = request.clone();
-    as_geojson["output"] = serde_json::json!({ "format": "geojson", "store": false });
-    let geojson = post("/api/analysis/service-access", as_geojson);
-    assert_eq!(geojson.status(), 200);
+    let geojson = answer_in(server, &request, "geojson");
     assert_eq!(geojson.headers()["content-type"], "application/geo+json");
-    let collection: serde_json::Value = geojson.json().unwrap();
+    let collection: Json = geojson.json().unwrap();
     assert_eq!(collection["type"], "FeatureCollection");
     let units = collection["features"].as_array().unwrap();
     assert_eq!(units.len(), 4_004);
@@ -590,34 +602,248 @@ fn service_access_scenario_and_isochrone(server: &Server) {
         .unwrap();
     assert!((12.0..17.0).contains(&lon), "WGS84 longitude, got {lon}");
 
-    let mut what_if = request.clone();
-    what_if["changes"] = serde_json::json!({
-        "remove": ["vardcentraler/1"],
-        "add": [{ "name": "Ny vårdcentral", "lon": 14.55, "lat": 61.0 }],
-    });
-    let response = post("/api/analysis/service-access/scenario", what_if);
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().unwrap();
-    assert!(body["units_changed"].as_u64().unwrap() > 0);
-    assert!(body["total"]["population_farther"].as_f64().unwrap() > 0.0);
+    what_if_is_seen_in_its_effects(server, &request);
+    isochrone_covers_what_the_network_reaches(server);
+}
 
-    let iso: serde_json::Value = client
-        .get(url(
-            "/api/analysis/isochrone?network=busslinjer&lon=15.6300&lat=60.6060&minutes=10,20\
-             &population_layer=befolkning_1km&population_field=befolkning_2025",
-        ))
-        .send()
+/// The areas CSV has the JSON's bands in its header, and each area's row (and the total's)
+/// holds the JSON's numbers.
+fn csv_holds_the_json_numbers(server: &Server, request: &Json, body: &Json) {
+    let csv = answer_in(server, request, "csv");
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = csv.text().unwrap();
+    // No name or label of this data holds a comma, so a plain split reads the cells.
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    let mut header = vec!["code", "name", "units", "population"];
+    header.extend(
+        body["bands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_str().unwrap()),
+    );
+    header.extend(["unreachable", "mean", "median", "beyond_threshold"]);
+    assert_eq!(rows[0], header);
+    let summaries: Vec<&Json> = body["areas"]
+        .as_array()
         .unwrap()
-        .json()
-        .unwrap();
+        .iter()
+        .chain([&body["total"]])
+        .collect();
+    assert_eq!(rows.len(), 1 + summaries.len(), "{text}");
+    for summary in summaries {
+        let name = summary["name"].as_str().unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r[1] == name)
+            .unwrap_or_else(|| panic!("no row for {name}: {text}"));
+        assert_eq!(row[0], summary["code"].as_str().unwrap_or(""), "{name}");
+        assert_eq!(row[2], summary["units"].to_string(), "{name}");
+        let mut numbers = vec![&summary["population"]];
+        numbers.extend(
+            summary["bands"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| &b["population"]),
+        );
+        numbers.extend(["unreachable", "mean", "median", "beyond_threshold"].map(|k| &summary[k]));
+        assert_eq!(numbers.len(), row.len() - 3, "{name}");
+        for (cell, number) in row[3..].iter().zip(numbers) {
+            match number.as_f64() {
+                // The CSV keeps three decimals.
+                Some(n) => {
+                    let c: f64 = cell.parse().unwrap_or_else(|_| panic!("{name}: {cell:?}"));
+                    assert!((c - n).abs() <= 5e-4, "{name}: CSV {c}, JSON {n}");
+                }
+                None => assert_eq!(*cell, "", "{name}: JSON null"),
+            }
+        }
+    }
+    assert!(rows.iter().any(|r| r[..2] == ["2080", "Falun"]), "{text}");
+}
+
+/// Adding a health centre at Idre: it is `new/1`, and the units it now serves reach it in
+/// the time they reach Idre alone, sooner than before. Moving Tisken's health centre from
+/// Falun (which has several) there: the units it newly serves are nearer Idre than Tisken, at
+/// their time to Idre, and those it no longer serves are nearer Tisken.
+/// Closing Avesta lasarett: its units go elsewhere and none gets closer.
+fn what_if_is_seen_in_its_effects(server: &Server, request: &Json) {
+    let mut alone = request.clone();
+    alone["supply"] = json!([{ "layer": "idre_vc" }]);
+    alone["output"] = json!({ "store": false, "include_units": true });
+    let to_idre: HashMap<u64, f64> = post(server, "/api/analysis/service-access", &alone)["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| Some((u["id"].as_u64()?, u["value"].as_f64()?)))
+        .collect();
+    assert!(to_idre.len() > 1_000, "{} units reach Idre", to_idre.len());
+    let changed = |changes: Json| -> Vec<Json> {
+        let mut body = request.clone();
+        body["changes"] = changes;
+        body["output"] = json!({ "max_units": 100_000 });
+        let answer = post(server, "/api/analysis/service-access/scenario", &body);
+        let units = answer["units"].as_array().unwrap().clone();
+        assert_eq!(json!(units.len()), answer["units_changed"]);
+        units
+    };
+    let minutes_to_idre = |u: &Json| to_idre[&u["id"].as_u64().unwrap()];
+    let after = |u: &Json| u["after"].as_f64().expect("reached after");
+
+    let units = changed(json!({
+        "remove": ["vardcentraler/1"],
+        "add": [{ "name": "Idre hälsocentral", "lon": IDRE.0, "lat": IDRE.1 }],
+    }));
+    let served_by_new: Vec<&Json> = units
+        .iter()
+        .filter(|u| u["after_service"] == "new/1")
+        .collect();
+    assert!(served_by_new.len() > 3, "{} units", served_by_new.len());
+    for u in &served_by_new {
+        assert!((after(u) - minutes_to_idre(u)).abs() < 1e-6, "{u}");
+        assert!(u["before"].as_f64().is_none_or(|b| after(u) < b), "{u}");
+    }
+    let left_avesta: Vec<&Json> = units
+        .iter()
+        .filter(|u| u["before_service"] == "vardcentraler/1")
+        .collect();
+    assert!(!left_avesta.is_empty());
+    for u in left_avesta {
+        assert_ne!(u["after_service"], "vardcentraler/1", "{u}");
+        assert!(u["change"].as_f64().is_none_or(|d| d >= 0.0), "{u}");
+    }
+
+    let tisken = get(
+        server,
+        "/api/layers/vardcentraler/features?Popul%C3%A4rnamn=Tiskens%20v%C3%A5rdcentral",
+    );
+    assert_eq!(tisken["numberMatched"], 1);
+    let tisken_at = geometry(&tisken["features"][0]["geometry"]);
+    let tisken_id = format!("vardcentraler/{}", tisken["features"][0]["id"]);
+    let units = changed(json!({ "move": [{ "id": tisken_id, "lon": IDRE.0, "lat": IDRE.1 }] }));
+    let centres: HashMap<u64, Point> =
+        get(server, "/api/layers/befolkning_1km/features?limit=10000")["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let centre = geo::Centroid::centroid(&geometry(&f["geometry"])).unwrap();
+                (f["id"].as_u64().unwrap(), centre)
+            })
+            .collect();
+    let (idre, old) = (
+        Point::new(IDRE.0, IDRE.1),
+        Point::try_from(tisken_at).unwrap(),
+    );
+    let nearer_idre = |u: &Json| {
+        let centre = centres[&u["id"].as_u64().unwrap()];
+        Haversine.distance(centre, idre) < Haversine.distance(centre, old)
+    };
+    let (mut gained, mut lost) = (0, 0);
+    for u in &units {
+        if u["after_service"] == tisken_id {
+            gained += 1;
+            assert!((after(u) - minutes_to_idre(u)).abs() < 1e-6, "{u}");
+            assert!(nearer_idre(u), "{u}: newly served, but nearer Tisken");
+        } else if u["before_service"] == tisken_id {
+            lost += 1;
+            assert!(!nearer_idre(u), "{u}: no longer served, but nearer Idre");
+        }
+    }
+    assert!(gained > 3 && lost > 3, "{gained} units gained, {lost} lost");
+}
+
+/// The 10-minute isochrone from Falun contains its start and a node the bus network reaches
+/// in 5 to 8 minutes, but not a node 12 to 18 minutes out that lies farther than the band's
+/// half-width from every road the 10-minute search touches; the 20-minute one contains it.
+fn isochrone_covers_what_the_network_reaches(server: &Server) {
+    let (lon, lat) = (15.6300, 60.6060);
+    let iso = get(
+        server,
+        &format!(
+            "/api/analysis/isochrone?network=busslinjer&lon={lon}&lat={lat}&minutes=10,20\
+             &population_layer=befolkning_1km&population_field=befolkning_2025"
+        ),
+    );
     let bands = iso["features"].as_array().unwrap();
     assert_eq!(bands.len(), 2);
-    let pop = |i: usize| bands[i]["properties"]["population"].as_f64().unwrap();
+    let band = |minutes: f64| {
+        let f = bands
+            .iter()
+            .find(|f| f["properties"]["minutes"] == minutes)
+            .unwrap_or_else(|| panic!("no {minutes}-minute band"));
+        (
+            geometry(&f["geometry"]),
+            f["properties"]["population"].as_f64().unwrap(),
+        )
+    };
+    let ((ten, pop10), (twenty, pop20)) = (band(10.0), band(20.0));
     assert!(
-        pop(0) > pop(1) && pop(1) > 10_000.0,
-        "20 min {} vs 10 min {}",
-        pop(0),
-        pop(1)
+        pop20 > pop10 && pop10 > 10_000.0,
+        "20 min {pop20} vs 10 min {pop10}"
+    );
+    assert!(ten.contains(&Point::new(lon, lat)), "the start");
+
+    let n = Network::from_layer(&layer("busslinjer"), &NetworkSettings::default()).unwrap();
+    let origin = kartrummet::crs::from_display(&[(lon, lat)], "EPSG:3006").unwrap()[0];
+    let start = n.locate(origin, &SnapSettings::default()).unwrap();
+    let seconds = n
+        .nearest(&[start], Direction::FromSources, Weight::Time)
+        .reached
+        .time_s;
+    let display = |c: Coord<f64>| -> Point {
+        let g = kartrummet::crs::to_display(&Point::from(c).into(), "EPSG:3006").unwrap();
+        Point::try_from(g).unwrap()
+    };
+    let straight = |v: usize| geo::Euclidean.distance(Point::from(origin), Point::from(n.nodes[v]));
+    let inside = (0..n.nodes.len())
+        .filter(|&v| (300.0..480.0).contains(&seconds[v]))
+        .max_by(|&a, &b| straight(a).total_cmp(&straight(b)))
+        .expect("a node 5 to 8 minutes out");
+    assert!(
+        ten.contains(&display(n.nodes[inside])),
+        "a node {:.1} min out",
+        seconds[inside] / 60.0
+    );
+    let touched: Vec<&geo::LineString<f64>> = n
+        .edges
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| {
+            *i == start.edge as usize
+                || seconds[e.from as usize] < 600.0
+                || seconds[e.to as usize] < 600.0
+        })
+        .map(|(_, e)| &e.geometry)
+        .collect();
+    let mut beyond: Vec<usize> = (0..n.nodes.len())
+        .filter(|&v| (720.0..1080.0).contains(&seconds[v]))
+        .collect();
+    beyond.sort_by(|&a, &b| seconds[a].total_cmp(&seconds[b]));
+    let beyond = beyond
+        .into_iter()
+        .find(|&v| {
+            let p = Point::from(n.nodes[v]);
+            touched
+                .iter()
+                .all(|e| geo::Euclidean.distance(*e, &p) > 300.0)
+        })
+        .expect("a node 12 to 18 minutes out, away from the 10-minute roads");
+    let point = display(n.nodes[beyond]);
+    let minutes = seconds[beyond] / 60.0;
+    assert!(
+        !ten.contains(&point),
+        "{minutes:.1} min out, in the 10-minute band"
+    );
+    assert!(
+        twenty.contains(&point),
+        "{minutes:.1} min out, not in the 20-minute band"
     );
 }
 

@@ -1,12 +1,15 @@
 //! Vector tiles on real data: decoded with GDAL's MVT driver (an independent decoder), swept
 //! for size, served over HTTP by the real binary, re-ingested, and exported to PMTiles.
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+use common::regions::{self, Layers};
 use gdal::vector::{FieldValue, LayerAccess};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use geo::{BoundingRect, CoordsIter};
@@ -44,34 +47,12 @@ const EXTRA: [(&str, &str, CsvColumns); 6] = [
     ),
 ];
 
-/// Every layer of data/: the demo manifest and [`EXTRA`], ingested into a fresh store once per
-/// run (never one an older build ingested), under the target directory in a folder named with
-/// the process id; folders of runs that have ended are removed first.
+/// Every layer of data/: the demo manifest (the shared Dalarna fixture, a fresh store per test
+/// binary) and [`EXTRA`], ingested into it once.
 fn demo_store() -> &'static Store {
-    static STORE: OnceLock<Store> = OnceLock::new();
-    STORE.get_or_init(|| {
-        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-        const PREFIX: &str = "tiles-demo-store";
-        for entry in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let ended = match name.strip_prefix(PREFIX) {
-                Some("") => true,
-                Some(pid) => pid
-                    .strip_prefix('-')
-                    .is_none_or(|pid| !Path::new("/proc").join(pid).exists()),
-                None => false,
-            };
-            if ended {
-                std::fs::remove_dir_all(entry.path()).expect("remove an old test store");
-            }
-        }
-        let dir = tmp.join(format!("{PREFIX}-{}", std::process::id()));
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).expect("remove this process's old test store");
-        }
-        let store = Store::open(&dir, "EPSG:3006").expect("open the demo store");
-        kartrummet::demo::load_missing(&store, &Path::new(DATA).join("demo.toml"), &mut |_| {})
-            .expect("load the demo layers");
+    static EXTRA_INGESTED: OnceLock<()> = OnceLock::new();
+    let store = regions::dalarna(Layers::Every).store();
+    EXTRA_INGESTED.get_or_init(|| {
         for (file, id, xy) in EXTRA {
             let options = IngestOptions {
                 layer_id: Some(id.into()),
@@ -80,11 +61,11 @@ fn demo_store() -> &'static Store {
                 y_field: xy.map(|(_, y)| y.into()),
                 ..Default::default()
             };
-            ingest::ingest(&store, &Path::new(DATA).join(file), &options, &mut |_| {})
+            ingest::ingest(store, &Path::new(DATA).join(file), &options, &mut |_| {})
                 .unwrap_or_else(|e| panic!("ingest {file}: {e}"));
         }
-        store
-    })
+    });
+    store
 }
 
 fn demo_layer(id: &str) -> (std::sync::Arc<Layer>, TileSettings) {
@@ -617,8 +598,6 @@ fn thinned_service_points_are_counted_in_the_drawn_ones() {
     assert!(counted_somewhere > 3);
 }
 
-mod common;
-
 use common::Server;
 
 fn start(data_dir: &Path, token: Option<&str>) -> Server {
@@ -635,12 +614,7 @@ fn get(server: &Server, path: &str, headers: &[(&str, &str)]) -> reqwest::blocki
 }
 
 fn ingest_into(dir: &Path, file: &str, id: &str) {
-    let store = Store::open(dir, "EPSG:3006").unwrap();
-    let options = IngestOptions {
-        layer_id: Some(id.into()),
-        ..Default::default()
-    };
-    ingest::ingest(&store, &Path::new(DATA).join(file), &options, &mut |_| {}).unwrap();
+    common::ingest_as(&common::open_store(dir), &common::data(file), id);
 }
 
 fn falun(z: u8) -> TileId {

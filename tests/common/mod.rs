@@ -1,11 +1,14 @@
-//! Helpers shared by the integration tests: paths to the bundled data, a real `kartrum` server
-//! on 127.0.0.1, and the CLI.
+//! Helpers shared by the integration tests: paths to the bundled data, one store per region
+//! ([`regions`]), a real `kartrum` server on 127.0.0.1, the CLI, and waiting with a deadline.
 #![allow(dead_code)] // each test binary uses its own subset
+
+pub mod regions;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use kartrummet::ingest::{self, IngestOptions, IngestReport};
 use kartrummet::store::Store;
@@ -103,16 +106,29 @@ impl Server {
             command.env("KARTRUM_TOKEN", token);
         }
         let mut child = command.spawn().expect("starting kartrum serve");
+        // Read stdout on a thread, so that a server that never prints fails the test at the
+        // deadline; the thread goes on draining stdout until the server ends.
         let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(url) = line.strip_prefix("listening on ") {
-                        break url.trim().to_string();
-                    }
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = sender.send(url.trim().to_string());
                 }
-                _ => panic!("kartrum serve exited before listening"),
+            }
+        });
+        let url = match receiver.recv_timeout(DEADLINE) {
+            Ok(url) => url,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let _ = child.kill();
+                let status = child.wait().expect("waiting for kartrum serve");
+                panic!("kartrum serve closed its output ({status}) before listening")
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("kartrum serve was not listening within {DEADLINE:?}")
             }
         };
         Server { child, url }
@@ -136,10 +152,43 @@ impl Drop for Server {
     }
 }
 
+/// How long a test waits for anything (a server to listen, a job to end, a change to show)
+/// before it fails.
+pub const DEADLINE: Duration = Duration::from_secs(120);
+
+/// Calls `probe` until it gives a value, every 20 ms, and fails the test naming `what` when
+/// none came within [`DEADLINE`].
+pub fn wait_until<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within {DEADLINE:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Polls the job at `location` (`/api/jobs/{id}`) until it is no longer `running`, and
+/// returns its last status; fails the test when it still runs at the deadline.
+pub fn finished_job(server: &Server, location: &str) -> serde_json::Value {
+    let client = client();
+    wait_until(&format!("the job {location} ends"), || {
+        let response = client.get(server.at(location)).send().expect("GET the job");
+        assert!(
+            response.status().is_success(),
+            "GET {location}: {}",
+            response.status()
+        );
+        let job: serde_json::Value = response.json().expect("a job is JSON");
+        (job["status"] != "running").then_some(job)
+    })
+}
+
 /// A blocking HTTP client with a generous timeout.
 pub fn client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(120))
+        .timeout(DEADLINE)
         .build()
         .unwrap()
 }

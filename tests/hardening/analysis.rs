@@ -1,33 +1,24 @@
 //! Analyses as an attacker sends them: settings out of range, in-range requests too costly
 //! for the work budget, and more heavy requests than the pool runs at once.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::assert_still_serving;
-use super::common::{Server, assert_problem, client, ingest_as, open_store, run_cli};
+use super::common::regions::{self, Layers, Region};
+use super::common::{Server, assert_problem, client, run_cli};
 
-/// A store with the Dalarna bus lines, population grid, health centres and stops, ingested
-/// once per test binary; every test's server serves it (none of these requests writes).
-fn data_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let store = open_store(dir.path());
-        for (id, file) in [
-            ("busslinjer", "dalarna/kollektivtrafik_linjer.geojson"),
-            ("befolkning_1km", "dalarna/befolkning_1km_2025.geojson"),
-            ("vardcentraler", "dalarna/vardcentraler.csv"),
-            ("hallplatser", "dalarna/kollektivtrafik_hallplatser.geojson"),
-        ] {
-            ingest_as(&store, &super::common::data(file), id);
-        }
-        dir
-    })
-    .path()
+/// The Dalarna bus lines, population grid, health centres and stops, ingested once per test
+/// binary; every test's server serves them (none of these requests writes).
+fn dalarna() -> &'static Region {
+    regions::dalarna(Layers::Only(&[
+        "busslinjer",
+        "befolkning_1km",
+        "vardcentraler",
+        "hallplatser",
+    ]))
 }
 
 /// A server over the shared store with `[limits.analysis]` set to `limits` (TOML lines).
@@ -35,9 +26,7 @@ fn server_with(limits: &str) -> (Server, tempfile::TempDir) {
     let config_dir = tempfile::tempdir().unwrap();
     let config: PathBuf = config_dir.path().join("kartrum.toml");
     std::fs::write(&config, format!("[limits.analysis]\n{limits}\n")).unwrap();
-    let profile = concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo.toml");
-    let args = ["--config", config.to_str().unwrap(), "--profile", profile];
-    let server = Server::start(data_dir(), None, &args);
+    let server = dalarna().serve(None, &["--config", config.to_str().unwrap()]);
     (server, config_dir)
 }
 
@@ -159,7 +148,7 @@ fn settings_out_of_range_answer_400_naming_the_range() {
     assert_still_serving(&server, "busslinjer");
 
     // The command line refuses the same ranges, with a message and a non-zero exit.
-    let dir = data_dir().to_str().unwrap();
+    let dir = dalarna().dir().to_str().unwrap();
     let args = format!(
         "analyze service-access --data-dir {dir} --network busslinjer --demand befolkning_1km \
          --population befolkning_2025 --supply vc=vardcentraler --max-snap-m 1e9"

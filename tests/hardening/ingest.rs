@@ -5,7 +5,6 @@ use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use reqwest::blocking::Response;
 use reqwest::blocking::multipart::Form;
@@ -58,20 +57,7 @@ fn upload_async(server: &Server, file: &Path, fields: &[(&str, &str)]) -> Value 
         .unwrap();
     assert_eq!(accepted.status().as_u16(), 202);
     let location = accepted.headers()["location"].to_str().unwrap().to_string();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let job: Value = client()
-            .get(server.at(&location))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        if job["status"] != "running" {
-            return job;
-        }
-        assert!(Instant::now() < deadline, "the job still runs: {job}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    super::common::finished_job(server, &location)
 }
 
 fn created(response: Response) -> Value {

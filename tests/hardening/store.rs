@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kartrummet::layer::{Layer, LayerMeta};
 use kartrummet::store::results::ResultLimits;
@@ -206,7 +206,10 @@ fn ingested_sa_layer_is_never_replaced_anonymously() {
     body["output"] = json!({ "layer": "sa_x" });
     let detail = assert_problem(post(&server, &body), 403);
     assert!(detail.contains("sa_x"), "{detail}");
-    std::thread::sleep(Duration::from_millis(1500));
+    // And once the server has followed the neighbour's ingest (its refresh lists `sa_x`).
+    common::wait_until("the server lists the neighbour's sa_x", || {
+        (status_of(&server, "/api/layers/sa_x") == 200).then_some(())
+    });
     assert_problem(post(&server, &body), 403);
     let layer: Value = client()
         .get(server.at("/api/layers/sa_x"))
@@ -286,7 +289,9 @@ fn cli_beside_the_server_keeps_a_running_upload() {
     let half = body.len() - file.len() / 2;
     stream.write_all(&body[..half]).unwrap();
     stream.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    common::wait_until("the upload's work file in tmp/", || {
+        (common::work_files(dir.path()) > 0).then_some(())
+    });
     // … while a CLI opens the same store.
     let layers = common::run_cli(&["layers", "--data-dir", dir.path().to_str().unwrap()]);
     assert!(layers.status.success(), "{layers:?}");
@@ -374,19 +379,7 @@ fn bad_upload_errors_name_no_server_path() {
     let accepted = send("broken.gpkg", b"garbage bytes", true);
     assert_eq!(accepted.status(), 202);
     let href = accepted.headers()["location"].to_str().unwrap().to_string();
-    let started = Instant::now();
-    let job = loop {
-        let job: Value = client()
-            .get(server.at(&href))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        if job["status"] != "running" || started.elapsed() > Duration::from_secs(60) {
-            break job;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let job = common::finished_job(&server, &href);
     assert_eq!(job["status"], "failed", "{job}");
     assert_eq!(job["problem"]["status"], 422);
     assert_no_server_path(job["problem"]["detail"].as_str().unwrap(), dir.path());

@@ -9,32 +9,51 @@
 
 import { el, option, postJSON, sortableTable } from './dom.js';
 import { formatFixed, formatNumber, formatPercent, lang, onLanguageChange, t, tf } from './i18n.js';
-import { selectTab } from './tools.js';
-import { scenarioBody, scenarioLayers, scenarioLegend, renderScenario } from './scenario.js';
+import { fieldPicker, layerPicker } from './pickers.js';
+import { OWN_KIND, allFields, kindLabel, kindNear, numberFields, pickField, serviceKind, supplyOf } from './region.js';
+import { DEFAULT_BREAKS, scenarioBody, scenarioLayers, scenarioLegend, renderScenario } from './scenario.js';
 
-/** The kinds of service and where their points come from. */
-export const KINDS = {
-  grocery: { label: 'kindGrocery', near: 'kindGroceryNear', supply: [{ layer: 'servicepunkter', filter: { category: 'grocery' } }] },
-  pharmacy: { label: 'kindPharmacy', near: 'kindPharmacyNear', supply: [{ layer: 'servicepunkter', filter: { category: 'pharmacy' } }] },
-  health: { label: 'kindHealth', near: 'kindHealthNear', supply: [{ layer: 'vardcentraler' }] },
-};
-export const DEFAULT_BREAKS = [5, 10, 20, 30];
-const NETWORK = 'busslinjer';
-const DEMAND = { layer: 'befolkning_1km', population: 'befolkning_2025' };
-const AREAS = { layer: 'kommuner', name_field: 'name', code_field: 'code' };
 const UNREACHABLE = '#8c8c8c';
 const SMALL = 100;
 
-/** The analysis request for the parameters (without `output`). */
-export function requestBody(params) {
+/** `object` without its null and undefined entries. */
+const compact = (object) => Object.fromEntries(Object.entries(object).filter(([, v]) => v !== null && v !== undefined));
+
+/**
+ * The inputs of service parameters `p` ({kind, inputs?}): the profile's, each replaced by what
+ * the user picked in `p.inputs` (network, demand, areas — null for none — and, for the own
+ * choice, supply {layer, filter?}). `missing` lists i18n keys of what neither gives.
+ */
+export function serviceInputs(profile, p) {
+  const a = profile.analysis;
+  // From a link or a saved view: anything but an object counts as no choice.
+  const own = p.inputs && typeof p.inputs === 'object' ? p.inputs : {};
+  const network = typeof own.network === 'string' ? own.network : a.network ?? null;
+  const demandSpec = own.demand ?? a.demand;
+  const demand = demandSpec?.layer && demandSpec.population ? { layer: demandSpec.layer, population: demandSpec.population } : null;
+  const areaSpec = 'areas' in own ? own.areas : a.areas;
+  const areas = areaSpec?.layer ? compact({ layer: areaSpec.layer, name_field: areaSpec.name_field, code_field: areaSpec.code_field }) : null;
+  const source = p.kind === OWN_KIND ? own.supply : serviceKind(profile, p.kind);
+  const supply = source?.layer ? [supplyOf(source)] : null;
+  const missing = [!network && 'needNetwork', !demand && 'needDemand', !supply && 'needSupply'].filter(Boolean);
+  return { network, demand, areas, supply, missing };
+}
+
+/** The layers `inputs` read (to see which are missing or changed). */
+export function inputLayers(inputs) {
+  return [inputs.network, inputs.demand?.layer, inputs.areas?.layer, ...(inputs.supply ?? []).map((s) => s.layer)].filter(Boolean);
+}
+
+/** The analysis request for complete `inputs` and the band `breaks` (without `output`). */
+export function requestBody(inputs, breaks) {
   return {
-    network: NETWORK,
-    demand: DEMAND,
-    supply: KINDS[params.kind].supply,
-    areas: AREAS,
+    network: inputs.network,
+    demand: inputs.demand,
+    supply: inputs.supply,
+    ...(inputs.areas ? { areas: inputs.areas } : {}),
     mode: 'network',
-    bands: { unit: 'min', breaks: params.breaks },
-    threshold: params.breaks[params.breaks.length - 1],
+    bands: { unit: 'min', breaks },
+    threshold: breaks[breaks.length - 1],
   };
 }
 
@@ -74,12 +93,15 @@ export function areaJoinNote(join) {
   return join.by_location ? `${byCode} ${tf('saAreaFallback', { n: formatNumber(join.by_location) })}` : byCode;
 }
 
+/** Whether the server calls a result's network the bus network (not all roads). */
+const busNetwork = (result) => /bus network, not all roads/.test(result.network_note || '');
+
 /** The network note in the current language (the server's note in English). */
 export function networkNote(result) {
-  if (lang() === 'sv' && /bus network, not all roads/.test(result.network_note || '')) {
-    return tf('saNetworkNote', { layer: result.network?.layer ?? NETWORK });
-  }
-  return result.network_note;
+  // A place profile names no network object: its note names the layer.
+  const layer = result.network?.layer ?? /layer "([^"]+)"/.exec(result.network_note || '')?.[1];
+  if (lang() !== 'sv' || !layer) return result.network_note;
+  return tf(busNetwork(result) ? 'saNetworkNote' : 'saNetworkNoteLayer', { layer });
 }
 
 /** MapLibre fill colour of a service-access result layer. */
@@ -117,26 +139,90 @@ export function initServiceAccess(app, ctx) {
   const state = { key: null, shown: null, result: null, scenario: null, run: 0, error: null, busy: false, sort: { key: 'name', dir: 'asc' }, diffSort: { key: 'farther', dir: 'desc' } };
   app.serviceAccess = state;
 
-  const kind = el('select', { id: 'sa-kind' }, ...Object.keys(KINDS).map((k) => option(k, t(KINDS[k].label), k === 'grocery')));
+  const kind = el('select', { id: 'sa-kind' });
   const breaks = el('input', { id: 'sa-bands', type: 'text', inputmode: 'decimal', value: DEFAULT_BREAKS.join(', '), 'aria-describedby': 'sa-bands-help' });
   const color = el('select', { id: 'sa-color' }, option('band', t('saColorBand'), true), option('time_min', t('saColorTime')));
+  // The data: the profile's layers unless the user picks other catalog layers; the own choice
+  // of services is any point layer, optionally filtered by one field's value.
+  const supplyLayer = layerPicker(app, { id: 'sa-supply-layer', label: 'saSupplyLayer', empty: 'pickChoose', kinds: ['point'] });
+  const filterField = fieldPicker({ id: 'sa-filter-field', label: 'saFilterField', empty: 'pickNoFilter', fields: () => allFields(app, supplyLayer.select.value) });
+  const filterValue = el('input', { id: 'sa-filter-value', type: 'text' });
+  const network = layerPicker(app, { id: 'sa-network', label: 'saNetworkLayer', empty: 'pickChoose', kinds: ['line'] });
+  const demandLayer = layerPicker(app, { id: 'sa-demand-layer', label: 'saDemandLayer', empty: 'pickChoose', kinds: ['fill', 'point'], keep: (id) => numberFields(app, id).length > 0 });
+  const demandField = fieldPicker({ id: 'sa-demand-field', label: 'saDemandField', empty: 'pickChoose', fields: () => numberFields(app, demandLayer.select.value) });
+  const areas = layerPicker(app, { id: 'sa-areas', label: 'saAreasLayer', empty: 'pickNone', kinds: ['fill'] });
+  const areasName = fieldPicker({ id: 'sa-areas-name', label: 'saAreasName', empty: 'pickChoose', fields: () => allFields(app, areas.select.value) });
+  const pickers = [supplyLayer, filterField, network, demandLayer, demandField, areas, areasName];
+  const own = el('div', { id: 'sa-own', hidden: true }, supplyLayer.row, filterField.row,
+    el('label', { class: 'row', for: 'sa-filter-value' }, el('span', { 'data-t': 'saFilterValue' }), filterValue));
+  const data = el('details', { id: 'sa-inputs' }, el('summary', { 'data-t': 'saInputs' }),
+    network.row, demandLayer.row, demandField.row, areas.row, areasName.row);
   const run = el('button', { type: 'submit', class: 'primary', id: 'sa-run', text: t('saRun') });
   const clear = el('button', { type: 'button', id: 'sa-clear', text: t('saClear') });
   const status = el('p', { id: 'sa-status', class: 'message', role: 'status' });
   const form = el('form', { id: 'sa-form', class: 'tool-form edit-only' },
     el('label', { class: 'row' }, el('span', { 'data-t': 'saKind' }), kind),
+    own,
     el('label', { class: 'row' }, el('span', { 'data-t': 'saBands' }), breaks),
     el('p', { id: 'sa-bands-help', class: 'help', 'data-t': 'saBandsHelp' }),
     el('label', { class: 'row' }, el('span', { 'data-t': 'saColor' }), color),
+    data,
     el('div', { class: 'buttons' }, run, clear));
   const note = el('p', { id: 'sa-network-note', class: 'network-note', hidden: true });
   const scenarioBox = el('div', { id: 'sa-scenario', class: 'scenario' });
   const results = el('div', { id: 'sa-results' });
   panel.append(el('h2', { 'data-t': 'saHeading' }), form, status, note, scenarioBox, results);
 
+  /** The kinds of the profile, and the own choice. */
+  const fillKinds = (value = kind.value) => {
+    const kinds = app.profile.analysis.services.map((s) => s.kind);
+    kind.replaceChildren(...kinds.map((k) => option(k, kindLabel(app, { kind: k }))), option(OWN_KIND, t('kindOwn')));
+    kind.value = [...kinds, OWN_KIND].includes(value) ? value : (kinds[0] ?? OWN_KIND);
+    own.hidden = kind.value !== OWN_KIND;
+  };
+  /** Shows the inputs of parameters `p` in the pickers (the profile's where `p` has none). */
+  const showInputs = (p) => {
+    const inputs = serviceInputs(app.profile, p);
+    const supply = p.kind === OWN_KIND ? p.inputs?.supply : null;
+    const [field, value] = Object.entries(supply?.filter ?? {})[0] ?? ['', ''];
+    supplyLayer.fill(supply?.layer ?? supplyLayer.select.value);
+    filterField.fill(supply ? field : filterField.select.value);
+    if (supply) filterValue.value = String(value);
+    network.fill(inputs.network ?? '');
+    demandLayer.fill(inputs.demand?.layer ?? '');
+    demandField.fill(inputs.demand?.population ?? '');
+    areas.fill(inputs.areas?.layer ?? '');
+    areasName.fill(inputs.areas?.name_field ?? pickField(allFields(app, areas.select.value), 'name'));
+  };
+  /** What the pickers say that the profile does not (undefined: nothing). */
+  const readInputs = (k) => {
+    const a = app.profile.analysis;
+    const inputs = {};
+    const supply = supplyLayer.select.value;
+    const field = filterField.select.value;
+    const value = filterValue.value.trim();
+    if (k === OWN_KIND && supply) inputs.supply = field && value ? { layer: supply, filter: { [field]: value } } : { layer: supply };
+    if (network.select.value && network.select.value !== a.network) inputs.network = network.select.value;
+    const demand = { layer: demandLayer.select.value, population: demandField.select.value };
+    if (demand.layer && demand.population && (demand.layer !== a.demand?.layer || demand.population !== a.demand?.population)) inputs.demand = demand;
+    const area = areas.select.value;
+    if (!area && a.areas?.layer) inputs.areas = null;
+    else if (area && (area !== a.areas?.layer || areasName.select.value !== a.areas?.name_field)) {
+      inputs.areas = compact({ layer: area, name_field: areasName.select.value || null, code_field: area === a.areas?.layer ? a.areas.code_field : null });
+    }
+    return Object.keys(inputs).length ? inputs : undefined;
+  };
+  kind.addEventListener('change', () => { own.hidden = kind.value !== OWN_KIND; });
+  supplyLayer.select.addEventListener('change', () => filterField.fill(''));
+  demandLayer.select.addEventListener('change', () => demandField.fill(pickField(numberFields(app, demandLayer.select.value), app.profile.analysis.demand?.population)));
+  areas.select.addEventListener('change', () => areasName.fill(pickField(allFields(app, areas.select.value), app.profile.analysis.areas?.name_field, 'name')));
+  fillKinds();
+  showInputs({ kind: kind.value });
+
   const translate = () => {
     for (const node of panel.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t);
-    [...kind.options].forEach((o) => { o.textContent = t(KINDS[o.value].label); });
+    fillKinds();
+    for (const p of pickers) p.fill();
     color.options[0].textContent = t('saColorBand');
     color.options[1].textContent = t('saColorTime');
     run.textContent = t('saRun');
@@ -159,7 +245,7 @@ export function initServiceAccess(app, ctx) {
       return;
     }
     breaks.removeAttribute('aria-invalid');
-    app.analysis = { ...app.analysis, service: { kind: kind.value, breaks: numbers, color: color.value } };
+    app.analysis = { ...app.analysis, service: compact({ kind: kind.value, breaks: numbers, color: color.value, inputs: readInputs(kind.value) }) };
     ctx.update();
   });
   clear.addEventListener('click', () => {
@@ -175,18 +261,24 @@ export function initServiceAccess(app, ctx) {
 
   const params = () => {
     const p = app.analysis?.service;
-    return p && KINDS[p.kind] && Array.isArray(p.breaks) && p.breaks.length ? p : null;
+    const known = p && (p.kind === OWN_KIND || serviceKind(app.profile, p.kind));
+    return known && Array.isArray(p.breaks) && p.breaks.length ? p : null;
+  };
+  const fail = (error) => {
+    Object.assign(state, { result: null, scenario: null, error, busy: false });
+    render();
   };
 
   /** Runs the analysis (and the scenario) when the parameters changed. */
   const sync = async () => {
     const p = params();
-    const key = p ? JSON.stringify([p.kind, p.breaks, p.remove ?? null]) : null;
+    const key = p ? JSON.stringify([p.kind, p.breaks, p.remove ?? null, p.inputs ?? null]) : null;
     // The form shows new parameters (a link, a slide), but is left alone by other updates (a
     // layer ingested elsewhere) so that what the user is typing stays.
-    const shown = p ? JSON.stringify([p.kind, p.breaks, p.color]) : null;
+    const shown = p ? JSON.stringify([p.kind, p.breaks, p.color, p.inputs ?? null]) : null;
     if (p && shown !== state.shown) {
-      kind.value = p.kind;
+      fillKinds(p.kind);
+      showInputs(p);
       if (parseBreaks(breaks.value)?.join() !== p.breaks.join()) breaks.value = p.breaks.join(', ');
       color.value = p.color === 'time_min' ? 'time_min' : 'band';
     }
@@ -199,22 +291,28 @@ export function initServiceAccess(app, ctx) {
       ctx.update({ keepPanel: true });
       return;
     }
-    const missing = [NETWORK, DEMAND.layer, AREAS.layer, ...KINDS[p.kind].supply.map((s) => s.layer)].filter((id) => !app.byId.has(id));
-    if (missing.length) {
-      Object.assign(state, { result: null, scenario: null, error: `${t('saMissing')}: ${missing.join(', ')}`, busy: false });
-      render();
+    // What neither the profile nor the user gives is asked for, not sent to fail.
+    const inputs = serviceInputs(app.profile, p);
+    if (inputs.missing.length) {
+      data.open = true;
+      fail(inputs.missing.map((m) => t(m)).join(' '));
       return;
     }
-    selectTab('service');
+    const missing = inputLayers(inputs).filter((id) => !app.byId.has(id));
+    if (missing.length) {
+      fail(`${t('saMissing')}: ${[...new Set(missing)].join(', ')}`);
+      return;
+    }
+    ctx.selectTab('service');
     state.busy = true;
     state.error = null;
     status.classList.remove('error');
     status.textContent = p.remove ? tf('saWhatIfRunning', { name: p.name ?? p.remove }) : t('saRunning');
     run.disabled = true;
     try {
-      const body = requestBody(p);
+      const body = requestBody(inputs, p.breaks);
       // No layer id: the server names the result after the request, so rooms never share one.
-      const result = await postJSON('/api/analysis/service-access', { ...body, output: { store: true, title: t(KINDS[p.kind].label) } });
+      const result = await postJSON('/api/analysis/service-access', { ...body, output: { store: true, title: kindLabel(app, p) } });
       const scenario = p.remove ? await postJSON('/api/analysis/service-access/scenario', scenarioBody(body, p)) : null;
       if (state.key !== key) return;
       Object.assign(state, { result, scenario, busy: false, run: state.run + 1 });
@@ -230,14 +328,16 @@ export function initServiceAccess(app, ctx) {
     ctx.update({ keepPanel: true });
   };
   ctx.onChange(() => { sync(); });
-  // The live catalog: a result that was evicted, or inputs that were re-ingested, are
-  // computed again (same request, so the same id while the inputs are unchanged).
+  // The live catalog: the pickers list its layers; a result that was evicted, or inputs that
+  // were re-ingested, are computed again (same request, so the same id while the inputs are
+  // unchanged).
   document.addEventListener('catalogchange', ({ detail }) => {
+    for (const picker of pickers) picker.fill();
     const p = params();
     if (!p || state.busy) return;
     const shown = [state.result?.layer?.id, state.scenario?.layer?.id].filter(Boolean);
-    const inputs = [NETWORK, DEMAND.layer, AREAS.layer, ...KINDS[p.kind].supply.map((s) => s.layer)];
-    if (shown.some((id) => detail.removed.includes(id)) || inputs.some((id) => detail.changed.includes(id))) {
+    const inputs = inputLayers(serviceInputs(app.profile, p));
+    if (shown.some((id) => detail.removed.includes(id)) || inputs.some((id) => detail.changed.includes(id) || detail.added?.includes(id))) {
       state.key = null;
       sync();
     }
@@ -255,10 +355,10 @@ export function initServiceAccess(app, ctx) {
       return;
     }
     const p = params();
-    const near = t(KINDS[p.kind].near);
+    const near = kindNear(app, p);
     const total = r.total;
     const threshold = formatNumber(r.threshold);
-    const summary = el('p', { class: 'summary', id: 'sa-summary', text: tf('saSummary', {
+    const summary = el('p', { class: 'summary', id: 'sa-summary', text: tf(busNetwork(r) ? 'saSummary' : 'saSummaryLayer', {
       beyond: formatNumber(Math.round(total.beyond_threshold)),
       share: formatPercent(total.beyond_threshold / total.population),
       threshold,
@@ -323,9 +423,13 @@ export function initServiceAccess(app, ctx) {
       // another room storing it again stores the same cells.
       const sources = { 'sa-src': layerSource(layer, state.run) };
       const base = { source: 'sa-src', 'source-layer': layer.id, metadata: { 'kartrum:layer': layer.id, 'kartrum:clickable': true } };
+      // Demand of polygons (grid cells) is a choropleth; demand of points (tätorter) dots.
       const layers = [{
         ...base, id: 'sa-fill', type: 'fill',
         paint: { 'fill-color': fillColor(r, p?.color), 'fill-opacity': sc ? 0.55 : 0.78, 'fill-outline-color': 'rgba(0,0,0,0)' },
+      }, {
+        ...base, id: 'sa-points', type: 'circle', filter: ['==', ['geometry-type'], 'Point'],
+        paint: { 'circle-color': fillColor(r, p?.color), 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 3, 12, 7], 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1, 'circle-opacity': sc ? 0.7 : 0.95 },
       }];
       const top = [];
       if (sc) {
@@ -341,16 +445,17 @@ export function initServiceAccess(app, ctx) {
       if (!r) return [];
       const p = params();
       const colors = bandColors(r.bands.length);
-      const kindText = t(KINDS[p.kind].near);
+      const kindText = kindNear(app, p);
       const items = r.bands.map((label, i) => ({ color: colors[i], label }));
-      items.push({ color: UNREACHABLE, label: t('saUnreachable') });
+      const bus = busNetwork(r);
+      items.push({ color: UNREACHABLE, label: t(bus ? 'saUnreachable' : 'saOffNetwork') });
       const entries = [];
       if (state.scenario) entries.push(...scenarioLegend(state, p));
       entries.push({
         title: tf(state.scenario ? 'saAfterLegend' : 'saLegendTitle', { kind: kindText }),
         kind: 'fill',
         items,
-        note: t('saNetworkShort'),
+        note: bus ? t('saNetworkShort') : tf('saNetworkShortLayer', { layer: r.network?.layer ?? '' }),
       });
       return entries;
     },

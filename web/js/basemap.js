@@ -8,31 +8,43 @@ const LABEL_FONT_BOLD = ['Noto Sans Bold', 'Liberation Sans', 'DejaVu Sans', 'Ar
 /** Background outside Sweden (sea and neighbours alike): a quiet grey below the warm land. */
 export const BACKGROUND = '#e2e5e7';
 
-/** Catalog layers the own basemap draws, when the catalog has them. */
-export const BASEMAP_LAYERS = ['lan', 'tatortsytor', 'vattendrag', 'jarnvagar', 'granser', 'kommuner', 'tatorter'];
+/** The parts of the own basemap, by their role in the profile's `map.basemap`. */
+export const BASEMAP_ROLES = ['land', 'urban', 'water', 'rail', 'borders', 'boundaries', 'places'];
 
 /**
- * Basemap layers that belong below the thematic layers. `has(id)` tells whether a catalog layer
- * is there; `src(id)` gives its {source, 'source-layer'}.
+ * The data field the demo's national layers (Lantmäteriet) class their features by. A region's
+ * layer without it is drawn with one calm style instead.
  */
-export function ownBasemapBelow(has, src) {
+const CLASS_FIELD = 'KATEGORI';
+
+/** `expr` where a feature has the class field, else `fallback`. */
+const byClass = (expr, fallback) => ['case', ['has', CLASS_FIELD], expr, fallback];
+
+/**
+ * Basemap layers that belong below the thematic layers. `roles` maps a role to the catalog layer
+ * that plays it ({id, fields}; absent roles are not drawn); `src(id)` gives a layer's
+ * {source, 'source-layer'}.
+ */
+export function ownBasemapBelow(roles, src) {
   const layers = [{ id: 'bm-background', type: 'background', paint: { 'background-color': BACKGROUND } }];
-  if (has('lan')) {
-    layers.push({ id: 'bm-land', type: 'fill', ...src('lan'), paint: { 'fill-color': '#f7f5f0' } });
+  const { land, urban, water, rail, borders } = roles;
+  if (land) {
+    layers.push({ id: 'bm-land', type: 'fill', ...src(land.id), paint: { 'fill-color': '#f7f5f0' } });
   }
-  if (has('tatortsytor')) {
+  if (urban) {
     layers.push({
-      id: 'bm-urban', type: 'fill', ...src('tatortsytor'),
+      id: 'bm-urban', type: 'fill', ...src(urban.id),
       paint: {
-        'fill-color': ['match', ['get', 'KATEGORI'], 'Tätort', '#e6dfd3', '#ede8df'],
+        'fill-color': ['match', ['coalesce', ['get', CLASS_FIELD], ''], 'Tätort', '#e6dfd3', '#ede8df'],
         'fill-outline-color': '#d9d0c1',
       },
     });
   }
-  if (has('vattendrag')) {
-    const size = ['to-number', ['slice', ['to-string', ['get', 'KATEGORI']], -1], 3];
+  if (water) {
+    // The class's last digit is the river's size (1 to 6); without it a middling river.
+    const size = byClass(['to-number', ['slice', ['to-string', ['get', CLASS_FIELD]], -1], 3], 3);
     layers.push({
-      id: 'bm-rivers', type: 'line', ...src('vattendrag'),
+      id: 'bm-rivers', type: 'line', ...src(water.id),
       filter: ['any', ['>=', size, 3], ['>=', ['zoom'], 8.5]],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: {
@@ -41,10 +53,10 @@ export function ownBasemapBelow(has, src) {
       },
     });
   }
-  if (has('jarnvagar')) {
-    const tunnel = ['==', ['get', 'KATEGORI'], 'Järnväg i tunnel eller underfart'];
+  if (rail) {
+    const tunnel = ['==', ['coalesce', ['get', CLASS_FIELD], ''], 'Järnväg i tunnel eller underfart'];
     layers.push({
-      id: 'bm-rail', type: 'line', ...src('jarnvagar'),
+      id: 'bm-rail', type: 'line', ...src(rail.id),
       paint: {
         'line-color': '#8a8580',
         'line-width': ['interpolate', ['linear'], ['zoom'], 5, 0.8, 10, 2.2, 14, 3.5],
@@ -52,7 +64,7 @@ export function ownBasemapBelow(has, src) {
       },
     });
     layers.push({
-      id: 'bm-rail-dash', type: 'line', ...src('jarnvagar'), minzoom: 8,
+      id: 'bm-rail-dash', type: 'line', ...src(rail.id), minzoom: 8,
       filter: ['!', tunnel],
       paint: {
         'line-color': '#ffffff',
@@ -61,11 +73,12 @@ export function ownBasemapBelow(has, src) {
       },
     });
   }
-  if (has('granser')) {
-    const kind = ['get', 'KATEGORI'];
+  if (borders) {
+    const kind = ['coalesce', ['get', CLASS_FIELD], ''];
+    // Without the class field every border is drawn as a municipal one.
     layers.push({
-      id: 'bm-border-kommun', type: 'line', ...src('granser'), minzoom: 6,
-      filter: ['==', kind, 'Kommungräns'],
+      id: 'bm-border-kommun', type: 'line', ...src(borders.id), minzoom: 6,
+      filter: byClass(['==', kind, 'Kommungräns'], true),
       paint: {
         'line-color': '#a39aae',
         'line-width': ['interpolate', ['linear'], ['zoom'], 6, 0.6, 12, 1.5],
@@ -73,13 +86,13 @@ export function ownBasemapBelow(has, src) {
       },
     });
     layers.push({
-      id: 'bm-border-lan', type: 'line', ...src('granser'),
-      filter: ['in', 'Länsgräns', kind],
+      id: 'bm-border-county', type: 'line', ...src(borders.id),
+      filter: byClass(['in', 'Länsgräns', kind], false),
       paint: { 'line-color': '#7d6f8c', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 0.8, 12, 2.5] },
     });
     layers.push({
-      id: 'bm-border-riks', type: 'line', ...src('granser'),
-      filter: ['==', kind, 'Riksgräns'],
+      id: 'bm-border-riks', type: 'line', ...src(borders.id),
+      filter: byClass(['==', kind, 'Riksgräns'], false),
       paint: { 'line-color': '#5b5566', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.2, 12, 3] },
     });
   }
@@ -87,25 +100,28 @@ export function ownBasemapBelow(has, src) {
 }
 
 /**
- * Basemap labels, drawn above the thematic layers so names stay readable. `scale` enlarges
- * them (meeting mode).
+ * Basemap labels, drawn above the thematic layers so names stay readable. `roles.boundaries`
+ * and `roles.places` carry their name (and population) fields; `scale` enlarges the labels
+ * (meeting mode). The place labels name their layer, so their popups show the place.
  */
-export function ownBasemapLabels(has, src, scale = 1) {
+export function ownBasemapLabels(roles, src, scale = 1) {
   const layers = [];
-  if (has('kommuner') && !has('tatorter')) {
+  const { boundaries, places } = roles;
+  if (boundaries && !places) {
     layers.push({
-      id: 'bm-label-kommun', type: 'symbol', ...src('kommuner'), minzoom: 7,
-      layout: { 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 13 * scale },
+      id: 'bm-label-kommun', type: 'symbol', ...src(boundaries.id), minzoom: 7,
+      layout: { 'text-field': ['to-string', ['get', boundaries.name]], 'text-font': LABEL_FONT, 'text-size': 13 * scale },
       paint: { 'text-color': '#6c6475', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
     });
   }
-  if (has('tatorter')) {
-    const pop = ['to-number', ['get', 'pop'], 0];
+  if (places) {
+    const pop = places.population ? ['to-number', ['get', places.population], 0] : 0;
     layers.push({
-      id: 'bm-label-tatort', type: 'symbol', ...src('tatorter'),
+      id: 'bm-label-tatort', type: 'symbol', ...src(places.id),
+      metadata: { 'kartrum:layer': places.id },
       filter: ['step', ['zoom'], ['>=', pop, 40000], 5.5, ['>=', pop, 10000], 7, ['>=', pop, 2500], 8.5, ['>=', pop, 500], 10, true],
       layout: {
-        'text-field': ['get', 'name'],
+        'text-field': ['to-string', ['get', places.name]],
         'text-font': ['step', pop, ['literal', LABEL_FONT], 10000, ['literal', LABEL_FONT_BOLD]],
         'text-size': ['interpolate', ['linear'], pop, 200, 12 * scale, 10000, 14 * scale, 100000, 18 * scale, 1000000, 22 * scale],
         'symbol-sort-key': ['-', 0, pop],

@@ -14,35 +14,56 @@ import { barChart } from './chart.js';
 import { el, option, postJSON } from './dom.js';
 import { formatFixed, formatNumber, formatPercent, onLanguageChange, t, tf } from './i18n.js';
 import { getJSON } from './api.js';
-import { allFeatures } from './sources.js';
-import { selectTab } from './tools.js';
+import { fieldPicker, layerPicker } from './pickers.js';
+import { allFields, townsOf } from './region.js';
+import { allFeatures, geometryBounds } from './sources.js';
 
 const COLOR = '#5b2a86';
 const DRAFT = '#d55e00';
-const LINES = { layer: 'busslinjer', field: 'linjenummer', filter: 'klassificering=Str%C3%A5ktrafik' };
-const RAIL = 'jarnvagar';
 /** How near (pixels) a click must be to a railway to pick it. */
 const PICK_PX = 6;
 
-/** The corridor request for the parameters. */
-export function corridorRequest(c, name) {
+/** The corridor request for the parameters, counting the `sources` of the region. */
+export function corridorRequest(c, name, sources = {}) {
   const spec = { name, buffer_m: c.width };
   if (c.feature) spec.features = { layer: c.feature.layer, where: { [c.feature.field]: c.feature.value } };
   else if (c.segments) spec.features = { layer: c.segments.layer, ids: c.segments.ids };
   else spec.line = { type: 'LineString', coordinates: c.line };
-  return { corridors: [spec] };
+  return { corridors: [spec], ...(Object.keys(sources).length ? { sources } : {}) };
 }
 
-function bounds(geometry) {
-  const b = [Infinity, Infinity, -Infinity, -Infinity];
-  const walk = (c) => {
-    if (typeof c[0] === 'number') {
-      b[0] = Math.min(b[0], c[0]); b[1] = Math.min(b[1], c[1]);
-      b[2] = Math.max(b[2], c[0]); b[3] = Math.max(b[3], c[1]);
-    } else c.forEach(walk);
-  };
-  walk(geometry.coordinates);
-  return b;
+/**
+ * What a corridor counts, from the region profile: population (demand), tätorter (towns),
+ * services (each service layer once, its kinds by the first filter field) and stops; only the
+ * parts whose layers the catalog has.
+ */
+export function corridorSources(app) {
+  const a = app.profile.analysis;
+  const has = (layer) => Boolean(layer) && app.byId.has(layer);
+  const sources = {};
+  if (has(a.demand?.layer) && a.demand.population) sources.population = { layer: a.demand.layer, field: a.demand.population };
+  const towns = townsOf(app);
+  if (towns?.name_field && towns.population) sources.tatorter = { layer: towns.layer, name_field: towns.name_field, population_field: towns.population };
+  const services = new Map();
+  for (const s of a.services.filter((x) => has(x.layer))) {
+    if (!services.has(s.layer)) services.set(s.layer, { layer: s.layer, ...(s.filter && Object.keys(s.filter).length ? { kind_field: Object.keys(s.filter)[0] } : {}) });
+  }
+  if (services.size) sources.services = [...services.values()];
+  const stops = a.stops;
+  if (has(stops?.layer) && stops.name_field && stops.departures_field) {
+    sources.stops = { layer: stops.layer, name_field: stops.name_field, departures_field: stops.departures_field, group_fields: stops.group_fields ?? [] };
+  }
+  return sources;
+}
+
+/**
+ * The lines to choose a corridor from: the profile's first corridor line with a label field (or
+ * the first), {layer, label_field?, filter?}; the layer picked by segments: the profile's first
+ * corridor line without a label field (null: the lines' own layer).
+ */
+export function corridorLines(profile) {
+  const lines = profile.map.corridor_lines;
+  return { lines: lines.find((l) => l.label_field) ?? lines[0] ?? null, segments: lines.find((l) => !l.label_field)?.layer ?? null };
 }
 
 /** Wires the panel; returns its state (for the tests). */
@@ -57,8 +78,31 @@ export function initCorridor(app, ctx) {
 
   const draw = el('button', { type: 'button', id: 'co-draw', 'aria-pressed': 'false' }, t('coDraw'));
   const lineSelect = el('select', { id: 'co-line' }, option('', t('coLineChoose')));
-  const pick = el('button', { type: 'button', id: 'co-pick-rail', 'aria-pressed': 'false', hidden: !app.byId.has(RAIL) }, t('coPickRail'));
-  const pickHelp = el('p', { class: 'help', hidden: !app.byId.has(RAIL), text: t('coPickRailHelp') });
+  // The lines: the profile's corridor lines, or any line layer and field the user picks.
+  const profileLines = () => corridorLines(app.profile);
+  const linesLayer = layerPicker(app, { id: 'co-lines-layer', label: 'coLinesLayer', empty: 'pickChoose', kinds: ['line'] });
+  const linesField = fieldPicker({ id: 'co-lines-field', label: 'coLineField', empty: 'pickChoose', fields: () => allFields(app, linesLayer.select.value) });
+  const showLines = () => {
+    const chosen = profileLines().lines;
+    linesLayer.fill(linesLayer.select.value || chosen?.layer || '');
+    linesField.fill(linesField.select.value || (linesLayer.select.value === chosen?.layer ? chosen?.label_field : '') || '');
+  };
+  showLines();
+  /** The lines to choose from now: {layer, field, filter} (null: none picked). */
+  const lineSource = () => {
+    const layer = linesLayer.select.value;
+    const field = linesField.select.value;
+    if (!layer || !field) return null;
+    const own = profileLines().lines;
+    return { layer, field, filter: own?.layer === layer ? own.filter ?? {} : {} };
+  };
+  /** The layer whose segments are picked on the map. */
+  const segmentLayer = () => {
+    const id = profileLines().segments ?? linesLayer.select.value;
+    return id && app.byId.has(id) ? id : null;
+  };
+  const pick = el('button', { type: 'button', id: 'co-pick-rail', 'aria-pressed': 'false', hidden: !segmentLayer() }, t('coPickRail'));
+  const pickHelp = el('p', { class: 'help', hidden: !segmentLayer(), text: t('coPickRailHelp') });
   const width = el('input', { id: 'co-width', type: 'number', min: 0, max: 50000, step: 100, value: 1000 });
   const run = el('button', { type: 'button', class: 'primary', id: 'co-run' }, t('coRun'));
   const clear = el('button', { type: 'button', id: 'co-clear' }, t('coClear'));
@@ -71,6 +115,7 @@ export function initCorridor(app, ctx) {
   panel.append(heading,
     el('div', { class: 'tool-form edit-only' },
       el('div', { class: 'buttons' }, draw), orPick,
+      linesLayer.row, linesField.row,
       el('label', { class: 'row' }, lineLabel, lineSelect),
       el('div', { class: 'buttons' }, pick), pickHelp,
       el('label', { class: 'row' }, widthLabel, width),
@@ -87,27 +132,54 @@ export function initCorridor(app, ctx) {
     pickHelp.textContent = t('coPickRailHelp');
     run.textContent = t('coRun');
     clear.textContent = t('coClear');
+    linesLayer.fill();
+    linesField.fill();
     if (state.mode) hintBox.textContent = t(MODES[state.mode].hint);
     render();
   });
 
-  // Trunk bus lines (Stråktrafik) to choose from, fetched once.
+  // The lines to choose from (the profile's: trunk bus lines), fetched once per layer and field.
   let lines = null;
+  let linesKey = null;
   const loadLines = async () => {
-    if (lines || !app.byId.has(LINES.layer)) return;
+    const source = lineSource();
+    const key = JSON.stringify(source);
+    if (lines && key === linesKey) return;
+    linesKey = key;
     lines = [];
-    try {
-      const fc = await getJSON(`/api/layers/${LINES.layer}/features?${LINES.filter}&limit=1000`);
-      lines = [...new Set(fc.features.map((f) => f.properties[LINES.field]).filter(Boolean).map(String))]
-        .sort((a, b) => a.localeCompare(b, 'sv', { numeric: true }));
-    } catch (e) {
-      status.textContent = e.message;
+    if (!source) {
+      status.textContent = t('needLines');
+    } else {
+      try {
+        const query = new URLSearchParams({ ...source.filter, limit: 1000 });
+        const fc = await getJSON(`/api/layers/${encodeURIComponent(source.layer)}/features?${query}`);
+        lines = [...new Set(fc.features.map((f) => f.properties[source.field]).filter((v) => v !== null && v !== undefined && v !== '').map(String))]
+          .sort((a, b) => a.localeCompare(b, 'sv', { numeric: true }));
+        if (status.textContent === t('needLines')) status.textContent = '';
+      } catch (e) {
+        status.textContent = e.message;
+      }
     }
     const chosen = app.analysis?.corridor?.feature?.value;
     lineSelect.replaceChildren(option('', t('coLineChoose')), ...lines.map((n) => option(n, tf('coLineName', { n }), n === chosen)));
   };
   document.getElementById('tab-corridor').addEventListener('click', loadLines);
   lineSelect.addEventListener('focus', loadLines);
+  const linesChanged = () => {
+    pick.hidden = !segmentLayer();
+    pickHelp.hidden = pick.hidden;
+    loadLines();
+  };
+  linesLayer.select.addEventListener('change', () => {
+    const own = profileLines().lines;
+    linesField.fill(linesLayer.select.value === own?.layer ? own.label_field ?? '' : '');
+    linesChanged();
+  });
+  linesField.select.addEventListener('change', linesChanged);
+  document.addEventListener('catalogchange', () => {
+    showLines();
+    linesChanged();
+  });
 
   // Map input: drawing a line or picking railway segments, one at a time.
   const addPoint = (lngLat) => {
@@ -134,7 +206,7 @@ export function initCorridor(app, ctx) {
     pick: {
       button: pick, hint: 'coPicking', cursor: 'pointer', add: togglePick, items: () => state.picked,
       begin: () => { state.picked = []; },
-      corridor: (w) => (state.picked?.length ? { width: w, segments: { layer: RAIL, ids: [...state.picked].sort((a, b) => a - b) } } : null),
+      corridor: (w) => (state.picked?.length ? { width: w, segments: { layer: segmentLayer(), ids: [...state.picked].sort((a, b) => a - b) } } : null),
     },
   };
   const stopMode = () => {
@@ -166,10 +238,11 @@ export function initCorridor(app, ctx) {
       return;
     }
     stopMode();
-    if (name === 'pick' && !state.rails) {
+    if (name === 'pick' && state.rails?.layer !== segmentLayer()) {
       status.textContent = t('coRailLoading');
       try {
-        state.rails = await allFeatures(RAIL);
+        const layer = segmentLayer();
+        state.rails = { layer, features: await allFeatures(layer) };
         status.textContent = '';
       } catch (e) {
         status.textContent = e.message;
@@ -233,7 +306,9 @@ export function initCorridor(app, ctx) {
     }
     const current = app.analysis?.corridor;
     let corridor = null;
-    if (lineSelect.value) corridor = { width: w, feature: { layer: LINES.layer, field: LINES.field, value: lineSelect.value } };
+    const source = lineSource();
+    // The filter only narrows the list: the corridor is the features with the chosen value.
+    if (lineSelect.value && source) corridor = { width: w, feature: { layer: source.layer, field: source.field, value: lineSelect.value } };
     else if (current?.line) corridor = { width: w, line: current.line };
     else if (current?.segments) corridor = { width: w, segments: current.segments };
     if (!corridor) {
@@ -273,8 +348,11 @@ export function initCorridor(app, ctx) {
       return;
     }
     width.value = c.width;
-    selectTab('corridor');
+    ctx.selectTab('corridor');
     if (c.feature) {
+      // A link or a slide names the lines' layer and field: the pickers show them.
+      linesLayer.fill(c.feature.layer);
+      linesField.fill(c.feature.field);
       await loadLines();
       lineSelect.value = c.feature.value;
     }
@@ -283,7 +361,7 @@ export function initCorridor(app, ctx) {
     status.textContent = t('coRunning');
     run.disabled = true;
     try {
-      const response = await postJSON('/api/analysis/corridor', corridorRequest(c, nameOf(c)));
+      const response = await postJSON('/api/analysis/corridor', corridorRequest(c, nameOf(c), corridorSources(app)));
       if (state.key !== key) return;
       Object.assign(state, { result: response, error: null, busy: false });
     } catch (error) {
@@ -295,7 +373,7 @@ export function initCorridor(app, ctx) {
     render();
     const geometry = state.result?.corridors[0]?.geometry;
     if (state.fit && geometry?.coordinates?.length) {
-      const b = bounds(geometry);
+      const b = geometryBounds(geometry);
       map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 60, duration: 800, maxZoom: 13 });
     }
     state.fit = false;
@@ -390,7 +468,7 @@ export function initCorridor(app, ctx) {
       }
       if (state.mode === 'pick') {
         // Every railway, to pick from; the picked segments stronger.
-        sources['co-rail'] = { type: 'geojson', data: state.rails };
+        sources['co-rail'] = { type: 'geojson', data: state.rails.features };
         top.push(
           { id: 'co-rail-all', type: 'line', source: 'co-rail', layout: { 'line-cap': 'round' }, paint: { 'line-color': DRAFT, 'line-width': 3, 'line-opacity': 0.55 } },
           { id: 'co-rail-picked', type: 'line', source: 'co-rail', filter: ['in', ['id'], ['literal', state.picked]], layout: { 'line-cap': 'round' }, paint: { 'line-color': DRAFT, 'line-width': 6 } },

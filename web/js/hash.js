@@ -28,21 +28,24 @@ export function decodeStyle(code) {
   return null;
 }
 
-const KINDS = ['grocery', 'pharmacy', 'health'];
+/** What a service kind may look like in a URL (the profile's kinds, and `own`). */
+const KIND = /^[A-Za-z0-9_-]{1,60}$/;
+const isKind = (kind) => KIND.test(kind ?? '');
 /** What a stored layer id may look like in a URL. */
 const LAYER_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 /**
  * Encodes the analysis parameters as hash parameters: `sa=KIND~B1-B2-…~COLOUR[~LAYER/ID~LON,LAT~NAME]`
  * (service access, optionally with a closed service at a position) with `sr=RESULT[,SCENARIO]`
- * (the ids of the stored result layers it showed), `pl=PLACE_ID` (place profile) and
+ * (the ids of the stored result layers it showed) and `si=JSON` (the layers picked instead of the
+ * profile's, `inputs`), `pl=PLACE_ID` and `pt=JSON` (the tätort layer picked, `placeTowns`) (place profile) and
  * `co=WIDTH;lon,lat;lon,lat…`, `co=WIDTH;LAYER:FIELD=VALUE` or `co=WIDTH;LAYER@ID,ID,…` (corridor:
  * a drawn line, the features with a field value, or features by id).
  */
 export function encodeAnalysis(analysis = {}) {
   const parts = [];
   const sa = analysis.service;
-  if (sa && KINDS.includes(sa.kind)) {
+  if (sa && isKind(sa.kind)) {
     const items = [sa.kind, (sa.breaks || []).join('-'), sa.color === 'time_min' ? 'time_min' : 'band'];
     if (sa.remove) {
       items.push(encodeURIComponent(sa.remove));
@@ -53,8 +56,10 @@ export function encodeAnalysis(analysis = {}) {
     parts.push(`sa=${items.join('~')}`);
     const ids = [sa.result?.layer, sa.result?.scenario].filter((id) => LAYER_ID.test(id ?? ''));
     if (ids.length) parts.push(`sr=${ids.join(',')}`);
+    if (sa.inputs && typeof sa.inputs === 'object') parts.push(`si=${encodeURIComponent(JSON.stringify(sa.inputs))}`);
   }
   if (analysis.place) parts.push(`pl=${encodeURIComponent(analysis.place)}`);
+  if (analysis.placeTowns?.layer) parts.push(`pt=${encodeURIComponent(JSON.stringify(analysis.placeTowns))}`);
   const co = analysis.corridor;
   if (co && (co.line?.length >= 2 || co.feature || co.segments?.ids?.length)) {
     let where;
@@ -66,6 +71,17 @@ export function encodeAnalysis(analysis = {}) {
   return parts.join('&');
 }
 
+/** A JSON object from a hash parameter (null when absent or not an object). */
+function parseObject(text) {
+  if (!text) return null;
+  try {
+    const value = JSON.parse(text);
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Decodes the analysis hash parameters (the inverse of encodeAnalysis). */
 export function decodeAnalysis(params) {
   const analysis = {};
@@ -73,7 +89,7 @@ export function decodeAnalysis(params) {
   if (sa) {
     const [kind, breaks, color, remove, at, ...name] = sa.split('~');
     const numbers = String(breaks || '').split('-').map(Number).filter((n) => Number.isFinite(n) && n > 0);
-    if (KINDS.includes(kind) && numbers.length) {
+    if (isKind(kind) && numbers.length) {
       analysis.service = { kind, breaks: numbers, color: color === 'time_min' ? 'time_min' : 'band' };
       if (remove) analysis.service.remove = decodeURIComponent(remove);
       const point = String(at || '').split(',').map(Number);
@@ -81,9 +97,13 @@ export function decodeAnalysis(params) {
       if (remove && name.length) analysis.service.name = decodeURIComponent(name.join('~'));
       const [layer, scenario] = String(params.get('sr') || '').split(',');
       if (LAYER_ID.test(layer)) analysis.service.result = { layer, ...(remove && LAYER_ID.test(scenario ?? '') ? { scenario } : {}) };
+      const inputs = parseObject(params.get('si'));
+      if (inputs) analysis.service.inputs = inputs;
     }
   }
   if (params.get('pl')) analysis.place = params.get('pl');
+  const towns = parseObject(params.get('pt'));
+  if (typeof towns?.layer === 'string') analysis.placeTowns = towns;
   const co = params.get('co');
   if (co) {
     const [width, ...rest] = co.split(';');

@@ -2,6 +2,7 @@
 // choropleth of a numeric field) and its legend. Analysis results (derived layers, source
 // `analysis/…`) are not listed: each request stores its own, and their panels show them.
 
+import { el, option } from './dom.js';
 import { fieldLabel, formatNumber, onLanguageChange, t } from './i18n.js';
 import { legendSwatches } from './legend.js';
 import { PALETTES, classColors, geometryKind, legendEntry, numericFields } from './styles.js';
@@ -19,24 +20,6 @@ export function renderLayerPanel(list, app, { update, onChange }) {
   build();
   onChange(build);
   onLanguageChange(build);
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') node.textContent = v;
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? '' : v);
-  }
-  node.append(...children.filter(Boolean));
-  return node;
-}
-
-function option(value, label, selected) {
-  const o = el('option', { value, text: label });
-  o.selected = selected;
-  return o;
 }
 
 function layerItem(meta, app, update, open) {

@@ -2,10 +2,11 @@
 // the state (buildStyle); every change re-renders with MapLibre's style diff and rewrites the URL.
 
 import { getJSON } from './api.js';
-import { BASEMAP_LAYERS, BACKGROUND, loadExternalStyle, ownBasemapBelow, ownBasemapLabels } from './basemap.js';
+import { BACKGROUND, loadExternalStyle, ownBasemapBelow, ownBasemapLabels } from './basemap.js';
 import { decodeHash, encodeHash } from './hash.js';
 import { fieldLabel, onLanguageChange, t, translatePage } from './i18n.js';
 import { initKeyboard } from './keyboard.js';
+import { EMPTY_PROFILE, basemapRoles, normalizeProfile } from './region.js';
 import { fetchCatalog, followCatalog, setCatalog } from './live.js';
 import { renderLayerPanel } from './layers.js';
 import { initLegend, renderLegend } from './legend.js';
@@ -19,13 +20,15 @@ import { initTools } from './tools.js';
 
 const maplibregl = window.maplibregl;
 
-/** Dalarna, where the demo starts. */
-const HOME = [[12.1, 59.8], [16.8, 62.3]];
+/** Sweden: where a map starts that knows nothing of its region. */
+const SWEDEN = [[10.9, 55.3], [24.2, 69.1]];
 const KIND_ORDER = { fill: 0, line: 1, point: 2 };
 
 /** The application: catalog, per-layer state and the map. Exposed as window.kartrum for tests. */
 export const app = {
   config: { basemap_url: null, writable: false },
+  /** The region profile (GET /api/profile, region.js): which layer plays which part. */
+  profile: normalizeProfile(EMPTY_PROFILE),
   catalog: [],
   byId: new Map(),
   layers: new Map(),
@@ -151,7 +154,6 @@ export function statsReady() {
 
 /** The whole MapLibre style for the current state. */
 export function buildStyle() {
-  const has = (id) => app.byId.has(id);
   const sources = {};
   let below = [];
   let labels = [];
@@ -165,14 +167,14 @@ export function buildStyle() {
   } else if (app.basemap === 'none') {
     below = [{ id: 'bm-background', type: 'background', paint: { 'background-color': '#ffffff' } }];
   } else {
-    const present = BASEMAP_LAYERS.filter(has);
-    const hasLayer = (id) => present.includes(id);
+    const roles = basemapRoles(app);
+    const present = [...new Set(Object.values(roles).map((r) => r.id))];
     // One composite tile source: all basemap layers in one request per tile (none in an
     // empty store: there is nothing to ask for).
     if (present.length) sources['src-basemap'] = tileSource(present.map((id) => app.byId.get(id)));
     const src = (id) => ({ source: 'src-basemap', 'source-layer': id });
-    below = ownBasemapBelow(hasLayer, src);
-    labels = ownBasemapLabels(hasLayer, src, app.meeting ? 1.35 : 1);
+    below = ownBasemapBelow(roles, src);
+    labels = ownBasemapLabels(roles, src, app.meeting ? 1.35 : 1);
   }
   const overlays = [];
   for (const meta of visibleLayers()) {
@@ -212,7 +214,7 @@ export function toast(message) {
 /** Data sources of the visible layers and the basemap, from the layers' descriptions. */
 export function attribution() {
   const ids = new Set(visibleLayers().map((m) => m.id));
-  if (app.basemap === 'own') BASEMAP_LAYERS.forEach((id) => ids.add(id));
+  if (app.basemap === 'own') Object.values(basemapRoles(app)).forEach((r) => ids.add(r.id));
   const names = new Set();
   for (const id of ids) {
     const meta = app.byId.get(id);
@@ -226,8 +228,10 @@ export function attribution() {
 
 async function boot() {
   translatePage();
-  const [config, catalog] = await Promise.all([getJSON('/api/config'), fetchCatalog()]);
+  // A server without a profile (or an older one) is a region with no parts named.
+  const [config, catalog, profile] = await Promise.all([getJSON('/api/config'), fetchCatalog(), getJSON('/api/profile').catch(() => EMPTY_PROFILE)]);
   app.config = config;
+  app.profile = normalizeProfile(profile);
   setCatalog(app, catalog.layers);
   app.external = await loadExternalStyle(config.basemap_url);
   if (!app.external) document.querySelector('#basemap-select option[value="external"]').disabled = true;
@@ -235,7 +239,7 @@ async function boot() {
   const map = new maplibregl.Map({
     container: 'map',
     style: { version: 8, sources: {}, layers: [{ id: 'bm-background', type: 'background', paint: { 'background-color': BACKGROUND } }] },
-    bounds: HOME,
+    bounds: regionHome(app) ?? SWEDEN,
     fitBoundsOptions: { padding: 20 },
     attributionControl: false,
     canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
@@ -302,6 +306,19 @@ async function boot() {
     if (next.view) views.open(next.view);
     else applyState(next);
   });
+}
+
+/**
+ * Where the map starts without a view in the URL: the extent of the profile's network (where the
+ * analyses work), else of its areas, else of the whole catalog (null for an empty one).
+ */
+function regionHome(app) {
+  const a = app.profile.analysis;
+  const own = [a.network, a.areas?.layer].map((id) => app.byId.get(id)?.bbox).find((b) => b?.length === 4);
+  const boxes = own ? [own] : app.catalog.map((m) => m.bbox).filter((b) => b?.length === 4);
+  if (!boxes.length) return null;
+  const [w, s, e, n] = [0, 1, 2, 3].map((i) => (i < 2 ? Math.min : Math.max)(...boxes.map((b) => b[i])));
+  return [[w, s], [e, n]];
 }
 
 function updateAttribution() {

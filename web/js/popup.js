@@ -31,7 +31,7 @@ export function initPopup(app, { overlayLayerIds }) {
       return false;
     }
     const feature = features[0];
-    const layerId = feature.layer.metadata?.['kartrum:layer'] ?? 'tatorter';
+    const layerId = feature.layer.metadata?.['kartrum:layer'] ?? null;
     const meta = app.byId.get(layerId);
     const lngLat = map.unproject(point);
     const root = content(feature, meta);

@@ -5,19 +5,13 @@
 
 import { el, sortableTable } from './dom.js';
 import { formatFixed, formatNumber, t, tf } from './i18n.js';
-import { selectTab } from './tools.js';
+import { kindNear, kindOfFeature, serviceKind } from './region.js';
 
 /** Classes of longer travel time, minutes. */
 const CHANGE_BREAKS = [2, 5, 10];
 const CHANGE_COLORS = ['#fcae91', '#fb6a4a', '#cb181d', '#67000d'];
-const DEFAULT_BREAKS = [5, 10, 20, 30];
-
-/** The kind of service of a clicked feature (null: not one the analysis knows). */
-export function kindOf(layerId, properties) {
-  if (layerId === 'vardcentraler') return 'health';
-  if (layerId === 'servicepunkter' && ['grocery', 'pharmacy'].includes(properties?.category)) return properties.category;
-  return null;
-}
+/** The travel time bands a service analysis starts with, minutes. */
+export const DEFAULT_BREAKS = [5, 10, 20, 30];
 
 /**
  * The scenario request: the analysis body plus the removal, stored under the id the server
@@ -76,11 +70,10 @@ export function renderScenario(box, app, state, { update, onSort }) {
   const name = p.name ?? p.remove;
   const total = sc.total;
   const threshold = formatNumber(sc.threshold);
-  const nearKey = { grocery: 'kindGroceryNear', pharmacy: 'kindPharmacyNear', health: 'kindHealthNear' }[p.kind];
   const summary = total.population_farther > 0 || total.population_lost_access > 0
     ? tf('saWhatIfSummary', {
       farther: formatNumber(Math.round(total.population_farther)),
-      kind: t(nearKey),
+      kind: kindNear(app, p),
       mean: formatFixed(total.mean_increase),
       max: formatFixed(total.max_increase),
       lost: formatNumber(Math.round(total.population_lost_access)),
@@ -101,8 +94,8 @@ export function renderScenario(box, app, state, { update, onSort }) {
   const reset = el('button', {
     type: 'button', id: 'sa-whatif-reset',
     onclick: () => {
-      const { kind, breaks, color, result } = app.analysis.service;
-      app.analysis = { ...app.analysis, service: { kind, breaks, color, result: result && { layer: result.layer } } };
+      const { kind, breaks, color, inputs, result } = app.analysis.service;
+      app.analysis = { ...app.analysis, service: { kind, breaks, color, ...(inputs ? { inputs } : {}), result: result && { layer: result.layer } } };
       update();
     },
   }, t('saWhatIfReset'));
@@ -114,31 +107,36 @@ export function renderScenario(box, app, state, { update, onSort }) {
 }
 
 /** Adds the "what if it closes?" button to popups of the services the analysis knows. */
-export function initScenario(app, { update }) {
+export function initScenario(app, ctx) {
   app.popupExtras.push((feature, layerId) => {
-    const kind = kindOf(layerId, feature.properties);
+    const kind = kindOfFeature(app.profile, layerId, feature.properties);
     if (!kind || feature.id === undefined || feature.id === null) return null;
     const props = feature.properties || {};
-    const name = props.name ?? props['Populärnamn'] ?? `${layerId}/${feature.id}`;
+    const nameField = serviceKind(app.profile, kind)?.name_field;
+    const name = props[nameField] ?? props.name ?? `${layerId}/${feature.id}`;
     const at = feature.geometry?.type === 'Point' ? feature.geometry.coordinates.map((c) => Number(c.toFixed(6))) : null;
     return el('div', { class: 'popup-actions' }, el('button', {
       type: 'button', class: 'primary', id: 'btn-whatif',
       onclick: () => {
         app.popup?.remove();
         const current = app.analysis?.service;
+        // The data the user picked stay; the services are the clicked one's kind.
+        const { supply, ...inputs } = current?.inputs ?? {};
+        void supply;
         app.analysis = {
           ...app.analysis,
           service: {
             kind,
             breaks: current?.breaks ?? DEFAULT_BREAKS,
             color: current?.color ?? 'band',
+            ...(Object.keys(inputs).length ? { inputs } : {}),
             remove: `${layerId}/${feature.id}`,
             at,
             name,
           },
         };
-        selectTab('service');
-        update();
+        ctx.selectTab('service');
+        ctx.update();
       },
     }, t('saWhatIf')));
   });

@@ -1,41 +1,36 @@
-// Search a tätort or a municipality by name and fly there. The names are fetched once from the
-// features API (tätorter as points, municipalities with their extent).
+// Search a tätort or a municipality by name and fly there: the region profile's towns (points,
+// or polygons by their extent) and areas, by the name fields it gives. The names are fetched once
+// from the features API.
 
-import { getJSON } from './api.js';
 import { formatNumber, t } from './i18n.js';
-import { allFeatures } from './sources.js';
+import { areasOf, townCode, townsOf } from './region.js';
+import { allFeatures, geometryBounds } from './sources.js';
 
 let index = null;
 
 async function loadIndex(app) {
   const entries = [];
-  if (app.byId.has('tatorter')) {
-    const fc = await getJSON('/api/layers/tatorter/features?limit=10000');
+  const towns = townsOf(app);
+  if (towns) {
+    const fc = await allFeatures(towns.layer);
+    const name = towns.name_field || 'name';
     for (const f of fc.features) {
-      if (!f.properties.name || !f.geometry) continue;
-      entries.push({ name: f.properties.name, kind: 'tatort', pop: f.properties.pop || 0, detail: f.properties.mun_name, center: f.geometry.coordinates, code: f.properties.code });
+      const p = f.properties;
+      if (!p[name] || !f.geometry) continue;
+      const where = f.geometry.type === 'Point' ? { center: f.geometry.coordinates } : { bbox: geometryBounds(f.geometry) };
+      entries.push({ name: String(p[name]), kind: 'tatort', pop: Number(p[towns.population]) || 0, detail: p.mun_name, code: townCode(p, towns), ...where });
     }
   }
-  if (app.byId.has('kommuner')) {
-    const fc = await allFeatures('kommuner');
+  const areas = areasOf(app);
+  if (areas) {
+    const fc = await allFeatures(areas.layer);
+    const name = areas.name_field || 'name';
     for (const f of fc.features) {
-      if (!f.properties.name || !f.geometry) continue;
-      entries.push({ name: f.properties.name, kind: 'kommun', pop: Infinity, bbox: bbox(f.geometry) });
+      if (!f.properties[name] || !f.geometry) continue;
+      entries.push({ name: String(f.properties[name]), kind: 'kommun', pop: Infinity, bbox: geometryBounds(f.geometry) });
     }
   }
   return entries;
-}
-
-function bbox(geometry) {
-  const b = [Infinity, Infinity, -Infinity, -Infinity];
-  const walk = (c) => {
-    if (typeof c[0] === 'number') {
-      b[0] = Math.min(b[0], c[0]); b[1] = Math.min(b[1], c[1]);
-      b[2] = Math.max(b[2], c[0]); b[3] = Math.max(b[3], c[1]);
-    } else c.forEach(walk);
-  };
-  walk(geometry.coordinates);
-  return b;
 }
 
 const fold = (s) => s.toLocaleLowerCase('sv');

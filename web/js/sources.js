@@ -60,3 +60,16 @@ export function fieldValues(layerId, version, field) {
 export function absoluteUrl(url) {
   return { url: new URL(url, location.href).href };
 }
+
+/** The [west, south, east, north] extent of a GeoJSON geometry. */
+export function geometryBounds(geometry) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      b[0] = Math.min(b[0], c[0]); b[1] = Math.min(b[1], c[1]);
+      b[2] = Math.max(b[2], c[0]); b[3] = Math.max(b[3], c[1]);
+    } else c.forEach(walk);
+  };
+  walk(geometry.coordinates);
+  return b;
+}

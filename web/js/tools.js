@@ -48,9 +48,11 @@ export function initTools(app, ctx) {
   document.getElementById('btn-tools').addEventListener('click', () => {
     showTools(document.getElementById('tools').hidden);
   });
-  const service = initServiceAccess(app, ctx);
-  initScenario(app, { ...ctx, service });
-  initPlaceProfile(app, ctx);
-  initCorridor(app, ctx);
+  // The panels open their tab through the context: they import nothing of this module.
+  const panels = { ...ctx, selectTab };
+  const service = initServiceAccess(app, panels);
+  initScenario(app, { ...panels, service });
+  initPlaceProfile(app, panels);
+  initCorridor(app, panels);
   onLanguageChange(() => ctx.update());
 }
