@@ -10,6 +10,7 @@ use geo::{Euclidean, Length};
 use kartrummet::analysis::AnalysisCache;
 use kartrummet::analysis::corridor::{self, CorridorRequest};
 use kartrummet::ingest::{self, IngestOptions};
+use kartrummet::profile::RegionProfile;
 use kartrummet::store::Store;
 
 const LAYERS: &[(&str, &str)] = &[
@@ -52,6 +53,9 @@ fn main() {
         .expect("line 121");
     let catalog = store.snapshot();
     let cache = AnalysisCache::default();
+    // The demo's profile names the layers the requests leave out.
+    let profile = RegionProfile::read(&data.join("demo.toml")).expect("the demo profile");
+    let profile = &profile.analysis;
     let cases = [
         (
             "1 corridor, 1 km buffer, region = population grid",
@@ -84,16 +88,17 @@ fn main() {
         let mut times: Vec<Duration> = (0..runs)
             .map(|_| {
                 let start = Instant::now();
-                let response = corridor::analyse(&catalog, store.analysis_crs(), &request, &cache)
-                    .expect("analysis");
+                let response =
+                    corridor::analyse(&catalog, store.analysis_crs(), profile, &request, &cache)
+                        .expect("analysis");
                 std::hint::black_box(&response);
                 start.elapsed()
             })
             .collect();
         let cold = times[0];
         times.sort();
-        let response =
-            corridor::analyse(&catalog, store.analysis_crs(), &request, &cache).expect("analysis");
+        let response = corridor::analyse(&catalog, store.analysis_crs(), profile, &request, &cache)
+            .expect("analysis");
         let first = &response.corridors[0];
         println!(
             "{label:<50} median {:>7.2} ms   max {:>7.2} ms   first {:>7.2} ms   (population {:.0}, {} stops, {} bins)",

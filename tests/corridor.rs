@@ -1,5 +1,7 @@
 //! Stråk (corridor analysis) on the real Dalarna data: totals, width 0, a half cell, stops
-//! counted once, alternatives side by side, and the HTTP API with its errors.
+//! counted once, alternatives side by side, and the HTTP API with its errors; the layers a
+//! request leaves out come from the region profile (the demo's, or inner Stockholm's under ids
+//! of its own), and what the corridor needs that no profile gives is a 400 naming the setting.
 
 mod common;
 
@@ -10,6 +12,7 @@ use geo::{BoundingRect, Distance, Euclidean};
 use kartrummet::analysis::AnalysisCache;
 use kartrummet::analysis::corridor::{self, CorridorRequest, CorridorResponse};
 use kartrummet::layer::Value;
+use kartrummet::profile::RegionProfile;
 use kartrummet::store::Store;
 use serde_json::{Value as Json, json};
 
@@ -26,15 +29,23 @@ fn dalarna() -> &'static Region {
     ]))
 }
 
-fn analyse(store: &Store, request: Json) -> CorridorResponse {
+/// The corridor analysis of `request` over `store` with the demo's region profile, through
+/// the library.
+fn try_analyse(store: &Store, request: Json) -> Result<CorridorResponse, String> {
     let request: CorridorRequest = serde_json::from_value(request).expect("a valid request");
+    let profile = RegionProfile::read(&data("demo.toml")).expect("the demo profile");
     corridor::analyse(
         &store.snapshot(),
         store.analysis_crs(),
+        &profile.analysis,
         &request,
         &AnalysisCache::default(),
     )
-    .expect("analysis")
+    .map_err(|e| e.to_string())
+}
+
+fn analyse(store: &Store, request: Json) -> CorridorResponse {
+    try_analyse(store, request).expect("analysis")
 }
 
 /// SWEREF 99 TM → WGS84 lon/lat.
@@ -83,8 +94,29 @@ fn a_corridor_wider_than_the_region_holds_everyone() {
     );
     let profile_total: f64 = result.profile.bins.iter().map(|b| b.population).sum();
     assert!((profile_total - GRID_TOTAL).abs() < 1e-6, "{profile_total}");
-    // The defaults that are not ingested are named, not silently dropped.
+    // The profile's layers that are not ingested are named, not silently dropped.
     assert!(response.notes.iter().any(|n| n.contains("hallplatser")));
+    assert!(response.corridors[0].tally.stops.is_none());
+    // Unless a corridor needs them: then the missing layer is the error (404 over HTTP).
+    let line = json!({"type": "LineString", "coordinates": [[15.6, 60.6], [15.4, 60.5]]});
+    let needs = [
+        (
+            json!({"catchment": {"minutes": 5}}),
+            "no layer \"hallplatser\"",
+        ),
+        (
+            json!({"between": {"from": "Falun", "to": "Borlänge"}}),
+            "no layer \"tatorter\"",
+        ),
+    ];
+    for (part, error) in needs {
+        let mut spec = json!({"line": line, "buffer_m": 100});
+        spec.as_object_mut()
+            .unwrap()
+            .extend(part.as_object().unwrap().clone());
+        let refused = try_analyse(&store, json!({"corridors": [spec]})).unwrap_err();
+        assert_eq!(refused, error);
+    }
 }
 
 #[test]
@@ -361,9 +393,26 @@ fn bad_requests_get_problem_json() {
             "corridors must be between 1 and 12",
         ),
         (
-            json!({"corridors": [{"line": line, "buffer_m": 100}], "sources": {"population": {"layer": "deso", "field": "x"}}}),
+            json!({"corridors": [{"line": line, "buffer_m": 100}], "sources": {"demand": {"layer": "deso", "population": "x"}}}),
             404,
             "deso",
+        ),
+        (
+            json!({"corridors": [{"line": line, "buffer_m": 100}], "sources": {"demand": {"layer": "befolkning_1km", "population": "nope"}}}),
+            400,
+            "nope",
+        ),
+        (
+            json!({"corridors": [{"line": line, "buffer_m": 100}], "sources": {
+                "population": {"layer": "befolkning_1km", "field": "befolkning_2025"},
+                "demand": {"layer": "befolkning_1km", "population": "befolkning_2025"}}}),
+            422,
+            "not both",
+        ),
+        (
+            json!({"corridors": [{"line": line, "buffer_m": 100}], "sources": {"services": [{"layer": "befolkning_1km", "kind": "a", "kind_field": "befolkning_2025"}]}}),
+            422,
+            "not both",
         ),
     ];
     for (body, status, needle) in cases {
@@ -433,4 +482,242 @@ fn catchment_and_travel_over_the_bus_network() {
         plain.area_km2
     );
     assert!(population(&response, 1) >= population(&response, 0));
+}
+
+#[test]
+fn without_a_profile_what_a_corridor_needs_is_a_400_naming_the_setting() {
+    // The Dalarna store, served without a profile.
+    let server = Server::start(dalarna().dir(), None, &[]);
+    let url = server.at("/api/analysis/corridor");
+    let http = client();
+    let post = |body: Json| http.post(&url).json(&body).send().unwrap();
+    let line101 = json!({"layer": "busslinjer", "where": {"klassificering": "Stråktrafik", "linjenummer": "101"}});
+    let demand = json!({"demand": {"layer": "befolkning_1km", "population": "befolkning_2025"}});
+    let bus = json!({"layer": "busslinjer"});
+    let cases = [
+        (
+            json!({"corridors": [{"features": line101, "buffer_m": 500,
+                                  "between": {"from": "Falun", "to": "Borlänge"}}]}),
+            "`network`",
+        ),
+        (
+            json!({"corridors": [{"features": line101, "buffer_m": 500,
+                                  "catchment": {"minutes": 10}}]}),
+            "`network`",
+        ),
+        (
+            json!({"corridors": [{"features": line101, "buffer_m": 500,
+                                  "between": {"from": "Falun", "to": "Borlänge"}}],
+                   "network": bus}),
+            "`towns`",
+        ),
+        (
+            json!({"corridors": [{"features": line101, "buffer_m": 500,
+                                  "catchment": {"minutes": 10}}],
+                   "network": bus, "sources": demand}),
+            "`stops`",
+        ),
+    ];
+    for (body, needle) in cases {
+        let response = post(body.clone());
+        let status = response.status().as_u16();
+        let problem: Json = response.json().unwrap();
+        assert_eq!(status, 400, "{body}: {problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(needle), "{body}: {detail}");
+    }
+
+    // No population anywhere: the shares need a region.
+    let line = json!({"type": "LineString", "coordinates": [[15.63, 60.61], [15.42, 60.48]]});
+    let detail = assert_problem(
+        post(json!({"corridors": [{"line": line, "buffer_m": 1000}]})),
+        422,
+    );
+    assert!(detail.contains("region"), "{detail}");
+
+    // What the request names is counted; the parts nobody names are left out with a note.
+    let response =
+        post(json!({"corridors": [{"line": line, "buffer_m": 1000}], "sources": demand}));
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Json = response.json().unwrap();
+    let total = body["corridors"][0]["population"]["total"]
+        .as_f64()
+        .unwrap();
+    assert!(total > 0.0);
+    // The web map still sends the earlier names: the same answer.
+    let earlier = json!({"population": {"layer": "befolkning_1km", "field": "befolkning_2025"}});
+    let response =
+        post(json!({"corridors": [{"line": line, "buffer_m": 1000}], "sources": earlier}));
+    assert_eq!(response.status().as_u16(), 200);
+    let same: Json = response.json().unwrap();
+    assert_eq!(
+        same["corridors"][0]["population"]["total"].as_f64(),
+        Some(total)
+    );
+    assert!(body["corridors"][0]["tatorter"].is_null());
+    assert_eq!(body["corridors"][0]["services"], json!([]));
+    let notes = body["notes"].to_string();
+    for part in ["sources.towns", "sources.services", "sources.stops"] {
+        assert!(notes.contains(part), "{part}: {notes}");
+    }
+}
+
+/// One street of inner Stockholm (`vagar` of the second region), in the analysis CRS, from the
+/// bundled file: every edge of that name.
+fn street(name: &str) -> Vec<Vec<(f64, f64)>> {
+    let text = std::fs::read_to_string(data("stockholm/vagnat_osm_2020.geojson")).unwrap();
+    let roads: Json = serde_json::from_str(&text).unwrap();
+    roads["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["name"] == name)
+        .map(|f| {
+            let line = f["geometry"]["coordinates"].as_array().unwrap();
+            line.iter()
+                .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+                .collect()
+        })
+        .collect()
+}
+
+/// The point features of a bundled GeoJSON file with their properties, in SWEREF 99 TM.
+fn points_3006(file: &str) -> Vec<(geo::Point<f64>, Json)> {
+    let text = std::fs::read_to_string(data(file)).unwrap();
+    let collection: Json = serde_json::from_str(&text).unwrap();
+    let wgs84 = collection["crs"].to_string().contains("4326");
+    let features = collection["features"].as_array().unwrap();
+    let mut xs: Vec<f64> = features
+        .iter()
+        .map(|f| f["geometry"]["coordinates"][0].as_f64().unwrap())
+        .collect();
+    let mut ys: Vec<f64> = features
+        .iter()
+        .map(|f| f["geometry"]["coordinates"][1].as_f64().unwrap())
+        .collect();
+    if wgs84 {
+        let from = kartrummet::crs::spatial_ref("EPSG:4326").unwrap();
+        let to = kartrummet::crs::spatial_ref("EPSG:3006").unwrap();
+        let mut zs = vec![0.0; xs.len()];
+        CoordTransform::new(&from, &to)
+            .unwrap()
+            .transform_coords(&mut xs, &mut ys, &mut zs)
+            .unwrap();
+    }
+    features
+        .iter()
+        .zip(xs.into_iter().zip(ys))
+        .map(|(f, (x, y))| (geo::Point::new(x, y), f["properties"].clone()))
+        .collect()
+}
+
+/// The second region answers from the line alone: a corridor along Oskarsvägen (Lidingö) in
+/// the inner-Stockholm road network counts the tätort points of `orter` as population and the
+/// profile's two service kinds of `butiker`, each checked against the bundled files; the
+/// shares are of the region the `orter` points span.
+#[test]
+fn a_street_of_the_second_region_answers_from_the_line_alone() {
+    let stockholm = regions::stockholm(Layers::Every);
+    let manifest = stockholm.manifest().to_str().unwrap();
+    // `kartrum serve --demo data/stockholm.toml`; the fixture's store already holds the
+    // demo's layers, and its `--profile` is the same file.
+    let server = stockholm.serve(None, &["--demo", manifest]);
+    let buffer = 1000.0;
+    let parts = street("Oskarsvägen");
+    assert!(parts.len() > 1, "Oskarsvägen is in the network");
+    let lines = geo::MultiLineString::new(
+        parts
+            .iter()
+            .map(|p| geo::LineString::from(p.clone()))
+            .collect(),
+    );
+    let drawn: Vec<Vec<[f64; 2]>> = parts.iter().map(|p| to_lon_lat(p)).collect();
+    let response = client()
+        .post(server.at("/api/analysis/corridor"))
+        .json(
+            &json!({"corridors": [{"line": {"type": "MultiLineString", "coordinates": drawn},
+                                      "buffer_m": buffer}]}),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Json = response.json().unwrap();
+    let corridor = &body["corridors"][0];
+
+    // Within `buffer` of the street, give or take a metre for the round trip through WGS84.
+    let near = |p: &geo::Point<f64>| {
+        let d = Euclidean.distance(&lines, p);
+        (d < buffer - 1.0, d <= buffer + 1.0)
+    };
+    let bounds = |points: &[(geo::Point<f64>, Json)], weight: &dyn Fn(&Json) -> f64| {
+        let (mut surely, mut maybe) = (0.0, 0.0);
+        for (p, properties) in points {
+            let (inside, perhaps) = near(p);
+            surely += if inside { weight(properties) } else { 0.0 };
+            maybe += if perhaps { weight(properties) } else { 0.0 };
+        }
+        (surely, maybe)
+    };
+
+    let orter = points_3006("stockholm/tatorter_stockholms_lan_2020.geojson");
+    let (least, most) = bounds(&orter, &|p| p["pop"].as_f64().unwrap());
+    let population = &corridor["population"];
+    assert_eq!(population["layer"], "orter");
+    let total = population["total"].as_f64().unwrap();
+    assert!(
+        least <= total && total <= most,
+        "{least} ≤ {total} ≤ {most}"
+    );
+    assert!(
+        total >= 44_091.0,
+        "Lidingö's tätort point lies by Oskarsvägen: {total}"
+    );
+    let towns: Vec<&str> = corridor["tatorter"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(towns.contains(&"Lidingö"), "{towns:?}");
+
+    let shops = points_3006("sverige/servicepunkter_se_poi.geojson");
+    let services = corridor["services"].as_array().unwrap();
+    for (kind, category) in [("livs", "grocery"), ("apotek", "pharmacy")] {
+        let (least, most) = bounds(&shops, &|p| (p["category"] == category) as u8 as f64);
+        let row = services
+            .iter()
+            .find(|s| s["kind"] == kind)
+            .unwrap_or_else(|| panic!("the profile's kind {kind} is counted: {services:?}"));
+        assert_eq!(row["layer"], "butiker");
+        let count = row["count"].as_f64().unwrap();
+        assert!(
+            least <= count && count <= most,
+            "{kind}: {least} ≤ {count} ≤ {most}"
+        );
+        assert!(count > 0.0, "{kind}");
+        let share = body["corridors"][0]["shares"]["services_by_kind"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == kind)
+            .unwrap()["share"]
+            .as_f64()
+            .unwrap();
+        assert!(0.0 < share && share < 1.0, "{kind}: {share}");
+    }
+    assert_eq!(services.len(), 2, "only the profile's kinds: {services:?}");
+
+    // The region: the area the orter points span, holding all their people.
+    let everyone: f64 = orter.iter().map(|(_, p)| p["pop"].as_f64().unwrap()).sum();
+    let region = body["region"]["population"]["total"].as_f64().unwrap();
+    assert_eq!(region, everyone);
+    let share = corridor["shares"]["population"].as_f64().unwrap();
+    assert!((share - total / everyone).abs() < 1e-12, "{share}");
+    // This profile names no stops: said, not silently dropped.
+    assert!(corridor["stops"].is_null());
+    assert!(
+        body["notes"].to_string().contains("stops"),
+        "{}",
+        body["notes"]
+    );
 }

@@ -8,6 +8,7 @@
 //! - [`rural`]: distance classes (landsbygdsavstånd) from the nearest tätort of a size.
 //! - [`place_profile`]: profiles of tätorter (ortsanalys) and a place class.
 //! - [`towns`]: tätorter as every analysis reads them.
+//! - [`detour`]: the detour factor of network against straight-line distance.
 //!
 //! Every product runs on one [`engine`] (lookups, demand units on the network, supply, the
 //! nearest search, summaries, the unit→area join, result layers, the [`AnalysisCache`] and
@@ -15,6 +16,7 @@
 //! ([`crate::profile`]) in one resolve step, and fails with the one [`AnalysisError`].
 
 pub mod corridor;
+pub mod detour;
 pub mod engine;
 pub mod isochrone;
 pub mod place_profile;

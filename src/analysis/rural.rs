@@ -20,7 +20,6 @@ use std::sync::Arc;
 use geo::Area;
 use serde::{Deserialize, Serialize};
 
-use super::AnalysisError;
 use super::engine::derived::{AREA_FIELDS, area_values, real, text};
 use super::engine::spec::{NetworkChoice, areas_or_profile, null_or};
 use super::engine::{
@@ -28,6 +27,7 @@ use super::engine::{
     TOTAL, Unit, UnitResult, UnitsSpec, group_by_area, sum, unit_layer, weighted_mean,
 };
 use super::towns::{TownSpec, Towns};
+use super::{AnalysisError, detour};
 use crate::layer::{FieldKind, Layer, Value};
 use crate::network::{NetworkSettings, SnapSettings};
 use crate::profile::{AnalysisProfile, pick};
@@ -327,12 +327,9 @@ pub struct Detour {
     pub mean_straight_km: f64,
     /// Their ratio.
     pub factor: f64,
-    /// A warning when the factor exceeds [`DETOUR_WARNING`].
+    /// A warning when the factor exceeds [`detour::WARNING`].
     pub warning: Option<String>,
 }
-
-/// Detour factor above which the network is suspected not to connect to the tätorter.
-pub const DETOUR_WARNING: f64 = 2.0;
 
 impl Nearest {
     /// The tätorter that are nearest along the network, with the population for which each
@@ -366,21 +363,19 @@ impl Nearest {
                 straight += s * u.population;
             }
         }
-        (weight > 0.0 && straight > 0.0).then(|| {
-            let factor = network / straight;
-            Detour {
-                mean_network_km: network / weight / 1000.0,
-                mean_straight_km: straight / weight / 1000.0,
-                factor,
-                warning: (factor > DETOUR_WARNING).then(|| {
-                    format!(
-                        "network distances to the nearest tätort of {}+ average {factor:.1} times \
+        let factor = detour::factor(network, straight).filter(|_| weight > 0.0)?;
+        Some(Detour {
+            mean_network_km: network / weight / 1000.0,
+            mean_straight_km: straight / weight / 1000.0,
+            factor,
+            warning: detour::is_suspect(factor).then(|| {
+                format!(
+                    "network distances to the nearest tätort of {}+ average {factor:.1} times \
                          the straight-line distance: the network probably does not connect to \
                          the nearest such tätorter (see which tätorter are reached)",
-                        size_key(self.n)
-                    )
-                }),
-            }
+                    size_key(self.n)
+                )
+            }),
         })
     }
 }

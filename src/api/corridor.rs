@@ -11,8 +11,9 @@ use super::{ApiError, AppState};
 use crate::analysis::AnalysisCache;
 use crate::analysis::corridor::{self, CorridorRequest, CorridorResponse};
 
-/// Analyses the corridors of the request against the current catalog; built networks stay in
-/// the analysis cache shared with the other analyses.
+/// Analyses the corridors of the request against the current catalog, taking what the request
+/// leaves out from the region profile; built networks stay in the analysis cache shared with
+/// the other analyses.
 pub async fn analyse(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<AnalysisCache>>,
@@ -28,8 +29,14 @@ pub async fn analyse(
     request.validate()?;
     let catalog = state.store.snapshot();
     let crs = state.store.analysis_crs().to_string();
+    let config = Arc::clone(&state.config);
     let response = heavy
-        .run(move || Ok(corridor::analyse(&catalog, &crs, &request, &cache)?))
+        .run(move || {
+            let profile = &config.profile.analysis;
+            Ok(corridor::analyse(
+                &catalog, &crs, profile, &request, &cache,
+            )?)
+        })
         .await?;
     Ok(Json(response))
 }

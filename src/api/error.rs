@@ -265,23 +265,15 @@ impl From<JsonRejection> for ApiError {
 
 impl From<CorridorError> for ApiError {
     fn from(error: CorridorError) -> Self {
-        use CorridorError::*;
-        let status = match &error {
-            Crs(_) => return Self::internal(error),
-            Budget(e) => return e.clone().into(),
-            UnknownLayer(_) => StatusCode::NOT_FOUND,
-            UnknownField { .. } | OutOfRange(_) => StatusCode::BAD_REQUEST,
-            Network(
-                NetworkError::NoSuchField { .. }
-                | NetworkError::BadSpeed(_)
-                | NetworkError::BadSnap(_)
-                | NetworkError::BadJoinTolerance(_),
-            ) => StatusCode::BAD_REQUEST,
-            Geometry(_) | Invalid(_) | Layer { .. } | Network(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
+        match error {
+            CorridorError::Analysis(e) => e.into(),
+            CorridorError::OutOfRange(_) => Self::bad_request(error.to_string()),
+            CorridorError::Geometry(_)
+            | CorridorError::Invalid(_)
+            | CorridorError::Layer { .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string())
             }
-        };
-        Self::new(status, error.to_string())
+        }
     }
 }
 

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use gdal::spatial_ref::CoordTransform;
 use geo::{Coord, Euclidean, Geometry, Length, Line, LineLocatePoint, LineString, MultiLineString};
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
@@ -76,23 +75,6 @@ pub fn lines_from_geojson(
         return Err(bad("the geometry is empty".into()));
     }
     Ok(lines)
-}
-
-/// Transforms every coordinate of `lines` in place.
-pub fn reproject(
-    transform: &CoordTransform,
-    coords: &mut [Coord<f64>],
-) -> Result<(), CorridorError> {
-    let mut xs: Vec<f64> = coords.iter().map(|c| c.x).collect();
-    let mut ys: Vec<f64> = coords.iter().map(|c| c.y).collect();
-    let mut zs = vec![0.0; coords.len()];
-    transform
-        .transform_coords(&mut xs, &mut ys, &mut zs)
-        .map_err(|e| CorridorError::Geometry(format!("cannot transform the line: {e}")))?;
-    for (c, (x, y)) in coords.iter_mut().zip(xs.into_iter().zip(ys)) {
-        *c = Coord { x, y };
-    }
-    Ok(())
 }
 
 /// The line parts of features, split into line strings.

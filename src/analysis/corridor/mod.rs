@@ -5,10 +5,12 @@
 //! the edge count in proportion to their area inside), the tätorter, service points and stops
 //! inside, their shares of the region's totals, and a profile of population and weekday
 //! departures along the line. Several corridors in one request come back side by side with a
-//! comparison table. Over the network (by default the bus network `busslinjer`), a corridor
-//! can also take in the catchment of its stops within N minutes, and report the travel time
-//! between two tätorter with its detour factor. All measuring happens in the store's metric analysis CRS; geometry comes
-//! in and goes out in EPSG:4326. `docs/corridor.md` describes the HTTP request and response.
+//! comparison table. Over the network, a corridor can also take in the catchment of its stops
+//! within N minutes, and report the travel time between two tätorter with its detour factor.
+//! Every layer a request leaves out (population, tätorter, services, stops, network) comes from
+//! the region profile ([`crate::profile`]). All measuring happens in the store's metric
+//! analysis CRS; geometry comes in and goes out in EPSG:4326. `docs/corridor.md` describes the
+//! HTTP request and response.
 
 pub mod area;
 pub mod axis;
@@ -19,28 +21,33 @@ pub mod tally;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gdal::spatial_ref::CoordTransform;
 use geo::algorithm::buffer::{BufferStyle, LineCap};
 use geo::{
-    BooleanOps, BoundingRect, Buffer, Coord, Distance, Euclidean, Geometry, Length, LineString,
-    MultiLineString, MultiPolygon,
+    BooleanOps, BoundingRect, Buffer, ConvexHull, Coord, CoordsIter, Distance, Euclidean, Geometry,
+    Length, LineString, MultiLineString, MultiPoint, MultiPolygon,
 };
 use rstar::RTree;
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::AnalysisCache;
 use crate::analysis::budget::{self, BudgetError};
 use crate::analysis::isochrone::widen_bytes;
+use crate::analysis::service_access::DemandSpec;
+use crate::analysis::towns::TownSpec;
+use crate::analysis::{
+    AnalysisCache, AnalysisError, detour, field, layer, numeric_field, representative_point,
+};
 use crate::crs::{self, CrsError};
-use crate::layer::{GeometryKind, Layer};
-use crate::network::{Network, NetworkError};
+use crate::layer::{Feature, GeometryKind, Layer};
+use crate::network::cache::layer_key;
+use crate::network::{Network, NetworkError, SnapSettings};
+use crate::profile::{AnalysisProfile, ProfileError, ServiceKind, StopsSource};
 use crate::range::{self, OutOfRange, Range};
 use crate::store::Catalog;
 use area::PreparedArea;
 use axis::Chainage;
 use profile::{Bin, Profile};
 use reach::{BetweenSpec, Catchment, CatchmentSpec, NetworkSpec, Travel};
-use tally::{Resolved, StopFields, Tally, Zone};
+use tally::{Kind, Resolved, Services, StopFields, Tally, Zone};
 
 /// Range of a corridor's `buffer_m`, metres: up to more than the length of Sweden (a wide
 /// buffer of a simple line is cheap; the work budget bounds a wide one of a detailed line).
@@ -62,28 +69,15 @@ pub const MAX_BINS: usize = 20_000;
 /// Points this close to the line (metres) lie on it, also at width 0.
 const ON_LINE_M: f64 = 1e-3;
 
-/// Errors of a corridor analysis. All but `Crs` are the caller's.
+/// Errors of a corridor analysis.
 #[derive(Debug, thiserror::Error)]
 pub enum CorridorError {
     /// The drawn line is unusable.
     #[error("bad corridor line: {0}")]
     Geometry(String),
-    /// A parameter is out of range or missing.
+    /// A parameter is unusable (an unknown tätort, places off the network, …).
     #[error("{0}")]
     Invalid(String),
-    /// A layer named in the request is not in the store.
-    #[error("no layer {0:?}")]
-    UnknownLayer(String),
-    /// A field named in the request is not in its layer.
-    #[error("layer {layer:?} has no field {field:?}; fields: {fields}")]
-    UnknownField {
-        /// The layer.
-        layer: String,
-        /// The missing field.
-        field: String,
-        /// The fields it has.
-        fields: String,
-    },
     /// A layer cannot serve its role (no lines to follow, no features chosen, …).
     #[error("layer {layer:?}: {why}")]
     Layer {
@@ -95,16 +89,23 @@ pub enum CorridorError {
     /// A setting is outside its range.
     #[error(transparent)]
     OutOfRange(#[from] OutOfRange),
-    /// The analysis ran out of its work budget.
+    /// What every analysis may meet: an unknown layer or field, a setting neither the request
+    /// nor the region profile gives, the network, the work budget, the CRS.
     #[error(transparent)]
-    Budget(#[from] BudgetError),
-    /// The network could not be built from its layer.
-    #[error(transparent)]
-    Network(#[from] NetworkError),
-    /// The analysis CRS is unusable (a server fault).
-    #[error(transparent)]
-    Crs(#[from] CrsError),
+    Analysis(#[from] AnalysisError),
 }
+
+/// The errors every analysis may meet reach the corridor as [`CorridorError::Analysis`].
+macro_rules! via_analysis {
+    ($($error:ty),*) => {$(
+        impl From<$error> for CorridorError {
+            fn from(error: $error) -> Self {
+                Self::Analysis(error.into())
+            }
+        }
+    )*};
+}
+via_analysis!(ProfileError, BudgetError, NetworkError, CrsError);
 
 /// `POST /api/analysis/corridor`: one or more corridors to compare.
 #[derive(Debug, Clone, Deserialize)]
@@ -112,7 +113,7 @@ pub enum CorridorError {
 pub struct CorridorRequest {
     /// The corridors, compared side by side (1 to [`MAX_CORRIDORS`]).
     pub corridors: Vec<CorridorSpec>,
-    /// The layers to count; defaults are the demo layers.
+    /// The layers to count; each part left out comes from the region profile.
     #[serde(default)]
     pub sources: Sources,
     /// The region whose totals give the shares; default: the area of the population layer.
@@ -121,7 +122,7 @@ pub struct CorridorRequest {
     /// Profile bin length along the line, metres (default 1000).
     #[serde(default = "default_bin")]
     pub profile_bin_m: f64,
-    /// The network for `catchment` and `between` (default: the bus lines `busslinjer`).
+    /// The network for `catchment` and `between` (default: the region profile's).
     #[serde(default)]
     pub network: NetworkSpec,
 }
@@ -136,16 +137,26 @@ impl CorridorRequest {
     pub fn validate(&self) -> Result<(), CorridorError> {
         CORRIDORS.check(self.corridors.len() as f64)?;
         PROFILE_BIN_M.check(self.profile_bin_m)?;
-        self.network.settings.validate()?;
-        self.network.snap.validate()?;
+        if let Some(settings) = &self.network.settings {
+            settings.validate()?;
+        }
+        if let Some(snap) = &self.network.snap {
+            snap.validate()?;
+        }
         let selections = self.corridors.iter().filter_map(|c| c.features.as_ref());
         for selection in selections.chain(&self.region) {
             range::at_most("where", selection.filter.len(), MAX_ENTRIES, "fields")?;
             let ids = selection.ids.as_ref().map_or(0, Vec::len);
             range::at_most("ids", ids, MAX_SELECTED_IDS, "ids")?;
         }
-        let services = self.sources.services.as_ref().map_or(0, Vec::len);
-        range::at_most("sources.services", services, MAX_ENTRIES, "layers")?;
+        self.sources.demand()?;
+        self.sources.towns()?;
+        let services = self.sources.services.as_deref().unwrap_or_default();
+        range::at_most("sources.services", services.len(), MAX_ENTRIES, "layers")?;
+        for service in services {
+            let filter = service.filter.len();
+            range::at_most("sources.services.filter", filter, MAX_ENTRIES, "fields")?;
+        }
         let groups = self
             .sources
             .stops
@@ -215,131 +226,115 @@ pub struct Selection {
     pub ids: Option<Vec<u64>>,
 }
 
-/// The layers counted. Each part left out of the request uses the demo layer, and is skipped
-/// (with a note) when that layer is not in the store; a layer named explicitly must exist.
+/// The layers counted, in the shapes of the region profile. Each part left out comes from the
+/// profile; a part neither gives, or a profile's layer the store lacks, is left out with a note.
+/// A layer named in the request must exist.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sources {
-    /// Demand polygons (or points) with a population field.
+    /// Demand polygons (or points) with a population field (the profile's `demand`).
+    #[serde(default)]
+    pub demand: Option<DemandSpec>,
+    /// The earlier name and shape of `demand`, as the web map sends it.
     #[serde(default)]
     pub population: Option<PopulationSource>,
-    /// Tätorter (points or polygons) with name and population.
+    /// Tätorter, points or polygons (the profile's `towns`).
+    #[serde(default)]
+    pub towns: Option<TownSpec>,
+    /// The earlier name and shape of `towns`, as the web map sends it.
     #[serde(default)]
     pub tatorter: Option<TatortSource>,
-    /// Service point layers.
+    /// Service points, counted per kind (default: the profile's service kinds).
     #[serde(default)]
     pub services: Option<Vec<ServiceSource>>,
-    /// Public transport stops.
+    /// Public-transport stops (the profile's `stops`).
     #[serde(default)]
-    pub stops: Option<StopSource>,
+    pub stops: Option<StopsSource>,
 }
 
-/// Where population comes from.
+/// `sources.population`: `demand` as it was named before the region profile.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PopulationSource {
-    /// Layer id (`befolkning_1km`, or `deso`).
+    /// Layer id.
     pub layer: String,
-    /// Population field (`befolkning_2025`, or `befolkning_2024`).
+    /// Population field.
     pub field: String,
 }
 
-/// Where tätorter come from.
+/// `sources.tatorter`: `towns` as it was named before the region profile.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TatortSource {
-    /// Layer id (`tatorter` points, or `tatortsytor` polygons).
+    /// Layer id.
     pub layer: String,
-    /// Name field (`name`, or `NAMN1`).
+    /// Name field.
     pub name_field: String,
-    /// Population field (`pop`, or `BEF`).
+    /// Population field.
     pub population_field: String,
 }
 
-/// A service point layer.
+impl Sources {
+    /// `demand`, or the same given as `population`; both is an error.
+    pub fn demand(&self) -> Result<Option<DemandSpec>, CorridorError> {
+        let earlier = self.population.as_ref().map(|p| DemandSpec {
+            layer: p.layer.clone(),
+            population: p.field.clone(),
+        });
+        one_of(("demand", self.demand.clone()), ("population", earlier))
+    }
+
+    /// `towns`, or the same given as `tatorter`; both is an error.
+    pub fn towns(&self) -> Result<Option<TownSpec>, CorridorError> {
+        let earlier = self.tatorter.as_ref().map(|t| TownSpec {
+            layer: t.layer.clone(),
+            population: Some(t.population_field.clone()),
+            name_field: Some(t.name_field.clone()),
+            code_field: None,
+            area_field: None,
+        });
+        one_of(("towns", self.towns.clone()), ("tatorter", earlier))
+    }
+}
+
+/// The one of a setting given under its name or its earlier one.
+fn one_of<T>(
+    (name, now): (&str, Option<T>),
+    (earlier_name, earlier): (&str, Option<T>),
+) -> Result<Option<T>, CorridorError> {
+    match (now, earlier) {
+        (Some(_), Some(_)) => Err(CorridorError::Invalid(format!(
+            "give sources.{name} or its earlier name sources.{earlier_name}, not both"
+        ))),
+        (now, earlier) => Ok(now.or(earlier)),
+    }
+}
+
+/// Service points to count: a layer, optionally filtered, of one kind or of the kinds a field
+/// names.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSource {
     /// Layer id.
     pub layer: String,
-    /// Field whose value is the kind (`category`); without it the kind is the layer id.
+    /// The kind every point counted is of; default: the layer id.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Or: the field whose value is a point's kind (e.g. `category`).
     #[serde(default)]
     pub kind_field: Option<String>,
+    /// Keep only features whose fields equal these values.
+    #[serde(default)]
+    pub filter: BTreeMap<String, String>,
 }
 
-/// Where stops come from.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StopSource {
-    /// Layer id.
-    pub layer: String,
-    /// Stop name field.
-    pub name_field: String,
-    /// Weekday departures field.
-    pub departures_field: String,
-    /// Fields tried in order for the key that groups platforms into one stop.
-    pub group_fields: Vec<String>,
-}
-
-impl Sources {
-    fn population_or_default(&self) -> (PopulationSource, bool) {
-        match &self.population {
-            Some(s) => (s.clone(), true),
-            None => (
-                PopulationSource {
-                    layer: "befolkning_1km".into(),
-                    field: "befolkning_2025".into(),
-                },
-                false,
-            ),
-        }
-    }
-
-    fn tatorter_or_default(&self) -> (TatortSource, bool) {
-        match &self.tatorter {
-            Some(s) => (s.clone(), true),
-            None => (
-                TatortSource {
-                    layer: "tatorter".into(),
-                    name_field: "name".into(),
-                    population_field: "pop".into(),
-                },
-                false,
-            ),
-        }
-    }
-
-    fn services_or_default(&self) -> (Vec<ServiceSource>, bool) {
-        match &self.services {
-            Some(s) => (s.clone(), true),
-            None => (
-                vec![
-                    ServiceSource {
-                        layer: "servicepunkter".into(),
-                        kind_field: Some("category".into()),
-                    },
-                    ServiceSource {
-                        layer: "vardcentraler".into(),
-                        kind_field: None,
-                    },
-                ],
-                false,
-            ),
-        }
-    }
-
-    fn stops_or_default(&self) -> (StopSource, bool) {
-        match &self.stops {
-            Some(s) => (s.clone(), true),
-            None => (
-                StopSource {
-                    layer: "hallplatser".into(),
-                    name_field: "stop_name".into(),
-                    departures_field: "genomsnitt_veckodag_avgangar".into(),
-                    group_fields: vec!["parent_station".into(), "hpl_id".into()],
-                },
-                false,
-            ),
+impl From<&ServiceKind> for ServiceSource {
+    fn from(kind: &ServiceKind) -> Self {
+        Self {
+            layer: kind.layer.clone(),
+            kind: Some(kind.kind.clone()),
+            kind_field: None,
+            filter: kind.filter.clone(),
         }
     }
 }
@@ -359,7 +354,7 @@ pub struct CorridorResponse {
     pub comparison: Vec<ComparisonRow>,
     /// The network used for catchments and travel times, when any corridor asked for them.
     pub network: Option<NetworkInfo>,
-    /// Remarks, e.g. default layers missing from the store.
+    /// Remarks: parts left out (no layer named, or the profile's layer not in the store), suspect detours.
     pub notes: Vec<String>,
 }
 
@@ -596,7 +591,7 @@ impl Zone for Corridor {
     fn share_of(&self, geometry: &Geometry<f64>) -> f64 {
         match geometry {
             Geometry::Point(_) | Geometry::MultiPoint(_) => {
-                let at = tally::representative(geometry);
+                let at = representative_point(geometry);
                 at.is_some_and(|c| self.area.contains(c) || self.on_line(c)) as u8 as f64
             }
             other => self.area.share_of(other),
@@ -619,52 +614,50 @@ fn check_buffer(buffer_m: f64) -> Result<(), CorridorError> {
     Ok(())
 }
 
-/// Looks up a layer of the catalog.
-fn layer<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a Layer, CorridorError> {
-    catalog
-        .get(id)
-        .map(|l| l.as_ref())
-        .ok_or_else(|| CorridorError::UnknownLayer(id.to_string()))
-}
+/// Field = value conditions on a layer's features, all of which must hold.
+pub struct Filter(Vec<(usize, String)>);
 
-/// Looks up a field of a layer.
-fn field(layer: &Layer, name: &str) -> Result<usize, CorridorError> {
-    layer
-        .field_index(name)
-        .ok_or_else(|| CorridorError::UnknownField {
-            layer: layer.meta.id.clone(),
-            field: name.to_string(),
-            fields: layer.field_names(),
-        })
+impl Filter {
+    /// The conditions `pairs` (field name, value as text) on `layer`; errs on an unknown field.
+    pub fn new<'a>(
+        layer: &Layer,
+        pairs: impl IntoIterator<Item = (&'a str, String)>,
+    ) -> Result<Self, CorridorError> {
+        let conditions = pairs
+            .into_iter()
+            .map(|(name, value)| Ok((field(layer, name)?, value)))
+            .collect::<Result<_, CorridorError>>()?;
+        Ok(Self(conditions))
+    }
+
+    /// Whether `feature` meets every condition.
+    pub fn matches(&self, feature: &Feature) -> bool {
+        (self.0.iter()).all(|(i, v)| feature.properties[*i].matches_text(v))
+    }
 }
 
 /// Positions of the features of `selection`'s layer it picks.
 fn select(layer: &Layer, selection: &Selection) -> Result<Vec<usize>, CorridorError> {
-    let filters = selection
+    let pairs = selection
         .filter
         .iter()
-        .map(|(name, value)| {
-            let text = match value {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Number(_) | serde_json::Value::Bool(_) => value.to_string(),
-                _ => {
-                    return Err(CorridorError::Invalid(format!(
-                        "where.{name} must be a text, number or boolean"
-                    )));
-                }
-            };
-            Ok((field(layer, name)?, text))
+        .map(|(name, value)| match value {
+            serde_json::Value::String(s) => Ok((name.as_str(), s.clone())),
+            serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {
+                Ok((name.as_str(), value.to_string()))
+            }
+            _ => Err(CorridorError::Invalid(format!(
+                "where.{name} must be a text, number or boolean"
+            ))),
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let filter = Filter::new(layer, pairs)?;
     let positions: Vec<usize> = layer
         .features
         .iter()
         .enumerate()
         .filter(|(_, f)| {
-            selection.ids.as_ref().is_none_or(|ids| ids.contains(&f.id))
-                && filters
-                    .iter()
-                    .all(|(i, v)| f.properties[*i].matches_text(v))
+            selection.ids.as_ref().is_none_or(|ids| ids.contains(&f.id)) && filter.matches(f)
         })
         .map(|(i, _)| i)
         .collect();
@@ -677,64 +670,54 @@ fn select(layer: &Layer, selection: &Selection) -> Result<Vec<usize>, CorridorEr
     Ok(positions)
 }
 
-/// Everything the request needs resolved once: transforms and layers.
+/// Everything the request needs resolved once: the layers and the network.
 struct Context<'a> {
-    to_analysis: CoordTransform,
-    to_display: CoordTransform,
+    analysis_crs: &'a str,
     catalog: &'a Catalog,
-    sources: Resolved<'a>,
-    /// The network and its spec, when a corridor needs them.
-    network: Option<(Arc<Network>, &'a NetworkSpec)>,
+    sources: Resolved,
+    /// What the region's totals depend on besides the region: the sources' layer versions
+    /// and settings.
+    sources_key: String,
+    /// The network and how places attach to it, when a corridor needs them.
+    network: Option<(Arc<Network>, SnapSettings)>,
     notes: Vec<String>,
 }
 
-/// Runs the analysis of `request` over `catalog`, whose analysis CRS is `analysis_crs`.
-/// Networks and the region's totals come from (and stay in) `cache`.
-pub fn analyse<'a>(
-    catalog: &'a Catalog,
+/// Runs the analysis of `request` over `catalog`, whose analysis CRS is `analysis_crs`. What
+/// the request leaves out comes from the region `profile`. Networks and the region's totals
+/// come from (and stay in) `cache`.
+pub fn analyse(
+    catalog: &Catalog,
     analysis_crs: &str,
-    request: &'a CorridorRequest,
+    profile: &AnalysisProfile,
+    request: &CorridorRequest,
     cache: &AnalysisCache,
 ) -> Result<CorridorResponse, CorridorError> {
     request.validate()?;
     let bin_m = request.profile_bin_m;
-    let analysis = crs::spatial_ref(analysis_crs)?;
-    let display = crs::spatial_ref(crs::DISPLAY_CRS)?;
-    let transform = |from, to| {
-        CoordTransform::new(from, to).map_err(|_| CrsError::NoTransform {
-            from: crs::describe(from),
-            to: crs::describe(to),
-        })
-    };
     let mut context = Context {
-        to_analysis: transform(&display, &analysis)?,
-        to_display: transform(&analysis, &display)?,
+        analysis_crs,
         catalog,
-        sources: Resolved {
-            population: None,
-            tatorter: None,
-            services: vec![],
-            stops: None,
-        },
+        sources: Resolved::default(),
+        sources_key: String::new(),
         network: None,
         notes: vec![],
     };
-    resolve_sources(&mut context, &request.sources)?;
+    let needs = Needs {
+        towns: request.corridors.iter().any(|c| c.between.is_some()),
+        stops: request.corridors.iter().any(|c| c.catchment.is_some()),
+    };
+    let network = (needs.towns || needs.stops)
+        .then(|| request.network.resolve(profile))
+        .transpose()?;
+    resolve_sources(&mut context, &request.sources, profile, needs)?;
     let mut network_info = None;
-    let wants_network = request
-        .corridors
-        .iter()
-        .any(|c| c.catchment.is_some() || c.between.is_some());
-    if wants_network {
-        let spec = &request.network;
-        spec.snap.validate()?;
-        let layer = catalog
-            .get(&spec.layer)
-            .ok_or_else(|| CorridorError::UnknownLayer(spec.layer.clone()))?;
-        context.network = Some((cache.networks.get(layer, &spec.settings)?, spec));
+    if let Some((id, settings, snap)) = network {
+        let layer = layer(catalog, &id)?;
+        context.network = Some((cache.networks.get(&layer, &settings)?, snap));
         network_info = Some(NetworkInfo {
-            layer: spec.layer.clone(),
-            note: crate::analysis::network_note(layer),
+            note: crate::analysis::network_note(&layer),
+            layer: id,
         });
     }
 
@@ -745,10 +728,11 @@ pub fn analyse<'a>(
         .map(|(i, spec)| build(&context, spec).map_err(|e| prefix(i, e)))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let region = cache.corridor_regions.get_or_try(
-        region_key(&context.sources, request.region.as_ref(), catalog),
-        || region_totals(&context, request.region.as_ref()),
-    )?;
+    let region = cache
+        .corridor_regions
+        .get_or_try(region_key(&context, request.region.as_ref()), || {
+            region_totals(&context, request.region.as_ref())
+        })?;
 
     let mut results = Vec::with_capacity(corridors.len());
     for (i, (spec, corridor)) in request.corridors.iter().zip(&corridors).enumerate() {
@@ -760,7 +744,17 @@ pub fn analyse<'a>(
                 )),
             ));
         }
-        results.push(measure(&context, spec, i, corridor, bin_m, &region.tally)?);
+        let result = measure(&context, spec, i, corridor, bin_m, &region.tally)?;
+        if let Some(travel) = &result.between
+            && detour::is_suspect(travel.detour_factor)
+        {
+            context.notes.push(format!(
+                "{}: the route between {} and {} over the network is {:.1} times the \
+                 straight line; the network probably does not join them directly",
+                result.name, travel.from, travel.to, travel.detour_factor
+            ));
+        }
+        results.push(result);
     }
     let comparison = results.iter().map(ComparisonRow::of).collect();
     Ok(CorridorResponse {
@@ -790,46 +784,130 @@ fn prefix(index: usize, error: CorridorError) -> CorridorError {
     }
 }
 
-/// Resolves each source: an explicit layer must exist; a missing default is noted and skipped.
-fn resolve_sources<'a>(context: &mut Context<'a>, sources: &Sources) -> Result<(), CorridorError> {
-    let catalog = context.catalog;
-    let optional = |id: &str, explicit: bool, notes: &mut Vec<String>| match catalog.get(id) {
-        Some(l) => Ok(Some(l.as_ref())),
-        None if explicit => Err(CorridorError::UnknownLayer(id.to_string())),
-        None => {
-            notes.push(format!("layer {id:?} is not in the store; left out"));
+/// The sources a request cannot do without: tätorter to travel `between`, stops for a
+/// `catchment`.
+#[derive(Debug, Clone, Copy)]
+struct Needs {
+    towns: bool,
+    stops: bool,
+}
+
+/// The request's part, else the profile's, with whether it must be there (`needed`, or named
+/// in the request). Neither: [`ProfileError::Missing`] naming `setting` when `needed`, else a
+/// note that the part `what` is left out.
+fn choose<T>(
+    given: Option<T>,
+    profile: Option<T>,
+    (setting, what, needed): (&'static str, &str, bool),
+    notes: &mut Vec<String>,
+) -> Result<Option<(T, bool)>, CorridorError> {
+    match (given, profile) {
+        (Some(given), _) => Ok(Some((given, true))),
+        (None, Some(profile)) => Ok(Some((profile, needed))),
+        (None, None) if needed => Err(ProfileError::Missing(setting).into()),
+        (None, None) => {
+            notes.push(format!(
+                "{what} left out: neither the request (sources.{setting}) nor the region \
+                 profile names a layer"
+            ));
             Ok(None)
         }
-    };
-    let notes = &mut context.notes;
-    let resolved = &mut context.sources;
+    }
+}
 
-    let (spec, explicit) = sources.population_or_default();
-    if let Some(l) = optional(&spec.layer, explicit, notes)? {
-        resolved.population = Some((l, field(l, &spec.field)?));
-    }
-    let (spec, explicit) = sources.tatorter_or_default();
-    if let Some(l) = optional(&spec.layer, explicit, notes)? {
-        resolved.tatorter = Some((
-            l,
-            field(l, &spec.name_field)?,
-            field(l, &spec.population_field)?,
-        ));
-    }
-    let (specs, explicit) = sources.services_or_default();
-    for spec in specs {
-        if let Some(l) = optional(&spec.layer, explicit, notes)? {
-            let kind = spec
-                .kind_field
-                .as_deref()
-                .map(|f| field(l, f))
-                .transpose()?;
-            resolved.services.push((l, kind));
+/// The layer `id`: one that must be there must exist; one of the profile that the store
+/// lacks is left out with a note.
+fn present(
+    catalog: &Catalog,
+    id: &str,
+    must: bool,
+    notes: &mut Vec<String>,
+) -> Result<Option<Arc<Layer>>, CorridorError> {
+    match catalog.get(id) {
+        Some(l) => Ok(Some(Arc::clone(l))),
+        None if must => Err(AnalysisError::UnknownLayer(id.to_string()).into()),
+        None => {
+            notes.push(format!(
+                "layer {id:?} of the region profile is not in the store; left out"
+            ));
+            Ok(None)
         }
     }
-    let (spec, explicit) = sources.stops_or_default();
-    if let Some(l) = optional(&spec.layer, explicit, notes)? {
-        resolved.stops = Some((l, StopFields::resolve(l, &spec, field)?));
+}
+
+/// Resolves each source from the request, else the profile, and notes what is left out.
+fn resolve_sources(
+    context: &mut Context,
+    sources: &Sources,
+    profile: &AnalysisProfile,
+    needs: Needs,
+) -> Result<(), CorridorError> {
+    let catalog = context.catalog;
+    let (notes, resolved, key) = (
+        &mut context.notes,
+        &mut context.sources,
+        &mut context.sources_key,
+    );
+    let mut keyed = |l: &Layer, spec: &dyn std::fmt::Debug| {
+        *key += &format!("{}:{spec:?};", layer_key(l));
+    };
+
+    let (demand, setting) = (sources.demand()?, ("demand", "population", false));
+    if let Some((spec, must)) = choose(demand, profile.demand.clone(), setting, notes)?
+        && let Some(l) = present(catalog, &spec.layer, must, notes)?
+    {
+        keyed(&l, &spec);
+        resolved.population = Some((Arc::clone(&l), numeric_field(&l, &spec.population)?));
+    }
+    let (towns, setting) = (sources.towns()?, ("towns", "tätorter", needs.towns));
+    if let Some((spec, must)) = choose(towns, profile.towns.clone(), setting, notes)?
+        && let Some(l) = present(catalog, &spec.layer, must, notes)?
+    {
+        keyed(&l, &spec);
+        resolved.towns = Some(spec.read(catalog)?);
+    }
+    let kinds = || profile.services.iter().map(ServiceSource::from).collect();
+    let given = sources.services.clone();
+    let wanted = (given.is_some() || !profile.services.is_empty()).then(kinds);
+    let setting = ("services", "service points", false);
+    if let Some((specs, must)) = choose(given, wanted, setting, notes)? {
+        for spec in specs {
+            let Some(l) = present(catalog, &spec.layer, must, notes)? else {
+                continue;
+            };
+            keyed(&l, &spec);
+            let kind = match (&spec.kind, &spec.kind_field) {
+                (Some(_), Some(_)) => {
+                    return Err(CorridorError::Invalid(format!(
+                        "sources.services: give `kind` or `kind_field` for layer {:?}, not both",
+                        spec.layer
+                    )));
+                }
+                (Some(kind), None) => Kind::Named(kind.clone()),
+                (None, Some(f)) => Kind::Field(field(&l, f)?),
+                (None, None) => Kind::Named(spec.layer.clone()),
+            };
+            let filter = Filter::new(&l, spec.filter.iter().map(|(k, v)| (k.as_str(), v.clone())))?;
+            resolved.services.push(Services {
+                layer: l,
+                filter,
+                kind,
+            });
+        }
+    }
+    let (stops, setting) = (sources.stops.as_ref(), ("stops", "stops", needs.stops));
+    if let Some((spec, must)) = choose(stops, profile.stops.as_ref(), setting, notes)?
+        && let Some(l) = present(catalog, &spec.layer, must, notes)?
+    {
+        keyed(&l, spec);
+        let fields = StopFields::resolve(&l, spec)?;
+        if fields.departures.is_none() {
+            notes.push(format!(
+                "stops of layer {:?} are counted without departures (no departures_field)",
+                spec.layer
+            ));
+        }
+        resolved.stops = Some((l, fields));
     }
     Ok(())
 }
@@ -838,16 +916,10 @@ fn resolve_sources<'a>(context: &mut Context<'a>, sources: &Sources) -> Result<(
 fn build(context: &Context, spec: &CorridorSpec) -> Result<Corridor, CorridorError> {
     check_buffer(spec.buffer_m)?;
     let lines = match (&spec.line, &spec.features) {
-        (Some(drawn), None) => {
-            let mut lines = axis::lines_from_geojson(drawn)?;
-            for line in &mut lines.0 {
-                axis::reproject(&context.to_analysis, &mut line.0)?;
-            }
-            lines
-        }
+        (Some(drawn), None) => to_analysis(axis::lines_from_geojson(drawn)?, context.analysis_crs)?,
         (None, Some(selection)) => {
             let layer = layer(context.catalog, &selection.layer)?;
-            let positions = select(layer, selection)?;
+            let positions = select(&layer, selection)?;
             let lines = axis::lines_of(positions.iter().map(|&i| &layer.features[i].geometry));
             if lines.0.is_empty() {
                 return Err(CorridorError::Layer {
@@ -878,6 +950,21 @@ fn build(context: &Context, spec: &CorridorSpec) -> Result<Corridor, CorridorErr
     }
 }
 
+/// A drawn line (EPSG:4326) in the analysis CRS.
+fn to_analysis(
+    mut lines: MultiLineString<f64>,
+    analysis_crs: &str,
+) -> Result<MultiLineString<f64>, CorridorError> {
+    let lon_lat: Vec<(f64, f64)> = lines.coords_iter().map(|c| (c.x, c.y)).collect();
+    let mut projected = crs::from_display(&lon_lat, analysis_crs)
+        .map_err(|e| CorridorError::Geometry(format!("cannot transform the line: {e}")))?
+        .into_iter();
+    for c in lines.iter_mut().flat_map(|l| l.0.iter_mut()) {
+        *c = projected.next().expect("one position each");
+    }
+    Ok(lines)
+}
+
 /// The catchment of the stops within `spec.stop_distance_m` of the corridor's line.
 fn stop_catchment(
     context: &Context,
@@ -885,25 +972,18 @@ fn stop_catchment(
     spec: &CatchmentSpec,
 ) -> Result<(MultiPolygon<f64>, Catchment), CorridorError> {
     spec.validate()?;
-    let (network, network_spec) = context.network.as_ref().expect("resolved when asked for");
-    let (stops, _) = context.sources.stops.as_ref().ok_or_else(|| {
-        CorridorError::Invalid("catchment needs the stop layer (sources.stops)".into())
-    })?;
+    let (network, snap) = context.network.as_ref().expect("resolved when asked for");
+    let (stops, _) = (context.sources.stops.as_ref()).expect("resolved when asked for");
     let d = spec.stop_distance_m;
     let near = corridor.lines.bounding_rect().map_or(vec![], |r| {
         stops.analysis_candidates([r.min().x - d, r.min().y - d, r.max().x + d, r.max().y + d])
     });
     let on_line: Vec<Coord<f64>> = near
         .into_iter()
-        .filter_map(|i| tally::representative(&stops.features[i].geometry))
+        .filter_map(|i| representative_point(&stops.features[i].geometry))
         .filter(|&at| corridor.distance_to_line(at) <= d)
         .collect();
-    Ok(reach::catchment(
-        network,
-        &on_line,
-        spec,
-        &network_spec.snap,
-    )?)
+    Ok(reach::catchment(network, &on_line, spec, snap)?)
 }
 
 /// Travel between the two tätorter of `spec` over the network.
@@ -912,17 +992,15 @@ fn travel(
     corridor: &Corridor,
     spec: &BetweenSpec,
 ) -> Result<Travel, CorridorError> {
-    let (network, network_spec) = context.network.as_ref().expect("resolved when asked for");
-    let (places, name, _) = context.sources.tatorter.ok_or_else(|| {
-        CorridorError::Invalid("between needs the tätort layer (sources.tatorter)".into())
-    })?;
+    let (network, snap) = context.network.as_ref().expect("resolved when asked for");
+    let towns = (context.sources.towns.as_ref()).expect("resolved when asked for");
+    let layer = &towns.layer;
     // By name; of several with one name, the one nearest the line.
     let find = |wanted: &str| {
-        places
-            .features
-            .iter()
-            .filter(|f| f.properties[name].matches_text(wanted))
-            .filter_map(|f| Some((tally::representative(&f.geometry)?, f)))
+        (towns.towns.iter())
+            .filter(|t| t.name == wanted)
+            .map(|t| &layer.features[t.feature])
+            .filter_map(|f| Some((representative_point(&f.geometry)?, f)))
             .min_by(|a, b| {
                 corridor
                     .distance_to_line(a.0)
@@ -931,12 +1009,12 @@ fn travel(
             .ok_or_else(|| {
                 CorridorError::Invalid(format!(
                     "between: no tätort named {wanted:?} in layer {:?}",
-                    places.meta.id
+                    layer.meta.id
                 ))
             })
     };
     let ((a, fa), (b, fb)) = (find(&spec.from)?, find(&spec.to)?);
-    let (minutes, network_m) = reach::route(network, a, b, &network_spec.snap).map_err(|why| {
+    let (minutes, network_m) = reach::route(network, a, b, snap).map_err(|why| {
         CorridorError::Invalid(format!("between {} and {}: {why}", spec.from, spec.to))
     })?;
     let straight_m = Euclidean.distance(a, b);
@@ -947,40 +1025,17 @@ fn travel(
         straight_m,
         network_m,
         minutes,
-        detour_factor: if straight_m > 0.0 {
-            network_m / straight_m
-        } else {
-            1.0
-        },
+        // One place to itself is no detour.
+        detour_factor: detour::factor(network_m, straight_m).unwrap_or(1.0),
     })
 }
 
-/// What the region's totals depend on: the versions of every layer read, the fields and the
-/// region's selection.
-fn region_key(sources: &Resolved, region: Option<&Selection>, catalog: &Catalog) -> String {
-    use crate::network::cache::layer_key;
-    let mut key = String::new();
-    if let Some((l, f)) = sources.population {
-        key += &format!("pop:{}:{f};", layer_key(l));
-    }
-    if let Some((l, n, p)) = sources.tatorter {
-        key += &format!("tat:{}:{n}:{p};", layer_key(l));
-    }
-    for (l, kind) in &sources.services {
-        key += &format!("svc:{}:{kind:?};", layer_key(l));
-    }
-    if let Some((l, f)) = &sources.stops {
-        key += &format!(
-            "stop:{}:{}:{}:{:?};",
-            layer_key(l),
-            f.name,
-            f.departures,
-            f.group
-        );
-    }
+/// What the region's totals depend on: the versions of every layer read, the sources'
+/// settings and the region's selection.
+fn region_key(context: &Context, region: Option<&Selection>) -> String {
+    let mut key = context.sources_key.clone();
     if let Some(region) = region {
-        let version = catalog
-            .get(&region.layer)
+        let version = (context.catalog.get(&region.layer))
             .map(|l| layer_key(l))
             .unwrap_or_default();
         key += &format!("region:{version}:{:?}:{:?}", region.filter, region.ids);
@@ -994,10 +1049,11 @@ fn region_totals(
     region: Option<&Selection>,
 ) -> Result<RegionTotals, CorridorError> {
     let display = |g: &Geometry<f64>| lon_lat(g);
-    let totals = match region {
-        Some(selection) => {
+    let count = |zone: &dyn Zone| tally::tally(&context.sources, zone, None, None, &display);
+    let (source, mut tally) = match (region, &context.sources.population) {
+        (Some(selection), _) => {
             let layer = layer(context.catalog, &selection.layer)?;
-            let positions = select(layer, selection)?;
+            let positions = select(&layer, selection)?;
             let polygons: Vec<MultiPolygon<f64>> = positions
                 .iter()
                 .filter_map(|&i| polygons_of(&layer.features[i].geometry))
@@ -1013,35 +1069,39 @@ fn region_totals(
             } else {
                 geo::unary_union(polygons.iter())
             };
-            let area = PreparedArea::new(union);
             let source = format!(
                 "{} features of layer {:?}{}",
                 positions.len(),
                 layer.meta.id,
                 describe_filter(selection)
             );
-            (
-                source,
-                tally::tally(&context.sources, &area, None, None, &display),
-            )
+            (source, count(&PreparedArea::new(union)))
         }
-        None => match context.sources.population {
-            Some((demand, _)) => {
-                let zone = tally::Units(demand);
-                let source = format!("the units of the population layer {:?}", demand.meta.id);
-                (
-                    source,
-                    tally::tally(&context.sources, &zone, None, None, &display),
-                )
-            }
-            None => {
-                return Err(CorridorError::Invalid(
-                    "without a population layer, give a `region`".into(),
-                ));
-            }
-        },
+        (None, Some((demand, _))) if demand.meta.geometry_type.is_point() => {
+            // Points cover no area: the region is their convex hull.
+            let points: MultiPoint<f64> = (demand.features.iter())
+                .filter_map(|f| representative_point(&f.geometry))
+                .map(geo::Point::from)
+                .collect();
+            let hull = MultiPolygon::new(vec![points.convex_hull()]);
+            let source = format!(
+                "the convex hull of the points of the population layer {:?}",
+                demand.meta.id
+            );
+            (source, count(&PreparedArea::new(hull)))
+        }
+        (None, Some((demand, _))) => {
+            let source = format!("the units of the population layer {:?}", demand.meta.id);
+            (source, count(&tally::Units(demand)))
+        }
+        (None, None) => {
+            return Err(CorridorError::Invalid(
+                "without a population layer (sources.demand or the region profile's demand), \
+                 give a `region`"
+                    .into(),
+            ));
+        }
     };
-    let (source, mut tally) = totals;
     if let Some(t) = tally.tatorter.as_mut() {
         t.items.clear();
     }
@@ -1073,7 +1133,7 @@ fn polygons_of(geometry: &Geometry<f64>) -> Option<MultiPolygon<f64>> {
 
 /// `[lon, lat]` of a display geometry's representative point.
 fn lon_lat(display: &Geometry<f64>) -> [f64; 2] {
-    tally::representative(display).map_or([f64::NAN, f64::NAN], |c| [c.x, c.y])
+    representative_point(display).map_or([f64::NAN, f64::NAN], |c| [c.x, c.y])
 }
 
 fn share(part: f64, whole: f64) -> Option<f64> {
@@ -1104,8 +1164,11 @@ fn measure(
         .as_ref()
         .map(|b| travel(context, corridor, b))
         .transpose()?;
-    let geometry = to_display(&context.to_display, corridor.area.polygons().clone().into())?;
-    let axis = to_display(&context.to_display, corridor.axis.line().clone().into())?;
+    let geometry = to_display(
+        corridor.area.polygons().clone().into(),
+        context.analysis_crs,
+    )?;
+    let axis = to_display(corridor.axis.line().clone().into(), context.analysis_crs)?;
     Ok(CorridorResult {
         name: spec
             .name
@@ -1195,16 +1258,47 @@ impl ComparisonRow {
     }
 }
 
-/// Transforms an analysis-CRS geometry to EPSG:4326 GeoJSON.
+/// An analysis-CRS geometry as EPSG:4326 GeoJSON.
 fn to_display(
-    transform: &CoordTransform,
-    mut geometry: Geometry<f64>,
+    geometry: Geometry<f64>,
+    analysis_crs: &str,
 ) -> Result<geojson::Geometry, CorridorError> {
-    use geo::{CoordsIter, MapCoordsInPlace};
-    let mut coords: Vec<Coord<f64>> = geometry.coords_iter().collect();
-    axis::reproject(transform, &mut coords)?;
-    // Both walks visit the coordinates in the same order.
-    let next = std::cell::RefCell::new(coords.into_iter());
-    geometry.map_coords_in_place(|c| next.borrow_mut().next().unwrap_or(c));
-    Ok(geojson::Geometry::from(&geometry))
+    Ok(geojson::Geometry::from(&crs::to_display(
+        &geometry,
+        analysis_crs,
+    )?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn earlier_source_names_read_as_the_profile_shapes() {
+        let earlier: Sources = serde_json::from_value(serde_json::json!({
+            "population": {"layer": "deso", "field": "befolkning_2024"},
+            "tatorter": {"layer": "tatortsytor", "name_field": "NAMN1", "population_field": "BEF"}
+        }))
+        .unwrap();
+        let demand = earlier.demand().unwrap().unwrap();
+        assert_eq!(
+            (demand.layer.as_str(), demand.population.as_str()),
+            ("deso", "befolkning_2024")
+        );
+        let towns = earlier.towns().unwrap().unwrap();
+        assert_eq!(towns.layer, "tatortsytor");
+        assert_eq!(towns.population.as_deref(), Some("BEF"));
+        assert_eq!(towns.name_field.as_deref(), Some("NAMN1"));
+
+        let both: Sources = serde_json::from_value(serde_json::json!({
+            "towns": {"layer": "tatorter"},
+            "tatorter": {"layer": "tatorter", "name_field": "name", "population_field": "pop"}
+        }))
+        .unwrap();
+        assert!(
+            both.towns()
+                .is_err_and(|e| e.to_string().contains("not both"))
+        );
+        assert!(Sources::default().demand().unwrap().is_none());
+    }
 }

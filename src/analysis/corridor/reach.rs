@@ -9,35 +9,56 @@ use super::CorridorError;
 use crate::analysis::budget::BudgetError;
 use crate::analysis::isochrone::{self, reached_pieces};
 use crate::network::{Direction, Location, Network, NetworkSettings, SnapSettings, Weight};
+use crate::profile::{AnalysisProfile, pick};
 use crate::range::Range;
 
-/// Which line layer is the network, and how to read it. Default: the bus lines `busslinjer`.
-#[derive(Debug, Clone, Deserialize)]
+/// Which line layer is the network, and how to read it. Each part left out comes from the
+/// region profile (`network`, `network_settings`, `snap`), else the network module's defaults;
+/// a layer neither gives is a missing setting when a corridor needs the network.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
     /// Line layer of the network.
-    #[serde(default = "default_network")]
-    pub layer: String,
+    #[serde(default)]
+    pub layer: Option<String>,
     /// How to read it (speeds, one-way).
     #[serde(default)]
-    pub settings: NetworkSettings,
+    pub settings: Option<NetworkSettings>,
     /// How stops and places attach to it.
     #[serde(default)]
-    pub snap: SnapSettings,
+    pub snap: Option<SnapSettings>,
 }
 
-impl Default for NetworkSpec {
-    fn default() -> Self {
-        Self {
-            layer: default_network(),
-            settings: NetworkSettings::default(),
-            snap: SnapSettings::default(),
-        }
+impl NetworkSpec {
+    /// The network layer, settings and snap settings: the request's, else the profile's, else
+    /// (settings) the defaults. Errors with [`ProfileError::Missing`] when neither names the
+    /// layer, and when the settings are out of range.
+    ///
+    /// ```
+    /// use kartrummet::analysis::corridor::reach::NetworkSpec;
+    /// use kartrummet::profile::AnalysisProfile;
+    /// let profile = AnalysisProfile { network: Some("vagar".into()), ..Default::default() };
+    /// assert_eq!(NetworkSpec::default().resolve(&profile).unwrap().0, "vagar");
+    /// let missing = NetworkSpec::default().resolve(&AnalysisProfile::default()).unwrap_err();
+    /// assert!(missing.to_string().contains("`network`"));
+    /// ```
+    pub fn resolve(
+        &self,
+        profile: &AnalysisProfile,
+    ) -> Result<(String, NetworkSettings, SnapSettings), CorridorError> {
+        let layer = pick("network", self.layer.clone(), profile.network.as_ref())?;
+        let settings = (self.settings.as_ref())
+            .or(profile.network_settings.as_ref())
+            .cloned()
+            .unwrap_or_default();
+        let snap = (self.snap.as_ref())
+            .or(profile.snap.as_ref())
+            .cloned()
+            .unwrap_or_default();
+        settings.validate()?;
+        snap.validate()?;
+        Ok((layer, settings, snap))
     }
-}
-
-fn default_network() -> String {
-    "busslinjer".into()
 }
 
 /// The catchment of a corridor's stops: the roads of the network they reach within `minutes`,

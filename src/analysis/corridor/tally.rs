@@ -2,13 +2,18 @@
 //! The same counting serves corridors and the region's totals, so shares compare like with like.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use geo::{BoundingRect, Coord, Geometry, InteriorPoint, Intersects};
+use geo::{BoundingRect, Coord, Geometry, Intersects};
 use serde::Serialize;
 
-use super::StopSource;
 use super::profile::Profile;
+use super::{CorridorError, Filter};
+use crate::analysis::engine::text_of;
+use crate::analysis::towns::Towns;
+use crate::analysis::{field, numeric_field, representative_point};
 use crate::layer::{Layer, Value};
+use crate::profile::StopsSource;
 
 /// An area things can lie in.
 pub trait Zone {
@@ -43,7 +48,7 @@ impl Zone for Units<'_> {
     }
 
     fn share_of(&self, geometry: &Geometry<f64>) -> f64 {
-        let Some(at) = representative(geometry) else {
+        let Some(at) = representative_point(geometry) else {
             return 0.0;
         };
         let inside = self
@@ -52,15 +57,6 @@ impl Zone for Units<'_> {
             .into_iter()
             .any(|i| self.0.features[i].geometry.intersects(&at));
         inside as u8 as f64
-    }
-}
-
-/// A point that stands for a feature: the point itself, else an interior point.
-pub fn representative(geometry: &Geometry<f64>) -> Option<Coord<f64>> {
-    match geometry {
-        Geometry::Point(p) => Some(p.0),
-        Geometry::MultiPoint(m) => m.0.first().map(|p| p.0),
-        other => other.interior_point().map(|p| p.0),
     }
 }
 
@@ -151,7 +147,7 @@ pub struct Stops {
     pub items: Vec<Stop>,
 }
 
-/// Everything counted in one zone; a part is `None` when its layer is not in the store.
+/// Everything counted in one zone; a part is `None` when no layer for it was named or found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tally {
     /// Population.
@@ -165,51 +161,66 @@ pub struct Tally {
 }
 
 /// The layers a tally reads, resolved and checked.
-pub struct Resolved<'a> {
+#[derive(Default)]
+pub struct Resolved {
     /// Demand layer and its population field.
-    pub population: Option<(&'a Layer, usize)>,
-    /// Tätort layer, name field, population field.
-    pub tatorter: Option<(&'a Layer, usize, usize)>,
-    /// Service layers with their kind field.
-    pub services: Vec<(&'a Layer, Option<usize>)>,
-    /// Stop layer, its fields and the spec.
-    pub stops: Option<(&'a Layer, StopFields)>,
+    pub population: Option<(Arc<Layer>, usize)>,
+    /// Tätorter.
+    pub towns: Option<Towns>,
+    /// Service points, each source counted on its own.
+    pub services: Vec<Services>,
+    /// Stop layer and its fields.
+    pub stops: Option<(Arc<Layer>, StopFields)>,
+}
+
+/// One source of service points: a layer, the features a filter keeps, and their kind.
+pub struct Services {
+    /// The layer.
+    pub layer: Arc<Layer>,
+    /// Keep only the features this matches.
+    pub filter: Filter,
+    /// What kind a point is.
+    pub kind: Kind,
+}
+
+/// How a service point's kind is named.
+pub enum Kind {
+    /// Every point of the source is of this kind (a profile's service kind).
+    Named(String),
+    /// The value of this field is the kind (e.g. `category`).
+    Field(usize),
 }
 
 /// Field positions of the stop layer.
 pub struct StopFields {
-    /// Stop name.
-    pub name: usize,
-    /// Weekday departures.
-    pub departures: usize,
+    /// Stop name, when the layer has one.
+    pub name: Option<usize>,
+    /// Weekday departures; without it no departures are counted.
+    pub departures: Option<usize>,
     /// Fields tried in order for the key that groups platforms into one stop.
     pub group: Vec<usize>,
 }
 
+/// Names a stop layer's name field usually has.
+const STOP_NAMES: [&str; 3] = ["name", "stop_name", "namn"];
+
 impl StopFields {
-    /// Resolves `spec`'s fields on `layer`.
-    pub fn resolve(
-        layer: &Layer,
-        spec: &StopSource,
-        field: impl Fn(&Layer, &str) -> Result<usize, super::CorridorError>,
-    ) -> Result<Self, super::CorridorError> {
+    /// Resolves `spec`'s fields on `layer`: named fields must exist (departures numeric);
+    /// without a name field the first of `name`, `stop_name`, `namn` the layer has.
+    pub fn resolve(layer: &Layer, spec: &StopsSource) -> Result<Self, CorridorError> {
+        let name = match &spec.name_field {
+            Some(name) => Some(field(layer, name)?),
+            None => STOP_NAMES.iter().find_map(|n| layer.field_index(n)),
+        };
         Ok(Self {
-            name: field(layer, &spec.name_field)?,
-            departures: field(layer, &spec.departures_field)?,
-            group: spec
-                .group_fields
-                .iter()
+            name,
+            departures: (spec.departures_field.as_deref())
+                .map(|f| numeric_field(layer, f))
+                .transpose()?,
+            group: (spec.group_fields.iter())
                 .map(|f| field(layer, f))
                 .collect::<Result<_, _>>()?,
         })
-    }
-}
-
-fn text(value: &Value) -> String {
-    match value {
-        Value::Str(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_json().to_string(),
     }
 }
 
@@ -232,7 +243,7 @@ pub fn tally(
     chainage: Option<&super::axis::Chainage>,
     display: &dyn Fn(&Geometry<f64>) -> [f64; 2],
 ) -> Tally {
-    let population = sources.population.map(|(layer, field)| {
+    let population = sources.population.as_ref().map(|(layer, field)| {
         let mut tally = Population {
             layer: layer.meta.id.clone(),
             total: 0.0,
@@ -250,27 +261,29 @@ pub fn tally(
             } else {
                 tally.units_cut += 1;
             }
-            let people = number(&feature.properties[field]) * share;
+            let people = number(&feature.properties[*field]) * share;
             tally.total += people;
-            if let (Some(profile), Some(at)) =
-                (profile.as_deref_mut(), representative(&feature.geometry))
-            {
+            if let (Some(profile), Some(at)) = (
+                profile.as_deref_mut(),
+                representative_point(&feature.geometry),
+            ) {
                 profile.add_population(at, people);
             }
         }
         tally
     });
 
-    let tatorter = sources.tatorter.map(|(layer, name, pop)| {
+    let tatorter = sources.towns.as_ref().map(|towns| {
+        let layer = &towns.layer;
+        // `Towns::towns` holds every feature of the layer, in layer order.
         let mut items: Vec<Tatort> = candidates(layer, zone)
             .into_iter()
             .filter_map(|i| {
-                let feature = &layer.features[i];
-                let share = zone.share_of(&feature.geometry);
+                let share = zone.share_of(&layer.features[i].geometry);
                 (share > 0.0).then(|| Tatort {
-                    id: feature.id,
-                    name: text(&feature.properties[name]),
-                    population: number(&feature.properties[pop]),
+                    id: layer.features[i].id,
+                    name: towns.towns[i].name.clone(),
+                    population: towns.towns[i].population,
                     area_share: share,
                 })
             })
@@ -285,15 +298,22 @@ pub fn tally(
     });
 
     let mut services = Vec::new();
-    for &(layer, kind_field) in &sources.services {
+    for source in &sources.services {
+        let layer = &source.layer;
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for i in candidates(layer, zone) {
             let feature = &layer.features[i];
-            if zone.share_of(&feature.geometry) > 0.0 {
-                let kind = kind_field
-                    .map_or_else(|| layer.meta.id.clone(), |f| text(&feature.properties[f]));
+            if source.filter.matches(feature) && zone.share_of(&feature.geometry) > 0.0 {
+                let kind = match &source.kind {
+                    Kind::Named(kind) => kind.clone(),
+                    Kind::Field(f) => text_of(&feature.properties[*f]),
+                };
                 *counts.entry(kind).or_default() += 1;
             }
+        }
+        if let Kind::Named(kind) = &source.kind {
+            // A kind of the profile is listed also where none lies inside.
+            counts.entry(kind.clone()).or_default();
         }
         services.extend(counts.into_iter().map(|(kind, count)| ServiceCount {
             layer: layer.meta.id.clone(),
@@ -315,18 +335,18 @@ pub fn tally(
             let key = fields
                 .group
                 .iter()
-                .map(|&f| text(&props[f]))
+                .map(|&f| text_of(&props[f]))
                 .find(|k| !k.is_empty())
                 .unwrap_or_else(|| format!("feature {}", feature.id));
-            let departures = number(&props[fields.departures]);
+            let departures = fields.departures.map_or(0.0, |f| number(&props[f]));
             let stop = groups.entry(key.clone()).or_insert_with(|| Stop {
                 id: key,
-                name: text(&props[fields.name]),
+                name: fields.name.map_or_else(String::new, |f| text_of(&props[f])),
                 departures: 0.0,
                 platforms: 0,
                 lon_lat: display(&feature.display),
                 chainage_m: None,
-                at: representative(&feature.geometry),
+                at: representative_point(&feature.geometry),
             });
             stop.departures += departures;
             stop.platforms += 1;
@@ -360,5 +380,122 @@ pub fn tally(
         tatorter,
         services,
         stops,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::corridor::Filter;
+    use crate::analysis::corridor::area::PreparedArea;
+    use crate::layer::{Feature, Field, FieldKind, LayerMeta};
+    use geo::{MultiPolygon, polygon};
+
+    /// A point layer with one text field `category` and one text field `stop_name`.
+    fn points(id: &str, rows: &[((f64, f64), &str)]) -> Arc<Layer> {
+        let text = |name: &str| Field {
+            name: name.into(),
+            kind: FieldKind::String,
+        };
+        let features = rows
+            .iter()
+            .enumerate()
+            .map(|(i, &((x, y), category))| {
+                let g = Geometry::Point(geo::Point::new(x, y));
+                Feature {
+                    id: i as u64 + 1,
+                    geometry: g.clone(),
+                    display: g,
+                    properties: vec![Value::Str(category.into()), Value::Str(format!("s{i}"))],
+                }
+            })
+            .collect();
+        let meta = LayerMeta::new(id, vec![text("category"), text("stop_name")]);
+        Arc::new(Layer::new(meta, features))
+    }
+
+    fn square() -> PreparedArea {
+        let p =
+            polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)];
+        PreparedArea::new(MultiPolygon::new(vec![p]))
+    }
+
+    #[test]
+    fn services_count_per_kind_of_the_profile_or_per_field_value() {
+        let shops = points(
+            "butiker",
+            &[
+                ((1.0, 1.0), "grocery"),
+                ((2.0, 2.0), "grocery"),
+                ((3.0, 3.0), "pharmacy"),
+                ((50.0, 50.0), "grocery"),
+            ],
+        );
+        let category = |v: &str| [("category", v.to_string())];
+        let kind = |kind: &str, value: &str| Services {
+            layer: Arc::clone(&shops),
+            filter: Filter::new(&shops, category(value)).unwrap(),
+            kind: Kind::Named(kind.into()),
+        };
+        let sources = Resolved {
+            services: vec![
+                kind("livs", "grocery"),
+                kind("apotek", "pharmacy"),
+                kind("post", "parcel"),
+                Services {
+                    layer: Arc::clone(&shops),
+                    filter: Filter::new(&shops, []).unwrap(),
+                    kind: Kind::Field(0),
+                },
+            ],
+            ..Resolved::default()
+        };
+        let counted = tally(&sources, &square(), None, None, &|_| [0.0, 0.0]).services;
+        let rows: Vec<(&str, usize)> = counted.iter().map(|s| (s.kind.as_str(), s.count)).collect();
+        // A kind of the profile is listed with 0; a field's values only where they occur.
+        assert_eq!(
+            rows,
+            [
+                ("livs", 2),
+                ("apotek", 1),
+                ("post", 0),
+                ("grocery", 2),
+                ("pharmacy", 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn stops_without_a_departures_field_count_once_under_their_usual_name() {
+        let stops = points("stops", &[((1.0, 1.0), "a"), ((2.0, 1.0), "a")]);
+        let spec = StopsSource {
+            layer: "stops".into(),
+            departures_field: None,
+            name_field: None,
+            group_fields: vec!["category".into()],
+        };
+        let fields = StopFields::resolve(&stops, &spec).unwrap();
+        assert_eq!((fields.name, fields.departures), (Some(1), None));
+        let sources = Resolved {
+            stops: Some((Arc::clone(&stops), fields)),
+            ..Resolved::default()
+        };
+        let counted = tally(&sources, &square(), None, None, &|_| [0.0, 0.0]);
+        let counted = counted.stops.unwrap();
+        assert_eq!((counted.count, counted.platforms), (1, 2));
+        assert_eq!(
+            (counted.departures, counted.items[0].name.as_str()),
+            (0.0, "s0")
+        );
+
+        let named = |field: &str| StopsSource {
+            departures_field: Some(field.into()),
+            ..spec.clone()
+        };
+        assert!(StopFields::resolve(&stops, &named("avgangar")).is_err());
+        assert!(
+            StopFields::resolve(&stops, &named("category"))
+                .is_err_and(|e| e.to_string().contains("not numeric"))
+        );
     }
 }
