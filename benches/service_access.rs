@@ -135,7 +135,7 @@ fn main() {
     let network = measure("Stockholm: build network (15,021 edges)", || {
         Network::from_layer(&vagnat, &NetworkSettings::default()).expect("network")
     });
-    let shops: Vec<_> = service_access::services(&catalog, &spec.supply)
+    let shops: Vec<_> = kartrummet::analysis::engine::services(&catalog, &spec.supply)
         .expect("shops")
         .into_iter()
         .filter_map(|s| {

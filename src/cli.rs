@@ -6,9 +6,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::analysis::AnalysisCache;
-use crate::analysis::rural::{self, ClassRule, RuralSpec};
+use crate::analysis::rural::{self, ClassRule, RuralRequest};
 use crate::analysis::service_access::{
-    self, AccessSpec, AreaSpec, Bands, DemandSpec, Mode, SupplySpec, Unit,
+    self, AccessRequest, AreaSpec, Bands, DemandSpec, Mode, SupplySpec, Unit,
 };
 use crate::analysis::towns::TownSpec;
 use crate::api::{self, AppState};
@@ -16,7 +16,7 @@ use crate::config::{Config, ConfigFile, DEFAULT_MAX_UPLOAD_MB};
 use crate::crs::DEFAULT_ANALYSIS_CRS;
 use crate::demo;
 use crate::ingest::{self, IngestOptions, Progress};
-use crate::network::{NetworkSettings, SnapSettings};
+use crate::network::SnapSettings;
 use crate::profile::RegionProfile;
 use crate::store::Store;
 use crate::tiles;
@@ -135,24 +135,14 @@ enum Analysis {
 struct RuralArgs {
     #[command(flatten)]
     store: StoreArgs,
-    /// Line layer of the network.
-    #[arg(long, default_value = "busslinjer")]
-    network: String,
-    /// Demand layer (points or polygons).
-    #[arg(long, default_value = "befolkning_1km")]
-    demand: String,
-    /// Numeric population field of the demand layer.
-    #[arg(long, default_value = "befolkning_2025")]
-    population: String,
-    /// Tätort layer: points (tatorter) or polygons (tatortsytor).
-    #[arg(long, default_value = "tatorter")]
-    towns: String,
+    #[command(flatten)]
+    layers: ProfileLayers,
+    /// Tätort layer: points or polygons (default the profile's towns).
+    #[arg(long)]
+    towns: Option<String>,
     /// Population field of the tätort layer (default pop, BEF, …).
     #[arg(long)]
     towns_population: Option<String>,
-    /// Polygon layer to aggregate per.
-    #[arg(long, default_value = "kommuner")]
-    areas: String,
     /// Tätort sizes N, e.g. `200,1000,3000,50000`.
     #[arg(long, value_delimiter = ',', default_value = "200,1000,3000,50000")]
     thresholds: Vec<f64>,
@@ -170,26 +160,64 @@ struct RuralArgs {
     store_layer: Option<String>,
 }
 
+/// The layers an analysis takes from the region profile (`--profile`, the configuration
+/// file's `[analysis]`) unless given here.
+#[derive(Debug, Args)]
+struct ProfileLayers {
+    /// Line layer of the network (default the profile's).
+    #[arg(long)]
+    network: Option<String>,
+    /// Demand layer, points or polygons (default the profile's).
+    #[arg(long, requires = "population")]
+    demand: Option<String>,
+    /// Numeric population field of the demand layer.
+    #[arg(long, requires = "demand")]
+    population: Option<String>,
+    /// Polygon layer to aggregate per (default the profile's areas).
+    #[arg(long, conflicts_with = "no_areas")]
+    areas: Option<String>,
+    /// No per-area table, totals only (even when the profile names areas).
+    #[arg(long)]
+    no_areas: bool,
+}
+
+impl ProfileLayers {
+    /// The demand given, if any.
+    fn demand(&self) -> Option<DemandSpec> {
+        self.demand
+            .clone()
+            .zip(self.population.clone())
+            .map(|(layer, population)| DemandSpec { layer, population })
+    }
+
+    /// The areas: none when asked, those given, else left to the profile.
+    fn areas(&self, unit_code_field: Option<String>) -> Option<Option<AreaSpec>> {
+        if self.no_areas {
+            return Some(None);
+        }
+        self.areas.clone().map(|layer| {
+            Some(AreaSpec {
+                unit_code_field,
+                ..AreaSpec::of_layer(layer)
+            })
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 struct ServiceAccessArgs {
     #[command(flatten)]
     store: StoreArgs,
-    /// Line layer of the network.
+    #[command(flatten)]
+    layers: ProfileLayers,
+    /// A service kind of the region profile (e.g. `grocery`); repeat for several. Without
+    /// --kind and --supply, every kind of the profile.
     #[arg(long)]
-    network: Option<String>,
-    /// Demand layer (points or polygons).
+    kind: Vec<String>,
+    /// A service layer, `NAME=LAYER` or `NAME=LAYER:FIELD=VALUE[,FIELD=VALUE]`; repeat for
+    /// several, e.g. `--supply grocery=butiker:category=grocery`.
     #[arg(long)]
-    demand: String,
-    /// Numeric population field of the demand layer.
-    #[arg(long)]
-    population: String,
-    /// A service kind, `NAME=LAYER` or `NAME=LAYER:FIELD=VALUE[,FIELD=VALUE]`; repeat for
-    /// several kinds, e.g. `--supply grocery=servicepunkter:category=grocery`.
-    #[arg(long, required = true)]
     supply: Vec<String>,
-    /// Polygon layer to aggregate per (e.g. kommuner).
-    #[arg(long)]
-    areas: Option<String>,
     /// Demand field with the code of each unit's area (e.g. kommunkod), matched against the
     /// areas' codes; default kommunkod, mun_code or KOMMUNKOD when present; "" joins units
     /// to the area their point lies in.
@@ -395,12 +423,27 @@ fn parse_supply(text: &str) -> anyhow::Result<(String, SupplySpec)> {
 
 fn service_access(args: ServiceAccessArgs) -> anyhow::Result<()> {
     let config = read_config(&args.store)?;
+    let profile = region_profile(&args.store, &config, None)?.analysis;
     let store = open_store(&args.store, &config)?;
-    let kinds = args
+    let mut kinds: Vec<(String, Option<String>, Option<SupplySpec>)> = args
         .supply
         .iter()
-        .map(|s| parse_supply(s))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .map(|s| parse_supply(s).map(|(name, supply)| (name, None, Some(supply))))
+        .collect::<anyhow::Result<_>>()?;
+    kinds.extend(args.kind.iter().map(|k| (k.clone(), Some(k.clone()), None)));
+    if kinds.is_empty() {
+        kinds = profile
+            .services
+            .iter()
+            .map(|k| (k.kind.clone(), Some(k.kind.clone()), None))
+            .collect();
+    }
+    if kinds.is_empty() {
+        anyhow::bail!(
+            "missing setting `supply`: give --kind or --supply, or name service kinds in the \
+             region profile ([[analysis.services]] of --profile or the configuration file)"
+        );
+    }
     let unit = match args.unit.as_str() {
         "min" => Unit::Min,
         "km" => Unit::Km,
@@ -415,25 +458,18 @@ fn service_access(args: ServiceAccessArgs) -> anyhow::Result<()> {
             .expect("valid template")
             .progress_chars("=> "),
     );
-    for (name, supply) in kinds {
-        let spec = AccessSpec {
-            network: args.network.clone(),
-            network_settings: NetworkSettings::default(),
-            snap: SnapSettings {
+    for (name, kind, supply) in kinds {
+        let request = AccessRequest {
+            network: args.layers.network.clone(),
+            network_settings: None,
+            snap: Some(SnapSettings {
                 max_distance_m: args.max_snap_m,
                 connector_speed_kmh: args.connector_kmh,
-            },
-            demand: DemandSpec {
-                layer: args.demand.clone(),
-                population: args.population.clone(),
-            },
-            supply: vec![supply],
-            areas: args.areas.clone().map(|layer| AreaSpec {
-                layer,
-                name_field: None,
-                code_field: None,
-                unit_code_field: args.unit_code_field.clone(),
             }),
+            demand: args.layers.demand(),
+            kind,
+            supply: supply.map(|s| vec![s]),
+            areas: args.layers.areas(args.unit_code_field.clone()),
             mode: if args.straight_line {
                 Mode::StraightLine
             } else {
@@ -445,6 +481,7 @@ fn service_access(args: ServiceAccessArgs) -> anyhow::Result<()> {
             },
             threshold: args.threshold,
         };
+        let spec = request.resolve(&profile)?;
         let run = service_access::run(&cache, &store.snapshot(), &spec, &mut |stage| {
             bar.set_message(format!("{name}: {stage}"));
             bar.inc(1);
@@ -494,31 +531,22 @@ fn print_summary(name: &str, run: &service_access::Run) {
 
 fn rural(args: RuralArgs) -> anyhow::Result<()> {
     let config = read_config(&args.store)?;
+    let profile = region_profile(&args.store, &config, None)?.analysis;
     let store = open_store(&args.store, &config)?;
-    let spec = RuralSpec {
-        network: args.network,
-        demand: DemandSpec {
-            layer: args.demand,
-            population: args.population,
-        },
-        towns: TownSpec {
-            layer: args.towns,
-            population: args.towns_population,
-            ..TownSpec::default()
-        },
-        areas: AreaSpec {
-            layer: args.areas,
-            name_field: None,
-            code_field: None,
-            unit_code_field: None,
-        },
+    let towns = TownSpec::overridden(args.towns, args.towns_population, profile.towns.as_ref());
+    let spec = RuralRequest {
+        network: args.layers.network.clone(),
+        demand: args.layers.demand(),
+        towns,
+        areas: args.layers.areas(None),
         thresholds: args.thresholds,
         classes: ClassRule {
             town_population: args.class_size,
             minutes: args.class_minutes,
         },
-        ..RuralSpec::default()
-    };
+        ..RuralRequest::default()
+    }
+    .resolve(&profile)?;
     let bar = ProgressBar::new(spec.sizes().len() as u64 + 3).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
             .expect("valid template")

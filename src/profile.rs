@@ -13,10 +13,10 @@
 //! ```toml
 //! [analysis]
 //! network = "vagar"                                   # a line layer
-//! demand  = { layer = "befolkning_250m", population = "bef" }
-//! areas   = { layer = "kommuner", name_field = "name", code_field = "code" }   # optional
-//! towns   = { layer = "tatorter", population = "pop" }                          # optional
-//! stops   = { layer = "hallplatser", departures_field = "avgangar" }            # optional
+//! demand  = { layer = "rutor_250m", population = "bef" }
+//! areas   = { layer = "kommungranser", name_field = "name", code_field = "code" }   # optional
+//! towns   = { layer = "orter", population = "pop" }                             # optional
+//! stops   = { layer = "stopp", departures_field = "avgangar" }                  # optional
 //! [[analysis.services]]
 //! kind = "grocery"
 //! label = "Dagligvaror"
@@ -25,11 +25,11 @@
 //!
 //! [map.basemap]                                       # optional: layers the own basemap draws
 //! land = "lan"
-//! boundaries = "kommuner"
-//! places = "tatorter"
+//! boundaries = "kommungranser"
+//! places = "orter"
 //!
 //! [[map.corridor_lines]]                              # optional: lines the corridor panel offers
-//! layer = "busslinjer"
+//! layer = "linjer"
 //! label_field = "linjenummer"
 //! filter = { klassificering = "Stråktrafik" }
 //! ```
@@ -39,7 +39,7 @@
 //! let profile = RegionProfile::from_toml(r#"
 //!     [analysis]
 //!     network = "vagar"
-//!     demand = { layer = "befolkning_250m", population = "bef" }
+//!     demand = { layer = "rutor_250m", population = "bef" }
 //!     [[analysis.services]]
 //!     kind = "grocery"
 //!     label = "Dagligvaror"
@@ -56,7 +56,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::service_access::{AreaSpec, DemandSpec, SupplySpec};
+use crate::analysis::engine::{AreaSpec, DemandSpec, SupplySpec};
 use crate::analysis::towns::TownSpec;
 use crate::network::{NetworkSettings, SnapSettings};
 

@@ -10,12 +10,18 @@ use common::regions::{self, Layers, Region};
 
 use geo::{Geometry, Intersects, LineString, Point, polygon};
 use kartrummet::analysis::AnalysisCache;
-use kartrummet::analysis::place_profile::{self, ClassReason, PlaceClass, PlaceSpec};
-use kartrummet::analysis::rural::{self, Class, ClassRule, Rural, RuralSpec};
+use kartrummet::analysis::place_profile::{self, ClassReason, PlaceClass, PlaceRequest};
+use kartrummet::analysis::rural::{self, Class, ClassRule, Rural, RuralRequest, RuralSpec};
 use kartrummet::analysis::service_access::{AreaSpec, DemandSpec};
 use kartrummet::analysis::towns::TownSpec;
 use kartrummet::layer::{Feature, Field, FieldKind, Layer, LayerMeta, Value};
+use kartrummet::profile::{AnalysisProfile, RegionProfile};
 use kartrummet::store::Store;
+
+/// The demo's region profile (`data/demo.toml`).
+fn demo() -> AnalysisProfile {
+    RegionProfile::read(dalarna().manifest()).unwrap().analysis
+}
 
 const DALARNA_POPULATION: f64 = 285_587.0;
 
@@ -38,14 +44,15 @@ fn dalarna() -> &'static Region {
 fn dalarna_polygons() -> &'static Rural {
     static RESULT: OnceLock<Rural> = OnceLock::new();
     RESULT.get_or_init(|| {
-        let spec = RuralSpec {
-            towns: TownSpec {
-                layer: "tatortsytor".into(),
+        let spec = RuralRequest {
+            towns: Some(TownSpec {
                 population: Some("BEF".into()),
-                ..Default::default()
-            },
+                ..TownSpec::of_layer("tatortsytor")
+            }),
             ..Default::default()
-        };
+        }
+        .resolve(&demo())
+        .unwrap();
         rural::classify(cache(), &dalarna().store().snapshot(), &spec, &mut |_| {}).unwrap()
     })
 }
@@ -80,7 +87,7 @@ fn dalarna_population_per_class_sums_to_the_total() {
     let points = rural::classify(
         cache(),
         &dalarna().store().snapshot(),
-        &RuralSpec::default(),
+        &RuralRequest::default().resolve(&demo()).unwrap(),
         &mut |_| {},
     )
     .unwrap();
@@ -205,26 +212,20 @@ fn forty_six_minutes_is_glesbygd_and_forty_four_is_tatortsnara() {
             ),
         ])
         .unwrap();
-    let spec = RuralSpec {
-        network: "vag".into(),
-        demand: DemandSpec {
+    let spec = RuralRequest {
+        network: Some("vag".into()),
+        demand: Some(DemandSpec {
             layer: "units".into(),
             population: "pop".into(),
-        },
-        towns: TownSpec {
-            layer: "towns".into(),
-            ..Default::default()
-        },
-        areas: AreaSpec {
-            layer: "areas".into(),
-            name_field: None,
-            code_field: None,
-            unit_code_field: None,
-        },
+        }),
+        towns: Some(TownSpec::of_layer("towns")),
+        areas: Some(Some(AreaSpec::of_layer("areas"))),
         thresholds: vec![3000.0],
         classes: ClassRule::default(),
         ..Default::default()
-    };
+    }
+    .resolve(&AnalysisProfile::default())
+    .unwrap();
     let r = rural::classify(
         &AnalysisCache::default(),
         &store.snapshot(),
@@ -287,7 +288,12 @@ fn health_centres_of(municipality: &str) -> BTreeSet<String> {
 #[test]
 fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
     let catalog = dalarna().store().snapshot();
-    let places = place_profile::places(cache(), &catalog, &PlaceSpec::default()).unwrap();
+    let places = place_profile::places(
+        cache(),
+        &catalog,
+        &PlaceRequest::default().resolve(&demo()).unwrap(),
+    )
+    .unwrap();
     let rows = places.rows();
     assert!(rows.len() > 80, "{} tätorter in Dalarna", rows.len());
     assert!(rows.iter().all(|r| {
@@ -317,11 +323,7 @@ fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
             .map(|h| h.name.clone())
             .collect();
         assert_eq!(listed, expected, "{town}");
-        let nearest = profile
-            .nearest
-            .iter()
-            .find(|n| n.kind == "health_centre")
-            .unwrap();
+        let nearest = profile.nearest.iter().find(|n| n.kind == "health").unwrap();
         assert!(
             expected.contains(nearest.name.as_ref().unwrap()),
             "{town}: nearest health centre {:?} is not in {town}",
@@ -334,7 +336,8 @@ fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
                 "{town}: {n:?}"
             );
         }
-        assert!(profile.bus.stops > 0 && profile.bus.weekday_departures > 0.0);
+        let bus = profile.bus.as_ref().unwrap();
+        assert!(bus.stops > 0 && bus.weekday_departures > 0.0);
         let within: Vec<f64> = profile
             .population_within
             .iter()
@@ -376,7 +379,7 @@ fn ludvika_and_smedjebacken_profiles_list_their_health_centres() {
     assert!(
         places
             .profile(&catalog, "no-such-place")
-            .is_err_and(|e| matches!(e, place_profile::PlaceError::UnknownPlace(_)))
+            .is_err_and(|e| matches!(e, kartrummet::analysis::AnalysisError::UnknownPlace(_)))
     );
 }
 
@@ -449,7 +452,11 @@ fn http_api() {
         .unwrap();
     assert_eq!(profile.status(), 200);
     let profile: serde_json::Value = profile.json().unwrap();
-    assert_eq!(profile["nearest"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        profile["nearest"].as_array().unwrap().len(),
+        3,
+        "the demo profile's kinds"
+    );
     // The class reason and the rules are numbers for the client to put in words.
     assert_eq!(
         profile["class"],

@@ -12,67 +12,99 @@ use geo::{Area, BooleanOps, Buffer, Coord, Line, LineString, MultiLineString, Mu
 use rstar::primitives::Line as IndexLine;
 use rstar::primitives::Rectangle;
 use rstar::{AABB, PointDistance, RTree};
-use serde::{Deserialize, Serialize};
 
-use super::budget::{self, BudgetError};
-use super::service_access::DemandSpec;
-use super::{AnalysisCache, AnalysisError, layer, numeric_field, representative_point};
+use super::AnalysisError;
+use super::engine::budget::{self, BudgetError};
+use super::engine::spec::NetworkChoice;
+use super::engine::{AnalysisCache, DemandSpec, layer, numeric_field, representative_point};
 use crate::crs;
 use crate::layer::Layer;
 use crate::network::{Direction, Location, Network, NetworkSettings, SnapSettings, Weight};
+use crate::profile::AnalysisProfile;
 use crate::range::Range;
 use crate::store::Catalog;
 
-/// What to compute: the query of `GET /api/analysis/isochrone`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IsochroneSpec {
-    /// Line layer of the network.
-    pub network: String,
-    /// How to read it.
-    #[serde(default)]
-    pub network_settings: NetworkSettings,
-    /// How the point attaches to the network.
-    #[serde(default)]
-    pub snap: SnapSettings,
+/// Where to start and how far to go: the part of an isochrone request no profile gives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
     /// Longitude of the start (EPSG:4326).
     pub lon: f64,
     /// Latitude of the start (EPSG:4326).
     pub lat: f64,
     /// Time budgets in minutes, e.g. `[10, 20, 30]`.
     pub minutes: Vec<f64>,
-    /// Half-width of the band drawn around reached roads (metres).
-    #[serde(default = "default_buffer")]
+    /// Half-width of the band drawn around reached roads (metres), default
+    /// [`DEFAULT_BUFFER_M`].
     pub buffer_m: f64,
-    /// Population to count inside, optional.
-    #[serde(default)]
+}
+
+/// What to compute: the query of `GET /api/analysis/isochrone`. The network, its settings
+/// and the population default to the region profile's.
+#[derive(Debug, Clone)]
+pub struct IsochroneRequest {
+    /// Line layer of the network; default the profile's.
+    pub network: Option<String>,
+    /// How to read it; default the profile's.
+    pub network_settings: Option<NetworkSettings>,
+    /// How the point attaches to the network; default the profile's.
+    pub snap: Option<SnapSettings>,
+    /// Population to count inside; default the profile's demand, if any.
     pub population: Option<DemandSpec>,
+    /// The start and the budgets.
+    pub origin: Origin,
+}
+
+impl IsochroneRequest {
+    /// The isochrones this request asks for, what it leaves out taken from `profile`; a
+    /// missing network is named.
+    pub fn resolve(self, profile: &AnalysisProfile) -> Result<IsochroneSpec, AnalysisError> {
+        let spec = IsochroneSpec {
+            network: NetworkChoice::resolve(
+                profile,
+                self.network,
+                self.network_settings,
+                self.snap,
+            )?,
+            population: self.population.or_else(|| profile.demand.clone()),
+            origin: self.origin,
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+/// Isochrones with every layer named: an [`IsochroneRequest`] resolved against the region
+/// profile.
+#[derive(Debug, Clone)]
+pub struct IsochroneSpec {
+    /// The network, how to read it and how the start attaches to it.
+    pub network: NetworkChoice,
+    /// Population to count inside, optional.
+    pub population: Option<DemandSpec>,
+    /// The start and the budgets.
+    pub origin: Origin,
 }
 
 /// Default half-width of the band around reached roads (metres).
 pub const DEFAULT_BUFFER_M: f64 = 250.0;
 
-fn default_buffer() -> f64 {
-    DEFAULT_BUFFER_M
-}
-
-/// Range of each of [`IsochroneSpec::minutes`].
+/// Range of each of [`Origin::minutes`].
 pub const MINUTES: Range = Range::new("minutes", 0.1, 180.0, "minutes");
 
 /// How many time budgets one request may hold.
 pub const MINUTES_COUNT: Range = Range::new("minutes", 1.0, 10.0, "values");
 
-/// Range of [`IsochroneSpec::buffer_m`] (and of a corridor catchment's `band_m`).
+/// Range of [`Origin::buffer_m`] (and of a corridor catchment's `band_m`).
 pub const BUFFER_M: Range = Range::new("buffer_m", 1.0, 2_000.0, "m");
 
 impl IsochroneSpec {
     /// Checks the ranges: [`MINUTES`] (at most [`MINUTES_COUNT`] of them), [`BUFFER_M`], the
     /// network and snap settings.
     pub fn validate(&self) -> Result<(), AnalysisError> {
-        MINUTES.check_all(&self.minutes, MINUTES_COUNT)?;
-        BUFFER_M.check(self.buffer_m)?;
-        self.network_settings.validate()?;
-        self.snap.validate()?;
+        MINUTES.check_all(&self.origin.minutes, MINUTES_COUNT)?;
+        BUFFER_M.check(self.origin.buffer_m)?;
+        self.network.network_settings.validate()?;
+        self.network.snap.validate()?;
         Ok(())
     }
 }
@@ -113,7 +145,7 @@ pub fn isochrones(
     analysis_crs: &str,
 ) -> Result<Isochrones, AnalysisError> {
     spec.validate()?;
-    let network_layer = layer(catalog, &spec.network)?;
+    let network_layer = layer(catalog, &spec.network.network)?;
     let population = match &spec.population {
         Some(d) => {
             let l = layer(catalog, &d.layer)?;
@@ -122,12 +154,14 @@ pub fn isochrones(
         }
         None => None,
     };
-    let network = cache.networks.get(&network_layer, &spec.network_settings)?;
-    let origin = crs::from_display(&[(spec.lon, spec.lat)], analysis_crs)?[0];
-    let start = network.locate(origin, &spec.snap).ok_or_else(|| {
+    let network = cache
+        .networks
+        .get(&network_layer, &spec.network.network_settings)?;
+    let origin = crs::from_display(&[(spec.origin.lon, spec.origin.lat)], analysis_crs)?[0];
+    let start = network.locate(origin, &spec.network.snap).ok_or_else(|| {
         AnalysisError::Invalid(format!(
             "the point is farther than {} m from the network {:?}",
-            spec.snap.max_distance_m, spec.network
+            spec.network.snap.max_distance_m, spec.network.network
         ))
     })?;
     let nearest = network.nearest(&[start], Direction::FromSources, Weight::Time);
@@ -143,6 +177,7 @@ pub fn isochrones(
         })
         .collect();
     let bands = spec
+        .origin
         .minutes
         .iter()
         .map(|&minutes| {
@@ -153,13 +188,13 @@ pub fn isochrones(
                 let on = point_at(&network.edges[start.edge as usize].geometry, start.offset_m);
                 pieces.push(LineString::from(vec![origin, on]));
             }
-            let area = widen(&pieces, spec.buffer_m)?;
+            let area = widen(&pieces, spec.origin.buffer_m)?;
             Ok(Isochrone {
                 minutes,
                 area_km2: area.unsigned_area() / 1e6,
                 population: population
                     .as_ref()
-                    .map(|_| population_near(&pieces, &units, spec.buffer_m)),
+                    .map(|_| population_near(&pieces, &units, spec.origin.buffer_m)),
                 reached_nodes: nearest
                     .reached
                     .time_s

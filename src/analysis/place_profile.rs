@@ -3,10 +3,13 @@
 //! distance), the health centres of its municipality, bus departures nearby, the population
 //! within 10 and 30 minutes, and a place class by transparent rules.
 //!
-//! The tätorter are treated as demand units of the service-access analysis
-//! ([`service_access::prepare`] and [`service_access::evaluate`]), so the nearest services come
-//! from the same network, snapping and multi-source search. The region is the set of
-//! municipalities where the demand layer (the population grid) has people.
+//! The tätorter are treated as demand units of the engine ([`engine::prepare`] and
+//! [`engine::evaluate`]), so the nearest services come from the same network, snapping and
+//! multi-source search as service access. The region is the set of municipalities where the
+//! demand layer (the population grid) has people (every tätort when there are no areas).
+//!
+//! Services, health centres and stops come from the region profile: its service kinds, the
+//! points of its `health` kind lying in the tätort's municipality, its stops layer.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -14,29 +17,18 @@ use std::sync::Arc;
 use geo::{Distance, Euclidean};
 use serde::{Deserialize, Serialize};
 
-use super::service_access::{
-    self, AccessSpec, AreaInfo, AreaSpec, Bands, DemandSpec, Mode, Outcome, Prepared, Status,
-    SupplySpec, Unit, UnitResult, text_of,
+use super::AnalysisError;
+use super::engine::areas::AREA_NAME_FIELDS;
+use super::engine::spec::{NetworkChoice, areas_or_profile, null_or};
+use super::engine::{
+    self, AnalysisCache, AreaInfo, AreaLookup, AreaSpec, DemandSpec, Outcome, Prepared, Status,
+    SupplySpec, Unit, UnitResult, UnitsSpec, layer, network_note, numeric_field, pick_field,
 };
 use super::towns::{TownSpec, Towns};
-use super::{AnalysisCache, AnalysisError, field, layer, network_note, numeric_field};
 use crate::network::{Direction, NetworkSettings, SnapSettings, Weight};
-use crate::range::{self, OutOfRange, Range};
+use crate::profile::{AnalysisProfile, ProfileError, pick};
+use crate::range::{self, Range};
 use crate::store::Catalog;
-
-/// Errors of place profiles.
-#[derive(Debug, thiserror::Error)]
-pub enum PlaceError {
-    /// A layer, field, network or store problem.
-    #[error(transparent)]
-    Analysis(#[from] AnalysisError),
-    /// No tätort of the region has this id.
-    #[error("no tätort {0:?} in the region; GET /api/places lists them")]
-    UnknownPlace(String),
-    /// Parameters out of range.
-    #[error("{0}")]
-    Invalid(String),
-}
 
 /// One kind of service in a profile.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,51 +42,22 @@ pub struct ProfileService {
     pub supply: SupplySpec,
 }
 
-/// Health centres listed per municipality.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct HealthSpec {
-    /// Layer id.
-    pub layer: String,
-    /// Field with the municipality name.
-    pub municipality_field: String,
-    /// Field with the name.
-    pub name_field: String,
-    /// Field with the kind (vårdcentral, sjukhus).
-    pub kind_field: String,
-}
-
-impl Default for HealthSpec {
-    fn default() -> Self {
-        Self {
-            layer: "vardcentraler".into(),
-            municipality_field: "Kommun".into(),
-            name_field: "Populärnamn".into(),
-            kind_field: "FghKlass".into(),
-        }
-    }
-}
-
 /// Bus stops counted near a tätort.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct StopSpec {
     /// Layer id.
     pub layer: String,
-    /// Numeric field with departures per weekday.
-    pub departures_field: String,
+    /// Numeric field with departures per weekday; without it each stop counts once.
+    #[serde(default)]
+    pub departures_field: Option<String>,
     /// Stops within this distance of the tätort (its point, or its polygon) count (metres).
+    #[serde(default = "default_radius")]
     pub radius_m: f64,
 }
 
-impl Default for StopSpec {
-    fn default() -> Self {
-        Self {
-            layer: "hallplatser".into(),
-            departures_field: "genomsnitt_veckodag_avgangar".into(),
-            radius_m: 500.0,
-        }
-    }
+fn default_radius() -> f64 {
+    500.0
 }
 
 /// The place class rules: the most populous tätort of its municipality is the *huvudort*; a
@@ -108,8 +71,9 @@ pub struct PlaceRules {
     pub serviceort_min_population: f64,
     /// The grocery store of a serviceort lies within this many km (straight line).
     pub serviceort_grocery_km: f64,
-    /// Key of the grocery service in [`PlaceSpec::services`].
-    pub grocery: String,
+    /// Key of the grocery service in [`PlaceSpec::services`]; default `grocery` when there
+    /// is such a service, else the first.
+    pub grocery: Option<String>,
 }
 
 impl Default for PlaceRules {
@@ -117,7 +81,7 @@ impl Default for PlaceRules {
         Self {
             serviceort_min_population: 1_000.0,
             serviceort_grocery_km: 2.0,
-            grocery: "grocery".into(),
+            grocery: None,
         }
     }
 }
@@ -147,9 +111,128 @@ impl PlaceRules {
     }
 }
 
-/// What to profile, with defaults for the Dalarna demo.
+/// What to profile: the query of `GET /api/places`. Every layer may be left out for the
+/// region profile's; `"areas": null` treats every tätort as one region.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct PlaceRequest {
+    /// Line layer of the network; default the profile's.
+    pub network: Option<String>,
+    /// How to read the network layer; default the profile's.
+    pub network_settings: Option<NetworkSettings>,
+    /// How places and services attach to the network; default the profile's.
+    pub snap: Option<SnapSettings>,
+    /// The tätorter; default the profile's.
+    pub towns: Option<TownSpec>,
+    /// The population grid (for the region and the population within reach); default the
+    /// profile's.
+    pub demand: Option<DemandSpec>,
+    /// Municipalities; default the profile's; `null` for none.
+    #[serde(deserialize_with = "null_or", skip_serializing_if = "Option::is_none")]
+    pub areas: Option<Option<AreaSpec>>,
+    /// Services whose nearest point is given; default the profile's service kinds.
+    pub services: Option<Vec<ProfileService>>,
+    /// Key of the service whose points are listed per municipality; default `health` when
+    /// there is such a service; `""` lists none.
+    pub health: Option<String>,
+    /// Bus stops; default the profile's stops, else none.
+    pub stops: Option<StopSpec>,
+    /// Minutes for the population within reach.
+    pub reach_minutes: Vec<f64>,
+    /// Place class rules.
+    pub rules: PlaceRules,
+}
+
+impl Default for PlaceRequest {
+    fn default() -> Self {
+        Self {
+            network: None,
+            network_settings: None,
+            snap: None,
+            towns: None,
+            demand: None,
+            areas: None,
+            services: None,
+            health: None,
+            stops: None,
+            reach_minutes: vec![10.0, 30.0],
+            rules: PlaceRules::default(),
+        }
+    }
+}
+
+/// Service key of the health centres listed per municipality, when a profile has it.
+pub const HEALTH: &str = "health";
+/// Fields of a service layer naming the municipality a point belongs to, looked for in this
+/// order; matched against the areas' names before the point's location.
+pub const MUNICIPALITY_FIELDS: [&str; 3] = ["Kommun", "kommun", "kommunnamn"];
+
+/// Service key of the grocery rule, when a profile has it.
+pub const GROCERY: &str = "grocery";
+
+impl PlaceRequest {
+    /// The profiles this request asks for, what it leaves out taken from `profile`. Errors
+    /// name the missing setting (`network`, `towns`, `demand`, `services`).
+    pub fn resolve(self, profile: &AnalysisProfile) -> Result<PlaceSpec, AnalysisError> {
+        let network =
+            NetworkChoice::resolve(profile, self.network, self.network_settings, self.snap)?;
+        let services = match self.services {
+            Some(s) => s,
+            None if profile.services.is_empty() => {
+                return Err(ProfileError::Missing("services").into());
+            }
+            None => profile
+                .services
+                .iter()
+                .map(|k| ProfileService {
+                    key: k.kind.clone(),
+                    label: k.label.clone(),
+                    supply: k.supply(),
+                })
+                .collect(),
+        };
+        let has = |key: &str| services.iter().any(|s| s.key == key);
+        let grocery = match self.rules.grocery.clone() {
+            Some(g) => g,
+            None if has(GROCERY) => GROCERY.into(),
+            None => services.first().map(|s| s.key.clone()).unwrap_or_default(),
+        };
+        let health = match self.health {
+            Some(h) if h.is_empty() => None,
+            Some(h) => Some(h),
+            None => has(HEALTH).then(|| HEALTH.to_string()),
+        };
+        let stops = self.stops.or_else(|| {
+            profile.stops.as_ref().map(|s| StopSpec {
+                layer: s.layer.clone(),
+                departures_field: s.departures_field.clone(),
+                radius_m: default_radius(),
+            })
+        });
+        let spec = PlaceSpec {
+            network: network.network,
+            network_settings: network.network_settings,
+            snap: network.snap,
+            towns: pick("towns", self.towns, profile.towns.as_ref())?,
+            demand: pick("demand", self.demand, profile.demand.as_ref())?,
+            areas: areas_or_profile(self.areas, profile.areas.as_ref()),
+            services,
+            health,
+            stops,
+            reach_minutes: self.reach_minutes,
+            rules: PlaceRules {
+                grocery: Some(grocery),
+                ..self.rules
+            },
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+/// Place profiles with every layer named: a [`PlaceRequest`] resolved against the region
+/// profile.
+#[derive(Debug, Clone, Serialize)]
 pub struct PlaceSpec {
     /// Line layer of the network.
     pub network: String,
@@ -161,112 +244,62 @@ pub struct PlaceSpec {
     pub towns: TownSpec,
     /// The population grid (for the region and the population within reach).
     pub demand: DemandSpec,
-    /// Municipalities. Tätorter and grid cells join them as in service access, by their code
-    /// field when they have one (default `mun_code` for SCB's tätort points, `kommunkod` for
-    /// the grid); `areas.unit_code_field` applies to both layers.
-    pub areas: AreaSpec,
+    /// Municipalities, none for one region. Tätorter and grid cells join them as in service
+    /// access, by their code field when they have one (default `mun_code` for SCB's tätort
+    /// points, `kommunkod` for the grid); `areas.unit_code_field` applies to both layers.
+    pub areas: Option<AreaSpec>,
     /// Services whose nearest point is given.
     pub services: Vec<ProfileService>,
-    /// Health centres listed per municipality.
-    pub health: HealthSpec,
-    /// Bus stops.
-    pub stops: StopSpec,
+    /// Key of the service listed per municipality, if any.
+    pub health: Option<String>,
+    /// Bus stops, if any.
+    pub stops: Option<StopSpec>,
     /// Minutes for the population within reach.
     pub reach_minutes: Vec<f64>,
-    /// Place class rules.
+    /// Place class rules (`grocery` resolved).
     pub rules: PlaceRules,
 }
 
-impl Default for PlaceSpec {
-    fn default() -> Self {
-        let supply = |layer: &str, category: Option<&str>, name: Option<&str>| SupplySpec {
-            layer: layer.into(),
-            filter: category
-                .map(|c| [("category".to_string(), c.to_string())].into())
-                .unwrap_or_default(),
-            name_field: name.map(String::from),
-        };
-        let service = |key: &str, label: &str, supply| ProfileService {
-            key: key.into(),
-            label: label.into(),
-            supply,
-        };
-        Self {
-            network: "busslinjer".into(),
-            network_settings: NetworkSettings::default(),
-            snap: SnapSettings::default(),
-            towns: TownSpec::default(),
-            demand: DemandSpec {
-                layer: "befolkning_1km".into(),
-                population: "befolkning_2025".into(),
-            },
-            areas: AreaSpec {
-                layer: "kommuner".into(),
-                name_field: None,
-                code_field: None,
-                unit_code_field: None,
-            },
-            services: vec![
-                service(
-                    "grocery",
-                    "Dagligvarubutik",
-                    supply("servicepunkter", Some("grocery"), None),
-                ),
-                service(
-                    "pharmacy",
-                    "Apotek",
-                    supply("servicepunkter", Some("pharmacy"), None),
-                ),
-                service(
-                    "health_centre",
-                    "Vårdcentral",
-                    supply("vardcentraler", None, Some("Populärnamn")),
-                ),
-                service(
-                    "parcel",
-                    "Paketombud",
-                    supply("paketombud", None, Some("nodnamn")),
-                ),
-            ],
-            health: HealthSpec::default(),
-            stops: StopSpec::default(),
-            reach_minutes: vec![10.0, 30.0],
-            rules: PlaceRules::default(),
-        }
-    }
-}
-
 impl PlaceSpec {
-    fn access(&self, demand: DemandSpec) -> AccessSpec {
-        AccessSpec {
+    fn units(&self, demand: DemandSpec) -> UnitsSpec {
+        UnitsSpec {
             network: Some(self.network.clone()),
             network_settings: self.network_settings.clone(),
             snap: self.snap,
             demand,
-            supply: self.services.iter().map(|s| s.supply.clone()).collect(),
-            areas: Some(self.areas.clone()),
-            mode: Mode::Network,
-            bands: Bands {
-                unit: Unit::Min,
-                breaks: vec![10.0, 30.0],
-            },
-            threshold: None,
+            areas: self.areas.clone(),
         }
     }
 
-    fn validate(&self) -> Result<(), PlaceError> {
+    fn validate(&self) -> Result<(), AnalysisError> {
         if self.services.is_empty() {
-            return Err(PlaceError::Invalid("give at least one service".into()));
+            return Err(AnalysisError::Invalid("give at least one service".into()));
         }
         range::at_most("services", self.services.len(), MAX_SERVICES, "services")?;
-        STOP_RADIUS_M.check(self.stops.radius_m)?;
+        if let Some(stops) = &self.stops {
+            STOP_RADIUS_M.check(stops.radius_m)?;
+        }
         REACH_MINUTES.check_all(&self.reach_minutes, REACH_COUNT)?;
         SERVICEORT_POPULATION.check(self.rules.serviceort_min_population)?;
         SERVICEORT_GROCERY_KM.check(self.rules.serviceort_grocery_km)?;
-        self.network_settings
-            .validate()
-            .map_err(AnalysisError::from)?;
-        self.snap.validate().map_err(AnalysisError::from)?;
+        let known = |key: &Option<String>| {
+            key.as_ref()
+                .is_none_or(|k| self.services.iter().any(|s| &s.key == k))
+        };
+        if !known(&self.rules.grocery) {
+            return Err(AnalysisError::Invalid(format!(
+                "rules.grocery {:?} names no service of the request",
+                self.rules.grocery
+            )));
+        }
+        if !known(&self.health) {
+            return Err(AnalysisError::Invalid(format!(
+                "health {:?} names no service of the request",
+                self.health
+            )));
+        }
+        self.network_settings.validate()?;
+        self.snap.validate()?;
         Ok(())
     }
 }
@@ -289,12 +322,6 @@ pub const SERVICEORT_POPULATION: Range = Range::new(
 /// Range of [`PlaceRules::serviceort_grocery_km`].
 pub const SERVICEORT_GROCERY_KM: Range =
     Range::new("rules.serviceort_grocery_km", 0.0, 1_000.0, "km");
-
-impl From<OutOfRange> for PlaceError {
-    fn from(error: OutOfRange) -> Self {
-        Self::Invalid(error.to_string())
-    }
-}
 
 /// A place class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -370,7 +397,7 @@ pub struct Places {
     /// The tätorter.
     pub towns: Towns,
     /// Every tätort attached to the network (units in layer order) with its municipality
-    /// ([`service_access::DemandUnit::area`]).
+    /// ([`engine::DemandUnit::area`]).
     pub prepared: Arc<Prepared>,
     /// The population grid attached to the network.
     pub demand: Arc<Prepared>,
@@ -385,26 +412,26 @@ pub struct Places {
 /// Finds the region's tätorter, their nearest services and classes.
 ///
 /// ```no_run
-/// # use kartrummet::analysis::{AnalysisCache, place_profile::{self, PlaceSpec}};
+/// # use kartrummet::analysis::{AnalysisCache, place_profile::{self, PlaceRequest}};
 /// # let store = kartrummet::store::Store::open("data", "EPSG:3006").unwrap();
-/// let places = place_profile::places(&AnalysisCache::default(), &store.snapshot(),
-///     &PlaceSpec::default()).unwrap();
+/// # let profile = kartrummet::profile::RegionProfile::read("data/stockholm.toml".as_ref()).unwrap();
+/// let spec = PlaceRequest::default().resolve(&profile.analysis).unwrap();
+/// let places = place_profile::places(&AnalysisCache::default(), &store.snapshot(), &spec).unwrap();
 /// for row in places.rows() { println!("{} {:?}", row.name, row.class); }
 /// ```
 pub fn places(
     cache: &AnalysisCache,
     catalog: &Catalog,
     spec: &PlaceSpec,
-) -> Result<Places, PlaceError> {
+) -> Result<Places, AnalysisError> {
     spec.validate()?;
     let towns = spec.towns.read(catalog)?;
     let town_demand = DemandSpec {
         layer: spec.towns.layer.clone(),
         population: towns.population_field.clone(),
     };
-    let access = spec.access(town_demand);
-    let prepared = service_access::prepare(cache, catalog, &access)?;
-    let demand = service_access::prepare(cache, catalog, &spec.access(spec.demand.clone()))?;
+    let prepared = engine::prepare(cache, catalog, &spec.units(town_demand))?;
+    let demand = engine::prepare(cache, catalog, &spec.units(spec.demand.clone()))?;
     let peopled: BTreeSet<u32> = demand
         .units
         .iter()
@@ -412,7 +439,9 @@ pub fn places(
         .filter_map(|u| u.area)
         .collect();
     let mut region: Vec<usize> = (0..prepared.units.len())
-        .filter(|&t| prepared.units[t].area.is_some_and(|a| peopled.contains(&a)))
+        .filter(|&t| {
+            spec.areas.is_none() || prepared.units[t].area.is_some_and(|a| peopled.contains(&a))
+        })
         .collect();
     region.sort_by(|&a, &b| {
         towns.towns[b]
@@ -421,23 +450,18 @@ pub fn places(
     });
     let mut nearest = Vec::new();
     for s in &spec.services {
-        let services = service_access::services(catalog, std::slice::from_ref(&s.supply))?;
-        let straight = service_access::nearest_straight(&prepared.units, &services);
+        let services = engine::services(catalog, std::slice::from_ref(&s.supply))?;
+        let straight = engine::nearest_straight(&prepared.units, &services);
         nearest.push((
-            service_access::evaluate(&prepared, &access, services),
+            engine::evaluate(&prepared, &spec.snap, Unit::Min, services),
             straight,
         ));
     }
     let grocery = spec
         .services
         .iter()
-        .position(|s| s.key == spec.rules.grocery)
-        .ok_or_else(|| {
-            PlaceError::Invalid(format!(
-                "rules.grocery {:?} names no service of the request",
-                spec.rules.grocery
-            ))
-        })?;
+        .position(|s| Some(&s.key) == spec.rules.grocery.as_ref())
+        .unwrap_or(0);
     let mut seen_area = BTreeSet::new();
     let classes = region
         .iter()
@@ -489,14 +513,14 @@ pub struct NearestService {
     pub straight_km: Option<f64>,
 }
 
-/// A health centre or hospital of the tätort's municipality.
+/// A point of the health service kind in the tätort's municipality.
 #[derive(Debug, Clone, Serialize)]
 pub struct HealthCentre {
     /// `LAYER/FEATURE_ID`.
     pub id: String,
     /// Name.
     pub name: String,
-    /// Kind (e.g. Vårdcentral, Sjukhus).
+    /// The service kind's label (e.g. Vårdcentral).
     pub kind: String,
 }
 
@@ -507,7 +531,7 @@ pub struct BusService {
     pub radius_m: f64,
     /// Stops within it.
     pub stops: usize,
-    /// Sum of their departures per weekday.
+    /// Sum of their departures per weekday (each stop once when the layer has none).
     pub weekday_departures: f64,
 }
 
@@ -539,8 +563,8 @@ pub struct Profile {
     pub nearest: Vec<NearestService>,
     /// Health centres and hospitals in the municipality.
     pub health_centres_in_municipality: Vec<HealthCentre>,
-    /// Bus departures nearby.
-    pub bus: BusService,
+    /// Bus departures nearby (when the region has stops).
+    pub bus: Option<BusService>,
     /// Population within reach.
     pub population_within: Vec<Reach>,
     /// Distance from the tätort's point to the network (metres); absent when too far.
@@ -575,13 +599,13 @@ impl Places {
     }
 
     /// The profile of the region's tätort with code `id`.
-    pub fn profile(&self, catalog: &Catalog, id: &str) -> Result<Profile, PlaceError> {
+    pub fn profile(&self, catalog: &Catalog, id: &str) -> Result<Profile, AnalysisError> {
         let (k, &t) = self
             .region
             .iter()
             .enumerate()
             .find(|(_, t)| self.towns.towns[**t].code == id)
-            .ok_or_else(|| PlaceError::UnknownPlace(id.to_string()))?;
+            .ok_or_else(|| AnalysisError::UnknownPlace(id.to_string()))?;
         let town = &self.towns.towns[t];
         let spec = &self.spec;
         let nearest = spec
@@ -605,7 +629,7 @@ impl Places {
             })
             .collect();
         let municipality = self.municipality(t);
-        let health = self.health_centres(catalog, municipality.as_ref())?;
+        let health = self.health_centres(catalog, t)?;
         let bus = self.bus(catalog, t)?;
         let population_within = self.reach(t);
         let network_layer = layer(catalog, &spec.network)?;
@@ -625,36 +649,62 @@ impl Places {
         })
     }
 
+    /// The points of the health service in the tätort's municipality: joined to the
+    /// municipalities as demand units are ([`engine::AreaLookup`]), by a municipality-name
+    /// field of the service layer ([`MUNICIPALITY_FIELDS`]) matched against the areas' names,
+    /// else by where the point lies.
     fn health_centres(
         &self,
         catalog: &Catalog,
-        municipality: Option<&AreaInfo>,
-    ) -> Result<Vec<HealthCentre>, PlaceError> {
-        let h = &self.spec.health;
-        let l = layer(catalog, &h.layer)?;
-        let (m, n, k) = (
-            field(&l, &h.municipality_field)?,
-            field(&l, &h.name_field)?,
-            field(&l, &h.kind_field)?,
-        );
-        let Some(mun) = municipality else {
+        t: usize,
+    ) -> Result<Vec<HealthCentre>, AnalysisError> {
+        let (Some(key), Some(area), Some(areas), Some(spec)) = (
+            &self.spec.health,
+            self.prepared.units[t].area,
+            self.prepared.area_layer.as_ref(),
+            self.spec.areas.as_ref(),
+        ) else {
             return Ok(Vec::new());
         };
-        Ok(l.features
+        let Some(service) = self.spec.services.iter().find(|s| &s.key == key) else {
+            return Ok(Vec::new());
+        };
+        let (l, found) = engine::layer_services(catalog, &service.supply)?;
+        let area_name = pick_field(areas, spec.name_field.as_deref(), &AREA_NAME_FIELDS)?
+            .map(|i| areas.meta.fields[i].name.clone());
+        let by_name = MUNICIPALITY_FIELDS
             .iter()
-            .filter(|f| text_of(&f.properties[m]).eq_ignore_ascii_case(mun.name.trim()))
-            .map(|f| HealthCentre {
-                id: format!("{}/{}", l.meta.id, f.id),
-                name: text_of(&f.properties[n]),
-                kind: text_of(&f.properties[k]),
+            .find(|f| l.field_index(f).is_some());
+        let join = AreaSpec {
+            code_field: area_name.clone(),
+            unit_code_field: Some(match (by_name, &area_name) {
+                (Some(f), Some(_)) => f.to_string(),
+                _ => String::new(),
+            }),
+            ..AreaSpec::of_layer(areas.meta.id.clone())
+        };
+        let lookup = AreaLookup::of_layer(areas.clone(), &join, &l)?;
+        Ok(found
+            .into_iter()
+            .filter(|(i, s)| lookup.area_of_unit(&l.features[*i], Some(s.point)) == Some(area))
+            .map(|(_, s)| HealthCentre {
+                id: s.id,
+                name: s.name,
+                kind: service.label.clone(),
             })
             .collect())
     }
 
-    fn bus(&self, catalog: &Catalog, t: usize) -> Result<BusService, PlaceError> {
-        let s = &self.spec.stops;
+    fn bus(&self, catalog: &Catalog, t: usize) -> Result<Option<BusService>, AnalysisError> {
+        let Some(s) = &self.spec.stops else {
+            return Ok(None);
+        };
         let l = layer(catalog, &s.layer)?;
-        let departures = numeric_field(&l, &s.departures_field)?;
+        let departures = s
+            .departures_field
+            .as_deref()
+            .map(|f| numeric_field(&l, f))
+            .transpose()?;
         let geometry = &self.towns.layer.features[self.towns.towns[t].feature].geometry;
         let (mut stops, mut total) = (0, 0.0);
         if let Some(r) = geo::BoundingRect::bounding_rect(geometry) {
@@ -669,15 +719,15 @@ impl Places {
                 let f = &l.features[i];
                 if Euclidean.distance(geometry, &f.geometry) <= r_m {
                     stops += 1;
-                    total += f.properties[departures].as_f64().unwrap_or(0.0);
+                    total += departures.map_or(1.0, |d| f.properties[d].as_f64().unwrap_or(0.0));
                 }
             }
         }
-        Ok(BusService {
+        Ok(Some(BusService {
             radius_m: s.radius_m,
             stops,
             weekday_departures: total,
-        })
+        }))
     }
 
     fn reach(&self, t: usize) -> Vec<Reach> {
@@ -764,7 +814,7 @@ mod tests {
         assert_eq!(
             serde_json::to_value(PlaceRules::default()).unwrap(),
             serde_json::json!({"serviceort_min_population": 1000.0,
-                "serviceort_grocery_km": 2.0, "grocery": "grocery"})
+                "serviceort_grocery_km": 2.0, "grocery": null})
         );
     }
 }

@@ -3,9 +3,9 @@
 //! a list of N; a class per unit (tätort, tätortsnära landsbygd, glesbygd) and, per
 //! municipality, population and land area per class and population-weighted mean times.
 //!
-//! The nearest-tätort search is the service-access search with tätorter as the services:
-//! [`service_access::prepare`] attaches the units to the network (cached), and
-//! [`service_access::evaluate`] runs one multi-source Dijkstra per threshold. A unit inside a
+//! The nearest-tätort search is the engine's nearest search with tätorter as the services:
+//! [`engine::prepare`] attaches the units to the network (cached), and [`engine::evaluate`]
+//! runs one multi-source Dijkstra per threshold. A unit inside a
 //! tätort (its representative point in a tätort polygon, or a tätort point inside the unit's
 //! polygon) is 0 minutes from it.
 //!
@@ -20,27 +20,19 @@ use std::sync::Arc;
 use geo::Area;
 use serde::{Deserialize, Serialize};
 
-use super::service_access::{
-    self, AccessSpec, AreaSpec, Bands, DemandSpec, Mode, Outcome, Prepared, Status, Summary,
-    SupplySpec, Unit, UnitResult,
+use super::engine::derived::{AREA_FIELDS, area_values, real, text};
+use super::engine::spec::{NetworkChoice, areas_or_profile, null_or};
+use super::engine::{
+    self, AnalysisCache, AreaSpec, Bands, DemandSpec, Naming, Outcome, Prepared, Status, Summary,
+    TOTAL, Unit, UnitResult, UnitsSpec, group_by_area, sum, unit_layer, weighted_mean,
 };
 use super::towns::{TownSpec, Towns};
-use super::{AnalysisCache, AnalysisError, layer};
-use crate::layer::{Feature, Field, FieldKind, Layer, LayerMeta, Value};
+use super::{AnalysisError, detour};
+use crate::layer::{FieldKind, Layer, Value};
 use crate::network::{NetworkSettings, SnapSettings};
-use crate::range::{OutOfRange, Range};
+use crate::profile::{AnalysisProfile, pick};
+use crate::range::Range;
 use crate::store::Catalog;
-
-/// Errors of the rural analysis.
-#[derive(Debug, thiserror::Error)]
-pub enum RuralError {
-    /// A layer, field, network or store problem.
-    #[error(transparent)]
-    Analysis(#[from] AnalysisError),
-    /// Parameters out of range.
-    #[error("{0}")]
-    Invalid(String),
-}
 
 /// The class rule: inside a tätort of `town_population`+ is tätort, at most `minutes` to one
 /// is tätortsnära landsbygd, farther is glesbygd.
@@ -82,21 +74,90 @@ impl Default for SparseRule {
     }
 }
 
-/// The request of `POST /api/analysis/rural` and `kartrum analyze rural`. Every field has a
-/// default for the Dalarna demo.
+/// The request of `POST /api/analysis/rural` and `kartrum analyze rural`. Every layer may
+/// be left out for the region profile's (`{}` classifies the profile's demand by its towns);
+/// `"areas": null` gives totals only.
 ///
 /// ```json
 /// {
-///   "network": "busslinjer",
-///   "demand": { "layer": "befolkning_1km", "population": "befolkning_2025" },
-///   "towns": { "layer": "tatortsytor", "population": "BEF" },
-///   "areas": { "layer": "kommuner" },
+///   "network": "vagar",
+///   "demand": { "layer": "rutor", "population": "bef" },
+///   "towns": { "layer": "orter", "population": "pop" },
+///   "areas": { "layer": "kommungranser" },
 ///   "thresholds": [200, 1000, 3000, 50000],
 ///   "classes": { "town_population": 3000, "minutes": 45 }
 /// }
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct RuralRequest {
+    /// Line layer of the network; default the profile's.
+    pub network: Option<String>,
+    /// How to read the network layer; default the profile's.
+    pub network_settings: Option<NetworkSettings>,
+    /// How units and tätorter attach to the network; default the profile's.
+    pub snap: Option<SnapSettings>,
+    /// Where people live; default the profile's.
+    pub demand: Option<DemandSpec>,
+    /// The tätorter; default the profile's.
+    pub towns: Option<TownSpec>,
+    /// Areas to aggregate per; default the profile's; `null` for totals only.
+    #[serde(deserialize_with = "null_or", skip_serializing_if = "Option::is_none")]
+    pub areas: Option<Option<AreaSpec>>,
+    /// The same as `areas.unit_code_field`, kept for requests written before it existed.
+    pub area_code_field: Option<String>,
+    /// Tätort sizes N to measure the nearest of.
+    pub thresholds: Vec<f64>,
+    /// The class rule.
+    pub classes: ClassRule,
+    /// The very-sparse-municipality rule.
+    pub sparse: SparseRule,
+}
+
+impl Default for RuralRequest {
+    fn default() -> Self {
+        Self {
+            network: None,
+            network_settings: None,
+            snap: None,
+            demand: None,
+            towns: None,
+            areas: None,
+            area_code_field: None,
+            thresholds: vec![200.0, 1_000.0, 3_000.0, 50_000.0],
+            classes: ClassRule::default(),
+            sparse: SparseRule::default(),
+        }
+    }
+}
+
+impl RuralRequest {
+    /// The classification this request asks for, what it leaves out taken from `profile`.
+    /// Errors name the missing setting (`network`, `demand`, `towns`).
+    pub fn resolve(self, profile: &AnalysisProfile) -> Result<RuralSpec, AnalysisError> {
+        let network =
+            NetworkChoice::resolve(profile, self.network, self.network_settings, self.snap)?;
+        let spec = RuralSpec {
+            network: network.network,
+            network_settings: network.network_settings,
+            snap: network.snap,
+            demand: pick("demand", self.demand, profile.demand.as_ref())?,
+            towns: pick("towns", self.towns, profile.towns.as_ref())?,
+            areas: areas_or_profile(self.areas, profile.areas.as_ref()),
+            area_code_field: self.area_code_field,
+            thresholds: self.thresholds,
+            classes: self.classes,
+            sparse: self.sparse,
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+/// A rural classification with every layer named: a [`RuralRequest`] resolved against the
+/// region profile. Its JSON is what derived result ids are made from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RuralSpec {
     /// Line layer of the network.
     pub network: String,
@@ -108,10 +169,10 @@ pub struct RuralSpec {
     pub demand: DemandSpec,
     /// The tätorter.
     pub towns: TownSpec,
-    /// Municipalities (or other areas) to aggregate per; units join them as in service access
-    /// (by their `kommunkod` when the demand layer has one, see
+    /// Municipalities (or other areas) to aggregate per, none for totals only; units join
+    /// them as in service access (by their `kommunkod` when the demand layer has one, see
     /// [`AreaSpec::unit_code_field`]).
-    pub areas: AreaSpec,
+    pub areas: Option<AreaSpec>,
     /// The same as `areas.unit_code_field`, kept for requests written before it existed;
     /// give one or the other.
     pub area_code_field: Option<String>,
@@ -123,31 +184,6 @@ pub struct RuralSpec {
     pub sparse: SparseRule,
 }
 
-impl Default for RuralSpec {
-    fn default() -> Self {
-        Self {
-            network: "busslinjer".into(),
-            network_settings: NetworkSettings::default(),
-            snap: SnapSettings::default(),
-            demand: DemandSpec {
-                layer: "befolkning_1km".into(),
-                population: "befolkning_2025".into(),
-            },
-            towns: TownSpec::default(),
-            areas: AreaSpec {
-                layer: "kommuner".into(),
-                name_field: None,
-                code_field: None,
-                unit_code_field: None,
-            },
-            area_code_field: None,
-            thresholds: vec![200.0, 1_000.0, 3_000.0, 50_000.0],
-            classes: ClassRule::default(),
-            sparse: SparseRule::default(),
-        }
-    }
-}
-
 /// Range of tätort sizes (thresholds and the rules' sizes), inhabitants.
 pub const TOWN_POPULATION: Range = Range::new("thresholds", 1.0, 10_000_000.0, "inhabitants");
 /// How many thresholds one request may hold.
@@ -155,23 +191,18 @@ pub const THRESHOLD_COUNT: Range = Range::new("thresholds", 1.0, 10.0, "values")
 /// Range of the rules' minutes.
 pub const RULE_MINUTES: Range = Range::new("minutes", 1.0, 600.0, "minutes");
 
-impl From<OutOfRange> for RuralError {
-    fn from(error: OutOfRange) -> Self {
-        Self::Invalid(error.to_string())
-    }
-}
-
 /// Time bands of the per-threshold summaries (minutes).
 const BANDS: [f64; 6] = [15.0, 30.0, 45.0, 60.0, 90.0, 120.0];
 
 impl RuralSpec {
     /// Checks thresholds and rules, and that `area_code_field` and `areas.unit_code_field`
     /// do not disagree.
-    pub fn validate(&self) -> Result<(), RuralError> {
-        if let (Some(a), Some(b)) = (&self.area_code_field, &self.areas.unit_code_field)
+    pub fn validate(&self) -> Result<(), AnalysisError> {
+        let given = self.areas.as_ref().and_then(|a| a.unit_code_field.as_ref());
+        if let (Some(a), Some(b)) = (&self.area_code_field, given)
             && a != b
         {
-            return Err(RuralError::Invalid(format!(
+            return Err(AnalysisError::Invalid(format!(
                 "area_code_field {a:?} and areas.unit_code_field {b:?} disagree; give one"
             )));
         }
@@ -180,10 +211,8 @@ impl RuralSpec {
         RULE_MINUTES.check_as("classes.minutes", self.classes.minutes)?;
         TOWN_POPULATION.check_as("sparse.town_population", self.sparse.town_population)?;
         RULE_MINUTES.check_as("sparse.minutes", self.sparse.minutes)?;
-        self.network_settings
-            .validate()
-            .map_err(AnalysisError::from)?;
-        self.snap.validate().map_err(AnalysisError::from)?;
+        self.network_settings.validate()?;
+        self.snap.validate()?;
         Ok(())
     }
 
@@ -197,32 +226,20 @@ impl RuralSpec {
         sizes
     }
 
-    /// The service-access request that prepares the same units, network and areas.
-    pub fn access_spec(&self) -> AccessSpec {
-        AccessSpec {
+    /// The demand units, network and areas classified.
+    pub fn units(&self) -> UnitsSpec {
+        UnitsSpec {
             network: Some(self.network.clone()),
             network_settings: self.network_settings.clone(),
             snap: self.snap,
             demand: self.demand.clone(),
-            supply: vec![SupplySpec {
-                layer: self.towns.layer.clone(),
-                filter: BTreeMap::new(),
-                name_field: None,
-            }],
-            areas: Some(AreaSpec {
-                unit_code_field: self
-                    .areas
+            areas: self.areas.clone().map(|a| AreaSpec {
+                unit_code_field: a
                     .unit_code_field
                     .clone()
                     .or_else(|| self.area_code_field.clone()),
-                ..self.areas.clone()
+                ..a
             }),
-            mode: Mode::Network,
-            bands: Bands {
-                unit: Unit::Min,
-                breaks: BANDS.to_vec(),
-            },
-            threshold: Some(self.classes.minutes),
         }
     }
 }
@@ -310,12 +327,9 @@ pub struct Detour {
     pub mean_straight_km: f64,
     /// Their ratio.
     pub factor: f64,
-    /// A warning when the factor exceeds [`DETOUR_WARNING`].
+    /// A warning when the factor exceeds [`detour::WARNING`].
     pub warning: Option<String>,
 }
-
-/// Detour factor above which the network is suspected not to connect to the tätorter.
-pub const DETOUR_WARNING: f64 = 2.0;
 
 impl Nearest {
     /// The tätorter that are nearest along the network, with the population for which each
@@ -349,21 +363,19 @@ impl Nearest {
                 straight += s * u.population;
             }
         }
-        (weight > 0.0 && straight > 0.0).then(|| {
-            let factor = network / straight;
-            Detour {
-                mean_network_km: network / weight / 1000.0,
-                mean_straight_km: straight / weight / 1000.0,
-                factor,
-                warning: (factor > DETOUR_WARNING).then(|| {
-                    format!(
-                        "network distances to the nearest tätort of {}+ average {factor:.1} times \
+        let factor = detour::factor(network, straight).filter(|_| weight > 0.0)?;
+        Some(Detour {
+            mean_network_km: network / weight / 1000.0,
+            mean_straight_km: straight / weight / 1000.0,
+            factor,
+            warning: detour::is_suspect(factor).then(|| {
+                format!(
+                    "network distances to the nearest tätort of {}+ average {factor:.1} times \
                          the straight-line distance: the network probably does not connect to \
                          the nearest such tätorter (see which tätorter are reached)",
-                        size_key(self.n)
-                    )
-                }),
-            }
+                    size_key(self.n)
+                )
+            }),
         })
     }
 }
@@ -440,10 +452,12 @@ pub fn size_key(n: f64) -> String {
 /// stage's name.
 ///
 /// ```no_run
-/// # use kartrummet::analysis::{AnalysisCache, rural::{self, RuralSpec}};
+/// # use kartrummet::analysis::{AnalysisCache, rural::{self, RuralRequest}};
 /// # let store = kartrummet::store::Store::open("data", "EPSG:3006").unwrap();
+/// # let profile = kartrummet::profile::RegionProfile::read("data/stockholm.toml".as_ref()).unwrap();
+/// let spec = RuralRequest::default().resolve(&profile.analysis).unwrap();
 /// let rural = rural::classify(&AnalysisCache::default(), &store.snapshot(),
-///     &RuralSpec::default(), &mut |_| {}).unwrap();
+///     &spec, &mut |_| {}).unwrap();
 /// println!("{} live in glesbygd", rural.total.classes[2].population);
 /// ```
 pub fn classify(
@@ -451,15 +465,14 @@ pub fn classify(
     catalog: &Catalog,
     spec: &RuralSpec,
     progress: &mut dyn FnMut(&str),
-) -> Result<Rural, RuralError> {
+) -> Result<Rural, AnalysisError> {
     spec.validate()?;
     progress("network and units");
-    let access = spec.access_spec();
-    let prepared = service_access::prepare(cache, catalog, &access)?;
+    let prepared = engine::prepare(cache, catalog, &spec.units())?;
     progress("tätorter");
     let towns = spec.towns.read(catalog)?;
     let inside = towns.inside(&prepared);
-    let bands = access.bands.clone();
+    let bands = Bands::minutes(&BANDS);
     let mut nearest = Vec::new();
     for n in spec.sizes() {
         progress(&format!("nearest tätort of {}+", size_key(n)));
@@ -469,8 +482,8 @@ pub fn classify(
             .enumerate()
             .map(|(s, &t)| (t, s as u32))
             .collect();
-        let mut straight = service_access::nearest_straight(&prepared.units, &services);
-        let mut network = service_access::evaluate(&prepared, &access, services);
+        let mut straight = engine::nearest_straight(&prepared.units, &services);
+        let mut network = engine::evaluate(&prepared, &spec.snap, Unit::Min, services);
         for (i, t) in inside.iter().enumerate() {
             if let Some(s) = t.and_then(|t| service_of.get(&t)) {
                 let zero = UnitResult {
@@ -486,8 +499,7 @@ pub fn classify(
                 };
             }
         }
-        let (total, _) =
-            service_access::summarize(&prepared, &network, &bands, spec.classes.minutes);
+        let (total, _) = engine::summarize(&prepared, &network, &bands, spec.classes.minutes);
         nearest.push(Nearest {
             n,
             network,
@@ -513,7 +525,6 @@ pub fn classify(
             }
         })
         .collect();
-    let area_layer = layer(catalog, &spec.areas.layer)?;
     let rural = aggregate(
         spec,
         Measured {
@@ -523,7 +534,6 @@ pub fn classify(
             nearest,
             classes,
         },
-        &area_layer,
     );
     Ok(rural)
 }
@@ -537,7 +547,7 @@ struct Measured {
     classes: Vec<Class>,
 }
 
-fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
+fn aggregate(spec: &RuralSpec, m: Measured) -> Rural {
     let Measured {
         prepared,
         towns,
@@ -548,11 +558,10 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
     let land: Vec<f64> = prepared
         .units
         .iter()
-        .map(|u| prepared.demand.features[u.feature].geometry.unsigned_area() / 1e6)
+        .map(|u| land_km2(&prepared, u.feature))
         .collect();
-    let outside = prepared.areas.len();
-    let summarize = |members: &[usize], area: Option<usize>| {
-        let population: f64 = members.iter().map(|&i| prepared.units[i].population).sum();
+    let summarize = |members: &[usize], area: Option<usize>, code, name| {
+        let population = sum(members.iter().map(|&i| prepared.units[i].population));
         let classes = Class::ALL
             .iter()
             .map(|&c| {
@@ -561,12 +570,7 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
                     .copied()
                     .filter(|&i| classes[i] == c)
                     .collect();
-                // `+ 0.0`: an empty sum is -0.0.
-                let pop = of
-                    .iter()
-                    .map(|&i| prepared.units[i].population)
-                    .sum::<f64>()
-                    + 0.0;
+                let pop = sum(of.iter().map(|&i| prepared.units[i].population));
                 ClassCount {
                     class: c,
                     label: c.label(),
@@ -577,21 +581,21 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
                     } else {
                         0.0
                     },
-                    land_km2: of.iter().map(|&i| land[i]).sum::<f64>() + 0.0,
+                    land_km2: sum(of.iter().map(|&i| land[i])),
                 }
             })
             .collect();
         // Population-weighted mean minutes over reached units, and the unreached population.
         let times = |x: &Nearest| {
-            let (mut weight, mut sum, mut unreached) = (0.0, 0.0, 0.0);
+            let (mut reached, mut unreached) = (Vec::new(), 0.0);
             for &i in members {
                 let pop = prepared.units[i].population;
                 match x.network.value(i) {
-                    Some(v) => (weight, sum) = (weight + pop, sum + v * pop),
+                    Some(v) => reached.push((v, pop)),
                     None => unreached += pop,
                 }
             }
-            ((weight > 0.0).then(|| sum / weight), unreached)
+            (weighted_mean(&reached), unreached)
         };
         let mean_minutes = nearest
             .iter()
@@ -606,19 +610,13 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
             .find(|x| x.n == spec.sparse.town_population)
             .and_then(|x| times(x).0)
             .map(|m| m >= spec.sparse.minutes);
-        let (code, name) = match area {
-            None => (None, service_access::TOTAL.to_string()),
-            Some(a) => match prepared.areas.get(a) {
-                Some(info) => (info.code.clone(), info.name.clone()),
-                None => (None, service_access::OUTSIDE.to_string()),
-            },
-        };
         AreaClasses {
             code,
             name,
             population,
             area_km2: area
-                .and_then(|a| area_layer.features.get(a))
+                .zip(prepared.area_layer.as_deref())
+                .and_then(|(a, l)| l.features.get(a))
                 .map(|f| f.geometry.unsigned_area() / 1e6),
             classes,
             mean_minutes,
@@ -627,16 +625,10 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
         }
     };
     let all: Vec<usize> = (0..prepared.units.len()).collect();
-    let total = summarize(&all, None);
-    let mut members = vec![Vec::new(); outside + 1];
-    for (i, u) in prepared.units.iter().enumerate() {
-        members[u.area.map_or(outside, |a| a as usize)].push(i);
-    }
-    let areas = members
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| !m.is_empty())
-        .map(|(a, m)| summarize(m, Some(a)))
+    let total = summarize(&all, None, None, TOTAL.to_string());
+    let areas = group_by_area(&prepared.areas, prepared.units.iter().map(|u| u.area))
+        .into_iter()
+        .map(|g| summarize(&g.members, g.area, g.code, g.name))
         .collect();
     Rural {
         spec: spec.clone(),
@@ -650,6 +642,11 @@ fn aggregate(spec: &RuralSpec, m: Measured, area_layer: &Layer) -> Rural {
     }
 }
 
+/// Land area of a unit's feature (km²): the grid cell's own area.
+fn land_km2(prepared: &Prepared, feature: usize) -> f64 {
+    prepared.demand.features[feature].geometry.unsigned_area() / 1e6
+}
+
 /// The `source` of rural result layers.
 pub const RESULT_SOURCE: &str = "analysis/rural";
 
@@ -658,22 +655,13 @@ impl Rural {
     /// lies in, and per size N the minutes (`min_N`), network km (`km_N`), straight-line km
     /// (`line_km_N`) and name (`town_N`) of the nearest tätort of N+.
     pub fn result_layer(&self, id: &str, title: &str) -> Layer {
-        let mut fields: Vec<Field> = [
-            ("unit_id", FieldKind::Integer),
-            ("population", FieldKind::Real),
-            ("class", FieldKind::String),
-            ("class_label", FieldKind::String),
-            ("inside_tatort", FieldKind::String),
-            ("area_code", FieldKind::String),
-            ("area_name", FieldKind::String),
-            ("land_km2", FieldKind::Real),
-        ]
-        .iter()
-        .map(|(n, k)| Field {
-            name: n.to_string(),
-            kind: *k,
-        })
-        .collect();
+        let mut fields: Vec<(String, FieldKind)> = vec![
+            ("class".into(), FieldKind::String),
+            ("class_label".into(), FieldKind::String),
+            ("inside_tatort".into(), FieldKind::String),
+        ];
+        fields.extend(AREA_FIELDS.map(|(n, k)| (n.to_string(), k)));
+        fields.push(("land_km2".into(), FieldKind::Real));
         for x in &self.nearest {
             let key = size_key(x.n);
             for (prefix, kind) in [
@@ -682,64 +670,44 @@ impl Rural {
                 ("line_km_", FieldKind::Real),
                 ("town_", FieldKind::String),
             ] {
-                fields.push(Field {
-                    name: format!("{prefix}{key}"),
-                    kind,
-                });
+                fields.push((format!("{prefix}{key}"), kind));
             }
         }
+        let fields: Vec<(&str, FieldKind)> = fields.iter().map(|(n, k)| (n.as_str(), *k)).collect();
         let p = &self.prepared;
-        let real = |v: Option<f64>| v.map_or(Value::Null, Value::Real);
-        let text = |v: Option<String>| v.map_or(Value::Null, Value::Str);
-        let features = p
-            .units
-            .iter()
-            .enumerate()
-            .map(|(i, u)| {
-                let area = u.area.map(|a| &p.areas[a as usize]);
-                let source = &p.demand.features[u.feature];
-                let mut properties = vec![
-                    Value::Int(u.id as i64),
-                    Value::Real(u.population),
-                    Value::Str(self.classes[i].key().into()),
-                    Value::Str(self.classes[i].label().into()),
-                    text(self.inside[i].map(|t| self.towns.towns[t].name.clone())),
-                    text(area.and_then(|a| a.code.clone())),
-                    text(area.map(|a| a.name.clone())),
-                    Value::Real(source.geometry.unsigned_area() / 1e6),
-                ];
-                for x in &self.nearest {
-                    let r = &x.network.units[i];
-                    let s = &x.straight[i];
-                    properties.extend([
-                        real(r.time_s.map(|t| t / 60.0)),
-                        real(r.length_m.map(|l| l / 1000.0)),
-                        real(s.length_m.map(|l| l / 1000.0)),
-                        text(
-                            r.service
-                                .map(|k| x.network.services[k as usize].name.clone()),
-                        ),
-                    ]);
-                }
-                Feature {
-                    id: i as u64 + 1,
-                    geometry: source.geometry.clone(),
-                    display: source.display.clone(),
-                    properties,
-                }
-            })
-            .collect();
-        let meta = LayerMeta {
-            title: title.to_string(),
-            description: format!(
-                "Landsbygdsavstånd of {} to tätorter of {} along {} (the bus network, not all \
-                 roads), derived by kartrum",
-                p.demand.meta.id, self.towns.layer.meta.id, self.spec.network
-            ),
-            source: RESULT_SOURCE.into(),
-            ..LayerMeta::new(id, fields)
+        let description = format!(
+            "Landsbygdsavstånd of {} to tätorter of {} along {}, derived by kartrum",
+            p.demand.meta.id, self.towns.layer.meta.id, self.spec.network
+        );
+        let naming = Naming {
+            id,
+            title,
+            description: &description,
+            source: RESULT_SOURCE,
         };
-        Layer::new(meta, features)
+        unit_layer(p, &naming, &fields, |i, u| {
+            let mut properties = vec![
+                Value::Str(self.classes[i].key().into()),
+                Value::Str(self.classes[i].label().into()),
+                text(self.inside[i].map(|t| self.towns.towns[t].name.clone())),
+            ];
+            properties.extend(area_values(p, u));
+            properties.push(Value::Real(land_km2(p, u.feature)));
+            for x in &self.nearest {
+                let r = &x.network.units[i];
+                let s = &x.straight[i];
+                properties.extend([
+                    real(r.time_s.map(|t| t / 60.0)),
+                    real(r.length_m.map(|l| l / 1000.0)),
+                    real(s.length_m.map(|l| l / 1000.0)),
+                    text(
+                        r.service
+                            .map(|k| x.network.services[k as usize].name.clone()),
+                    ),
+                ]);
+            }
+            properties
+        })
     }
 
     /// The class rules in words, per class key.
@@ -754,45 +722,77 @@ impl Rural {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::engine::test_support::profile;
+    use crate::profile::ProfileError;
 
     #[test]
     fn sizes_include_the_rules_and_validation_refuses_nonsense() {
-        let spec = RuralSpec {
+        let spec = RuralRequest {
             thresholds: vec![1000.0, 200.0],
             ..Default::default()
-        };
+        }
+        .resolve(&profile())
+        .unwrap();
         assert_eq!(spec.sizes(), vec![200.0, 1000.0, 3000.0, 50000.0]);
-        assert!(spec.validate().is_ok());
         for bad in [vec![], vec![-5.0], vec![f64::NAN]] {
-            let s = RuralSpec {
+            let s = RuralRequest {
                 thresholds: bad,
                 ..Default::default()
             };
-            assert!(matches!(s.validate(), Err(RuralError::Invalid(_))));
+            assert!(matches!(
+                s.resolve(&profile()),
+                Err(AnalysisError::Invalid(_))
+            ));
         }
         assert_eq!(size_key(3000.0), "3000");
     }
 
     #[test]
-    fn area_code_field_is_the_areas_unit_code_field() {
-        let old_style = RuralSpec {
-            area_code_field: Some("kommunkod".into()),
+    fn what_the_request_leaves_out_comes_from_the_profile_or_is_named_missing() {
+        let spec = RuralRequest::default().resolve(&profile()).unwrap();
+        assert_eq!(spec.network, "vagar");
+        assert_eq!(spec.towns.layer, "orter");
+        assert_eq!(spec.areas.unwrap().layer, "kommungranser");
+        let none: RuralRequest = serde_json::from_str(r#"{"areas": null}"#).unwrap();
+        assert_eq!(none.resolve(&profile()).unwrap().areas, None);
+        let missing = |request: RuralRequest| match request.resolve(&AnalysisProfile::default()) {
+            Err(AnalysisError::Profile(ProfileError::Missing(setting))) => setting,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(missing(RuralRequest::default()), "network");
+        let with_network = RuralRequest {
+            network: Some("vagar".into()),
             ..Default::default()
         };
-        let areas = old_style.access_spec().areas.unwrap();
-        assert_eq!(areas.unit_code_field.as_deref(), Some("kommunkod"));
+        assert_eq!(missing(with_network.clone()), "demand");
         assert_eq!(
-            RuralSpec::default()
-                .access_spec()
-                .areas
-                .unwrap()
-                .unit_code_field,
-            None
+            missing(RuralRequest {
+                demand: Some(DemandSpec {
+                    layer: "rutor".into(),
+                    population: "bef".into()
+                }),
+                ..with_network
+            }),
+            "towns"
         );
+    }
+
+    #[test]
+    fn area_code_field_is_the_areas_unit_code_field() {
+        let old_style = RuralRequest {
+            area_code_field: Some("kommunkod".into()),
+            ..Default::default()
+        }
+        .resolve(&profile())
+        .unwrap();
+        let areas = old_style.units().areas.unwrap();
+        assert_eq!(areas.unit_code_field.as_deref(), Some("kommunkod"));
+        let plain = RuralRequest::default().resolve(&profile()).unwrap();
+        assert_eq!(plain.units().areas.unwrap().unit_code_field, None);
         let mut both = old_style.clone();
-        both.areas.unit_code_field = Some("kommunkod".into());
+        both.areas.as_mut().unwrap().unit_code_field = Some("kommunkod".into());
         assert!(both.validate().is_ok());
-        both.areas.unit_code_field = Some(String::new());
-        assert!(matches!(both.validate(), Err(RuralError::Invalid(_))));
+        both.areas.as_mut().unwrap().unit_code_field = Some(String::new());
+        assert!(matches!(both.validate(), Err(AnalysisError::Invalid(_))));
     }
 }

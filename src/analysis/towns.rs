@@ -8,32 +8,56 @@ use std::sync::Arc;
 use geo::{Contains, Intersects};
 use serde::{Deserialize, Serialize};
 
-use super::service_access::{Prepared, Service, text_of};
-use super::{AnalysisError, field, layer, numeric_field, representative_point};
+use super::AnalysisError;
+use super::engine::{
+    Prepared, Service, field, layer, numeric_field, representative_point, text_of,
+};
 use crate::layer::Layer;
 use crate::store::Catalog;
 
-/// The tätort layer: points (SCB `tatorter`) or polygons (Lantmäteriet `tatortsytor`).
+/// The tätort layer: points (SCB's tätort points) or polygons (Lantmäteriet's tätort areas).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct TownSpec {
     /// Layer id.
     pub layer: String,
     /// Numeric population field; default `pop`, `BEF`, `folkmangd` or `befolkning`.
+    #[serde(default)]
     pub population: Option<String>,
     /// Name field; default `name`, `NAMN1` or `namn`.
+    #[serde(default)]
     pub name_field: Option<String>,
     /// Code field (the place id); default `code`, `TATNR` or `kod`, else the feature id.
+    #[serde(default)]
     pub code_field: Option<String>,
     /// For tätort points: field with the tätort's land area in hectares (default `area`, as
     /// in SCB's file). A unit within the circle of that area around the point is inside.
+    #[serde(default)]
     pub area_field: Option<String>,
 }
 
-impl Default for TownSpec {
-    fn default() -> Self {
+impl TownSpec {
+    /// The tätorter of the layer given (else of `profile`'s), with the population field
+    /// given (else the one the spec names): what a command line or query string overrides.
+    pub fn overridden(
+        layer: Option<String>,
+        population: Option<String>,
+        profile: Option<&TownSpec>,
+    ) -> Option<TownSpec> {
+        let spec = match layer {
+            Some(layer) => Self::of_layer(layer),
+            None => profile?.clone(),
+        };
+        Some(TownSpec {
+            population: population.or(spec.population.clone()),
+            ..spec
+        })
+    }
+
+    /// The tätorter of `layer`, with the usual fields.
+    pub fn of_layer(layer: impl Into<String>) -> Self {
         Self {
-            layer: "tatorter".into(),
+            layer: layer.into(),
             population: None,
             name_field: None,
             code_field: None,

@@ -12,8 +12,6 @@ use serde_json::json;
 use crate::analysis::AnalysisError;
 use crate::analysis::budget::BudgetError;
 use crate::analysis::corridor::CorridorError;
-use crate::analysis::place_profile::PlaceError;
-use crate::analysis::rural::RuralError;
 use crate::ingest::IngestError;
 use crate::network::NetworkError;
 use crate::ogc::OgcError;
@@ -195,7 +193,7 @@ impl From<AnalysisError> for ApiError {
         let status = match &error {
             Store(_) => return Self::internal(error),
             Budget(e) => return e.clone().into(),
-            UnknownLayer(_) => StatusCode::NOT_FOUND,
+            UnknownLayer(_) | UnknownPlace(_) => StatusCode::NOT_FOUND,
             NoSuchField { .. } | Invalid(_) | Crs(_) | Profile(_) => StatusCode::BAD_REQUEST,
             Network(
                 NetworkError::NoSuchField { .. }
@@ -208,25 +206,6 @@ impl From<AnalysisError> for ApiError {
             }
         };
         Self::new(status, error.to_string())
-    }
-}
-
-impl From<RuralError> for ApiError {
-    fn from(error: RuralError) -> Self {
-        match error {
-            RuralError::Analysis(e) => e.into(),
-            RuralError::Invalid(_) => Self::bad_request(error.to_string()),
-        }
-    }
-}
-
-impl From<PlaceError> for ApiError {
-    fn from(error: PlaceError) -> Self {
-        match error {
-            PlaceError::Analysis(e) => e.into(),
-            PlaceError::UnknownPlace(_) => Self::not_found(error.to_string()),
-            PlaceError::Invalid(_) => Self::bad_request(error.to_string()),
-        }
     }
 }
 

@@ -9,8 +9,6 @@ mod heavy;
 mod jobs;
 mod layers;
 mod ogc;
-mod places;
-mod rural;
 mod tiles;
 mod views;
 
@@ -83,8 +81,8 @@ pub fn router(state: AppState) -> Router {
         .route("/config", get(client_config))
         .route("/profile", get(region_profile))
         .nest("/analysis", analysis::routes())
-        .route("/places", get(places::list))
-        .route("/places/{id}/profile", get(places::profile))
+        .route("/places", get(analysis::places::list))
+        .route("/places/{id}/profile", get(analysis::places::profile))
         // One cache for every analysis, so a network is built once per layer version.
         .layer(Extension(Arc::new(
             crate::analysis::AnalysisCache::default(),

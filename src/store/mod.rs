@@ -103,6 +103,19 @@ impl FileStamp {
 }
 
 impl Catalog {
+    /// A catalog of these layers, not backed by files: for tests of the analyses on layers
+    /// they build themselves.
+    #[cfg(test)]
+    pub(crate) fn of_layers(layers: Vec<Layer>) -> Self {
+        Self {
+            layers: layers
+                .into_iter()
+                .map(|l| (l.meta.id.clone(), Arc::new(l)))
+                .collect(),
+            files: BTreeMap::new(),
+        }
+    }
+
     /// The layer with this id, marked as used now (see [`Layer::touch`]): every read of a
     /// layer (tiles, features, catalog entry, an analysis input) keeps a result alive.
     pub fn get(&self, id: &str) -> Option<&Arc<Layer>> {

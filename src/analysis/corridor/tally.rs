@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::profile::Profile;
 use super::{CorridorError, Filter};
-use crate::analysis::service_access::text_of;
+use crate::analysis::engine::text_of;
 use crate::analysis::towns::Towns;
 use crate::analysis::{field, numeric_field, representative_point};
 use crate::layer::{Layer, Value};

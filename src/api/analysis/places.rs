@@ -4,9 +4,9 @@
 //!   with the class rules' parameters.
 //! - `GET /api/places/{id}/profile`: one tätort's profile ([`Profile`]).
 //!
-//! Both take optional query parameters `towns` (tätort layer, default `tatorter`),
-//! `population` (its population field), `network` (default `busslinjer`) and `demand`
-//! (population grid, default `befolkning_1km`) with `demand_population`.
+//! Both take optional query parameters `towns` (tätort layer), `population` (its population
+//! field), `network` and `demand` (population grid) with `demand_population`; what they leave
+//! out comes from the region profile.
 
 use std::sync::Arc;
 
@@ -15,12 +15,15 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};
 
-use super::heavy::Heavy;
-use super::{ApiError, AppState};
 use crate::analysis::AnalysisCache;
-use crate::analysis::place_profile::{self, PlaceSpec, Places, Profile};
+use crate::analysis::engine::DemandSpec;
+use crate::analysis::place_profile::{self, PlaceRequest, Places, Profile};
+use crate::analysis::towns::TownSpec;
+use crate::api::heavy::Heavy;
+use crate::api::{ApiError, AppState};
+use crate::profile::AnalysisProfile;
 
-/// Query parameters overriding the demo defaults.
+/// Query parameters overriding the region profile.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceQuery {
@@ -37,16 +40,24 @@ pub struct PlaceQuery {
 }
 
 impl PlaceQuery {
-    fn spec(self) -> PlaceSpec {
-        let mut spec = PlaceSpec::default();
-        if let Some(t) = self.towns {
-            spec.towns.layer = t;
+    /// The request: the layers named, the rest the profile's (a population field alone
+    /// applies to the profile's layer).
+    fn request(self, profile: &AnalysisProfile) -> PlaceRequest {
+        let towns = TownSpec::overridden(self.towns, self.population, profile.towns.as_ref());
+        let demand = match (self.demand, self.demand_population, profile.demand.clone()) {
+            (Some(layer), Some(population), _) => Some(DemandSpec { layer, population }),
+            (layer, population, Some(d)) => Some(DemandSpec {
+                layer: layer.unwrap_or(d.layer),
+                population: population.unwrap_or(d.population),
+            }),
+            (_, _, None) => None,
+        };
+        PlaceRequest {
+            network: self.network,
+            towns,
+            demand,
+            ..PlaceRequest::default()
         }
-        spec.towns.population = self.population.or(spec.towns.population);
-        spec.network = self.network.unwrap_or(spec.network);
-        spec.demand.layer = self.demand.unwrap_or(spec.demand.layer);
-        spec.demand.population = self.demand_population.unwrap_or(spec.demand.population);
-        spec
     }
 }
 
@@ -59,7 +70,10 @@ async fn with_places<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     heavy
         .run(move || {
-            let places = place_profile::places(&cache, &state.store.snapshot(), &query.spec())?;
+            let spec = query
+                .request(&state.config.profile.analysis)
+                .resolve(&state.config.profile.analysis)?;
+            let places = place_profile::places(&cache, &state.store.snapshot(), &spec)?;
             then(&state, places)
         })
         .await

@@ -1,7 +1,7 @@
 //! `POST /api/analysis/rural`: rural distance classes (landsbygdsavstånd).
 //!
-//! The body is a [`RuralSpec`] (every field has a demo default, so `{}` works) plus an
-//! optional `output` object as for service access (`store`, `layer`, `title`,
+//! The body is a [`RuralRequest`] (what it leaves out comes from the region profile, so `{}`
+//! works on a region with a profile) plus an optional `output` object as for service access (`store`, `layer`, `title`,
 //! `include_units`, `format`: `json` or `geojson`). The per-unit results are committed as a
 //! layer (`rural_…` by default, no token needed) so tiles and the features API show them;
 //! the response gives its id, the class rules, totals and the per-municipality table.
@@ -17,11 +17,11 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{Value as Json_, json};
 
-use super::analysis::{Derived, Format, Output, parse_body, parse_part, store_derived};
-use super::heavy::Heavy;
-use super::{ApiError, AppState, layers};
-use crate::analysis::rural::{self, RuralSpec, size_key};
+use super::shared::{Derived, Format, Output, parse_body, parse_part, store_derived};
+use crate::analysis::rural::{self, RuralRequest, size_key};
 use crate::analysis::{AnalysisCache, network_note};
+use crate::api::heavy::Heavy;
+use crate::api::{ApiError, AppState, layers};
 use crate::store::results;
 
 /// `POST /api/analysis/rural`.
@@ -33,9 +33,9 @@ pub async fn analyze(
     body: Result<Json<Json_>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let (spec, [output]): (RuralSpec, _) = parse_body(body, ["output"])?;
+    let (request, [output]): (RuralRequest, _) = parse_body(body, ["output"])?;
     let output: Output = parse_part(output, "output")?;
-    spec.validate()?;
+    let spec = request.resolve(&state.config.profile.analysis)?;
     if output.format == Format::Csv {
         return Err(ApiError::bad_request(
             "the rural analysis answers json or geojson; the stored layer exports to other formats",
@@ -77,16 +77,13 @@ pub async fn analyze(
                 "summary": result.prepared.network.as_deref().map(|n| n.summary()),
             },
             "network_note": network.map(network_note),
-            "by_car_note": "\"By car\" means along the roads the bus lines use, at the speeds \
-                the network code assigns per line class (stråktrafik 80, landsbygdstrafik 70, \
-                stadstrafik 40 km/h), with a straight connector at the snap speed.",
             "classes": {
                 "rule": spec.classes,
                 "rules": result.rules(),
             },
             "sparse_rule": spec.sparse,
-            "land_area_note": "land_km2 is the area of the demand units (populated 1 km grid \
-                cells) in each class; area_km2 is the whole municipality polygon.",
+            "land_area_note": "land_km2 is the area of the demand units in each class (0 for \
+                point units); area_km2 is the whole area polygon.",
             "thresholds": thresholds,
             "total": result.total,
             "areas": result.areas,

@@ -1,0 +1,275 @@
+//! What-if scenarios of service access: services removed, added or moved, run against the
+//! same prepared units and compared with the baseline, per unit and per area.
+
+use serde::{Deserialize, Serialize};
+
+use super::{AccessSpec, Run, baseline, finish};
+use crate::analysis::AnalysisError;
+use crate::analysis::engine::{
+    AnalysisCache, OUTSIDE, Service, Summary, evaluate, prepare, sum, weighted_mean,
+};
+use crate::crs;
+use crate::range;
+use crate::store::Catalog;
+
+/// Most services removed, added or moved in one scenario (each).
+pub const MAX_CHANGES: usize = 1_000;
+
+/// Changes to the service points of a scenario. Positions are WGS84 longitude/latitude, as
+/// the web map gives them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Changes {
+    /// Ids (`LAYER/FEATURE_ID`) of services that close.
+    #[serde(default)]
+    pub remove: Vec<String>,
+    /// New services.
+    #[serde(default)]
+    pub add: Vec<NewService>,
+    /// Services that move.
+    #[serde(default, rename = "move")]
+    pub moves: Vec<MovedService>,
+}
+
+impl Changes {
+    /// Checks that each list holds at most [`MAX_CHANGES`] entries.
+    pub fn validate(&self) -> Result<(), AnalysisError> {
+        range::at_most("changes.remove", self.remove.len(), MAX_CHANGES, "services")?;
+        range::at_most("changes.add", self.add.len(), MAX_CHANGES, "services")?;
+        range::at_most("changes.move", self.moves.len(), MAX_CHANGES, "services")?;
+        Ok(())
+    }
+}
+
+/// A service added in a scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewService {
+    /// Name shown in results; default `new N`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Longitude (EPSG:4326).
+    pub lon: f64,
+    /// Latitude (EPSG:4326).
+    pub lat: f64,
+}
+
+/// A service moved in a scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MovedService {
+    /// Its id (`LAYER/FEATURE_ID`).
+    pub id: String,
+    /// New longitude (EPSG:4326).
+    pub lon: f64,
+    /// New latitude (EPSG:4326).
+    pub lat: f64,
+}
+
+/// The services after `changes`. Unknown ids are refused, so a typo never passes for a
+/// scenario without effect. Added services get ids `new/1`, `new/2`, ….
+pub fn apply(
+    services: &[Service],
+    changes: &Changes,
+    analysis_crs: &str,
+) -> Result<Vec<Service>, AnalysisError> {
+    let known = |id: &str| {
+        services
+            .iter()
+            .any(|s| s.id == id)
+            .then_some(())
+            .ok_or_else(|| AnalysisError::Invalid(format!("no service {id:?} in the supply set")))
+    };
+    for id in changes
+        .remove
+        .iter()
+        .chain(changes.moves.iter().map(|m| &m.id))
+    {
+        known(id)?;
+    }
+    let lonlat: Vec<(f64, f64)> = changes
+        .moves
+        .iter()
+        .map(|m| (m.lon, m.lat))
+        .chain(changes.add.iter().map(|a| (a.lon, a.lat)))
+        .collect();
+    let points = crs::from_display(&lonlat, analysis_crs)?;
+    let (moved, added) = points.split_at(changes.moves.len());
+    let mut out: Vec<Service> = services
+        .iter()
+        .filter(|s| !changes.remove.contains(&s.id))
+        .cloned()
+        .collect();
+    for (m, p) in changes.moves.iter().zip(moved) {
+        if let Some(s) = out.iter_mut().find(|s| s.id == m.id) {
+            s.point = *p;
+        }
+    }
+    for (k, (a, p)) in changes.add.iter().zip(added).enumerate() {
+        out.push(Service {
+            id: format!("new/{}", k + 1),
+            name: a.name.clone().unwrap_or_else(|| format!("new {}", k + 1)),
+            point: *p,
+        });
+    }
+    if out.is_empty() {
+        return Err(AnalysisError::EmptySupply(
+            "the scenario removes every service".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// How one unit's access changes in a scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitChange {
+    /// Feature id of the unit.
+    pub id: u64,
+    /// Its population.
+    pub population: f64,
+    /// Its area's code.
+    pub area_code: Option<String>,
+    /// Its area's name.
+    pub area: Option<String>,
+    /// Value before (minutes or km), absent when unreachable.
+    pub before: Option<f64>,
+    /// Value after.
+    pub after: Option<f64>,
+    /// After minus before; absent when either is unreachable.
+    pub change: Option<f64>,
+    /// Nearest service before.
+    pub before_service: Option<String>,
+    /// Nearest service after.
+    pub after_service: Option<String>,
+}
+
+/// How an area's access changes in a scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaChange {
+    /// Area code.
+    pub code: Option<String>,
+    /// Area name.
+    pub name: String,
+    /// Population whose nearest service gets farther.
+    pub population_farther: f64,
+    /// Population whose nearest service gets nearer.
+    pub population_closer: f64,
+    /// Population that had a reachable service and has none after.
+    pub population_lost_access: f64,
+    /// Population-weighted mean of the increase over those who get farther.
+    pub mean_increase: Option<f64>,
+    /// The largest increase.
+    pub max_increase: Option<f64>,
+    /// Aggregates before.
+    pub before: Summary,
+    /// Aggregates after.
+    pub after: Summary,
+}
+
+/// A scenario compared with the baseline.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// The run without changes.
+    pub before: Run,
+    /// The run with changes.
+    pub after: Run,
+    /// The whole.
+    pub total: AreaChange,
+    /// Per area, in the order of [`Run::areas`].
+    pub areas: Vec<AreaChange>,
+    /// Units whose result changed, those losing most first (lost access before all).
+    pub units: Vec<UnitChange>,
+}
+
+/// Runs the baseline and the scenario with `changes` and compares them. Only the service
+/// search is repeated: the network and units come from the cache.
+pub fn scenario(
+    cache: &AnalysisCache,
+    catalog: &Catalog,
+    spec: &AccessSpec,
+    changes: &Changes,
+    analysis_crs: &str,
+) -> Result<Comparison, AnalysisError> {
+    changes.validate()?;
+    let prepared = prepare(cache, catalog, &spec.units())?;
+    let before = baseline(cache, catalog, spec, prepared.clone())?;
+    let changed = apply(&before.outcome.services, changes, analysis_crs)?;
+    let outcome = evaluate(&prepared, &spec.snap, spec.bands.unit, changed);
+    let after = finish(prepared.clone(), outcome, spec);
+    let service_id = |run: &Run, i: usize| run.outcome.service_id(i).map(String::from);
+    let mut units = Vec::new();
+    for (i, u) in prepared.units.iter().enumerate() {
+        let (b, a) = (before.outcome.value(i), after.outcome.value(i));
+        let same = match (b, a) {
+            (Some(b), Some(a)) => (a - b).abs() < 1e-9,
+            (None, None) => true,
+            _ => false,
+        };
+        if same && service_id(&before, i) == service_id(&after, i) {
+            continue;
+        }
+        units.push(UnitChange {
+            id: u.id,
+            population: u.population,
+            area_code: u.area.and_then(|a| prepared.areas[a as usize].code.clone()),
+            area: u.area.map(|a| prepared.areas[a as usize].name.clone()),
+            before: b,
+            after: a,
+            change: b.zip(a).map(|(b, a)| a - b),
+            before_service: service_id(&before, i),
+            after_service: service_id(&after, i),
+        });
+    }
+    let rank = |c: &UnitChange| match (c.before, c.change) {
+        (Some(_), None) => f64::INFINITY,
+        (_, Some(d)) => d,
+        (None, None) => f64::NEG_INFINITY,
+    };
+    units.sort_by(|x, y| rank(y).total_cmp(&rank(x)));
+    let change_of = |members: &dyn Fn(&UnitChange) -> bool, b: &Summary, a: &Summary| {
+        let picked: Vec<&UnitChange> = units.iter().filter(|c| members(c)).collect();
+        let farther: Vec<(f64, f64)> = picked
+            .iter()
+            .filter_map(|c| c.change.filter(|d| *d > 0.0).map(|d| (d, c.population)))
+            .collect();
+        let weight = sum(farther.iter().map(|(_, p)| *p));
+        AreaChange {
+            code: b.code.clone(),
+            name: b.name.clone(),
+            population_farther: weight,
+            population_closer: sum(picked
+                .iter()
+                .filter(|c| {
+                    c.change.is_some_and(|d| d < 0.0) || (c.before.is_none() && c.after.is_some())
+                })
+                .map(|c| c.population)),
+            population_lost_access: sum(picked
+                .iter()
+                .filter(|c| c.before.is_some() && c.after.is_none())
+                .map(|c| c.population)),
+            mean_increase: weighted_mean(&farther),
+            max_increase: farther.iter().map(|(d, _)| *d).reduce(f64::max),
+            before: b.clone(),
+            after: a.clone(),
+        }
+    };
+    let total = change_of(&|_| true, &before.total, &after.total);
+    let areas = before
+        .areas
+        .iter()
+        .zip(&after.areas)
+        .map(|(b, a)| {
+            let in_area = |c: &UnitChange| {
+                c.area_code == b.code && c.area.as_deref().unwrap_or(OUTSIDE) == b.name
+            };
+            change_of(&in_area, b, a)
+        })
+        .collect();
+    Ok(Comparison {
+        before,
+        after,
+        total,
+        areas,
+        units,
+    })
+}
