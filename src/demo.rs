@@ -2,8 +2,8 @@
 //!
 //! ```toml
 //! [[layer]]
-//! id = "befolkning_1km"
-//! file = "dalarna/befolkning_1km_2025.csv"
+//! id = "rutor_1km"
+//! file = "region/rutor_1km.csv"
 //! title = "Befolkning 1 km-rutor 2025"
 //! crs = "EPSG:3006"
 //! x_field = "e"

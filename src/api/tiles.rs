@@ -2,7 +2,7 @@
 //!
 //! - `GET /tiles/{layers}/{z}/{x}/{y}.mvt`: one tile (MVT 2.1, extent 4096, XYZ grid with y
 //!   down) with one MVT layer per id; `{layers}` is one id or several separated by commas
-//!   (`kommuner,tatorter`). A tile without features answers **204 No Content** (with the same
+//!   (`kommungranser,orter`). A tile without features answers **204 No Content** (with the same
 //!   `ETag` and `Cache-Control` as any tile), so clients draw nothing there.
 //! - `GET /tiles/{layers}.json`: TileJSON 3.0 with tile URLs relative to the server, or
 //!   absolute under the configured `public_url` (never from the request's `Host` header).

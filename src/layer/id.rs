@@ -53,7 +53,7 @@ pub fn validate_text(title: Option<&str>, description: Option<&str>) -> Result<(
 ///
 /// ```
 /// use kartrummet::layer::validate_id;
-/// assert!(validate_id("befolkning_1km").is_ok());
+/// assert!(validate_id("befolkning_250m").is_ok());
 /// assert!(validate_id("../x").is_err());
 /// ```
 pub fn validate_id(id: &str) -> Result<(), InvalidLayerId> {

@@ -117,7 +117,7 @@ mod tests {
 
     #[test]
     fn collection_offers_sweref_as_storage() {
-        let layer = Layer::new(LayerMeta::new("kommuner", vec![]), vec![]);
+        let layer = Layer::new(LayerMeta::new("kommungranser", vec![]), vec![]);
         let doc = collection(&layer, &CrsList::new("EPSG:3006"), &Base::default());
         assert_eq!(
             doc["storageCrs"],

@@ -66,7 +66,7 @@ pub fn is_result(meta: &LayerMeta) -> bool {
 /// ```
 /// use kartrummet::store::results::is_anonymous_id;
 /// assert!(is_anonymous_id("sa_grocery") && is_anonymous_id("rural_x"));
-/// assert!(!is_anonymous_id("kommuner"));
+/// assert!(!is_anonymous_id("kommungranser"));
 /// ```
 pub fn is_anonymous_id(id: &str) -> bool {
     after_anonymous_prefix(id).is_some()

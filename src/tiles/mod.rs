@@ -127,8 +127,8 @@ pub struct TileLayer<'a> {
 /// ```
 /// use kartrummet::tiles::{TileError, resolve_layers};
 /// let catalog = kartrummet::store::Catalog::default();
-/// let none = resolve_layers(&catalog, "kommuner", &Default::default());
-/// assert!(matches!(none, Err(TileError::UnknownLayer(id)) if id == "kommuner"));
+/// let none = resolve_layers(&catalog, "kommungranser", &Default::default());
+/// assert!(matches!(none, Err(TileError::UnknownLayer(id)) if id == "kommungranser"));
 /// assert!(matches!(resolve_layers(&catalog, "a,,b", &Default::default()), Err(TileError::BadLayerList(_))));
 /// ```
 pub fn resolve_layers(

@@ -1,7 +1,7 @@
 //! Per-layer tile settings: defaults from the layer, overridable in the configuration file.
 //!
 //! ```toml
-//! [tiles.befolkning_1km]
+//! [tiles.rutor_1km]
 //! minzoom = 6                  # no tiles of this layer below zoom 6
 //! maxzoom = 13                 # full detail from 13; clients overzoom beyond it
 //! fields = ["beftotalt"]       # attributes in tiles (default: all)

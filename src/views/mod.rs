@@ -339,7 +339,7 @@ mod tests {
         serde_json::from_value(json!({
             "title": title,
             "camera": { "center": [15.0, 60.7], "zoom": 7.5 },
-            "layers": [{ "id": "kommuner", "opacity": 0.8, "style": { "kind": "fill" } }],
+            "layers": [{ "id": "kommungranser", "opacity": 0.8, "style": { "kind": "fill" } }],
         }))
         .unwrap()
     }

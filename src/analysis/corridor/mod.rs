@@ -1276,23 +1276,23 @@ mod tests {
     #[test]
     fn earlier_source_names_read_as_the_profile_shapes() {
         let earlier: Sources = serde_json::from_value(serde_json::json!({
-            "population": {"layer": "deso", "field": "befolkning_2024"},
-            "tatorter": {"layer": "tatortsytor", "name_field": "NAMN1", "population_field": "BEF"}
+            "population": {"layer": "omraden", "field": "befolkning_2024"},
+            "tatorter": {"layer": "ortsytor", "name_field": "NAMN1", "population_field": "BEF"}
         }))
         .unwrap();
         let demand = earlier.demand().unwrap().unwrap();
         assert_eq!(
             (demand.layer.as_str(), demand.population.as_str()),
-            ("deso", "befolkning_2024")
+            ("omraden", "befolkning_2024")
         );
         let towns = earlier.towns().unwrap().unwrap();
-        assert_eq!(towns.layer, "tatortsytor");
+        assert_eq!(towns.layer, "ortsytor");
         assert_eq!(towns.population.as_deref(), Some("BEF"));
         assert_eq!(towns.name_field.as_deref(), Some("NAMN1"));
 
         let both: Sources = serde_json::from_value(serde_json::json!({
-            "towns": {"layer": "tatorter"},
-            "tatorter": {"layer": "tatorter", "name_field": "name", "population_field": "pop"}
+            "towns": {"layer": "orter"},
+            "tatorter": {"layer": "orter", "name_field": "name", "population_field": "pop"}
         }))
         .unwrap();
         assert!(
