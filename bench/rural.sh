@@ -20,5 +20,5 @@ for towns in "tatorter" "tatortsytor --towns-population BEF"; do
     echo "== towns: $towns"
     # shellcheck disable=SC2086
     /usr/bin/time -f "wall %e s, peak memory %M KiB (max RSS)" \
-        "$bin" analyze rural --data-dir "$store" --towns $towns | tail -n 2
+        "$bin" analyze rural --data-dir "$store" --profile data/demo.toml --towns $towns | tail -n 2
 done
