@@ -184,6 +184,22 @@ describe('a second region', { timeout: 10 * TIMEOUT }, () => {
     assert.deepEqual(corridor, [], 'no request sent for lines that are not chosen');
     await opened.context.close();
   });
+
+  test('the place profile of a tätort of the region lists the profile\'s kinds, without a transit section', { timeout: TIMEOUT }, async () => {
+    const { page, errors } = main;
+    await page.click('#tab-profile');
+    await page.waitForFunction(() => document.querySelectorAll('#profile-place option').length > 1, null, { timeout: 120_000 });
+    const places = await page.$$eval('#profile-place option', (os) => os.map((o) => [o.value, o.textContent]));
+    const stockholm = places.find(([, name]) => /^Stockholm \(/.test(name));
+    assert.ok(stockholm, `Stockholm among ${places.length} places`);
+    await page.selectOption('#profile-place', stockholm[0]);
+    await page.waitForFunction(() => /^Stockholm/.test(document.querySelector('#profile .kr-profile h2')?.textContent ?? ''), null, { timeout: 120_000 });
+    const text = await page.locator('#profile .kr-profile').innerText();
+    assert.match(text, /Livsmedel/, 'the profile\'s kind by its label');
+    assert.match(text, /Apotek/);
+    assert.doesNotMatch(text, /Kollektivtrafik|Vårdcentraler i kommunen/, 'no stops or health kind in this profile');
+    assert.deepEqual(errors, []);
+  });
 });
 
 describe('a region with no profile and no layers', { timeout: 2 * TIMEOUT }, () => {

@@ -17,7 +17,7 @@ const TEXT = {
     stops: (n, r, d) => `${n} hållplatser inom ${r} m, ${d} avgångar per vardag`,
     reach: "Befolkning inom räckhåll", within: (m, p) => `inom ${m} min: ${p} invånare`,
     print: "Skriv ut", locale: "sv-SE",
-    services: { grocery: "Dagligvarubutik", pharmacy: "Apotek", health_centre: "Vårdcentral", parcel: "Paketombud" },
+    services: { grocery: "Dagligvarubutik", pharmacy: "Apotek", health: "Vårdcentral" },
     healthKinds: {},
     // The class reason and rules: the API gives numbers, these put them (formatted) in words.
     mostPopulous: (m) => (m ? `Den folkrikaste tätorten i kommunen ${m}.` : "Den folkrikaste tätorten i sin kommun."),
@@ -39,7 +39,7 @@ const TEXT = {
     stops: (n, r, d) => `${n} stops within ${r} m, ${d} weekday departures`,
     reach: "Population within reach", within: (m, p) => `within ${m} min: ${p} inhabitants`,
     print: "Print", locale: "en-GB",
-    services: { grocery: "Grocery store", pharmacy: "Pharmacy", health_centre: "Health centre", parcel: "Parcel point" },
+    services: { grocery: "Grocery store", pharmacy: "Pharmacy", health: "Health centre" },
     healthKinds: { "Vårdcentral": "health centre", Sjukhus: "hospital" },
     mostPopulous: (m) => (m ? `The most populous locality in ${m} municipality.` : "The most populous locality in its municipality."),
     serviceortMet: (r) =>
@@ -171,13 +171,16 @@ export function renderProfile(target, p) {
         el("details", { open: "" }, el("summary", {}, L.rules), el("ol", {}, ...ruleTexts(p.rules).map((r) => el("li", {}, r)))),
       ),
       el("section", {}, el("h3", {}, L.nearestService), services),
-      el("section", {}, el("h3", {}, L.healthIn(municipalityName)), health),
-      el(
-        "section",
-        {},
-        el("h3", {}, L.transit),
-        el("p", {}, L.stops(num(p.bus.stops), num(p.bus.radius_m), num(p.bus.weekday_departures, fmt1))),
-      ),
+      // A region whose profile has no health kind or no stops has no such section.
+      p.health_centres_in_municipality.length ? el("section", {}, el("h3", {}, L.healthIn(municipalityName)), health) : null,
+      p.bus
+        ? el(
+            "section",
+            {},
+            el("h3", {}, L.transit),
+            el("p", {}, L.stops(num(p.bus.stops), num(p.bus.radius_m), num(p.bus.weekday_departures, fmt1))),
+          )
+        : null,
       el("section", {}, el("h3", {}, L.reach), reach),
       el("footer", {}, el("p", { class: "kr-profile-note" }, p.network_note)),
       el("button", { type: "button", class: "kr-profile-print" }, L.print),
