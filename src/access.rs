@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::layer::LayerMeta;
 use crate::store::Catalog;
@@ -152,6 +153,27 @@ impl Access {
             return catalog;
         }
         Arc::new(catalog.retain(|meta| !self.is_internal(meta)))
+    }
+}
+
+/// Takes every string that `hidden` says names a hidden layer out of `value` (at any depth):
+/// from arrays it is removed, elsewhere it becomes `null`. For the opaque JSON a client saved
+/// (a view's analysis parameters).
+///
+/// ```
+/// let mut v = serde_json::json!({ "supply": "plan_x", "layers": ["a", "plan_x"] });
+/// kartrummet::access::redact(&mut v, &|s| s.starts_with("plan_"));
+/// assert_eq!(v, serde_json::json!({ "supply": null, "layers": ["a"] }));
+/// ```
+pub fn redact(value: &mut Value, hidden: &dyn Fn(&str) -> bool) {
+    match value {
+        Value::String(s) if hidden(s) => *value = Value::Null,
+        Value::Array(items) => {
+            items.retain(|v| !v.as_str().is_some_and(hidden));
+            items.iter_mut().for_each(|v| redact(v, hidden));
+        }
+        Value::Object(map) => map.values_mut().for_each(|v| redact(v, hidden)),
+        _ => {}
     }
 }
 

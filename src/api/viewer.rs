@@ -7,8 +7,9 @@ use axum::http::header;
 use axum::http::request::Parts;
 
 use super::{ApiError, AppState};
-use crate::access::Role;
+use crate::access::{self, Role};
 use crate::store::Catalog;
+use crate::views::View;
 
 /// The caller's role (from `Authorization: Bearer …`) and the catalog it may see: without a
 /// valid read or write token, internal layers are left out, so for such a caller they answer
@@ -38,6 +39,32 @@ impl Viewer {
     /// and there are some, so its result may be computed from them.
     pub fn results_internal(&self, state: &AppState) -> bool {
         self.role.sees_internal() && state.config.access.any_internal(&self.catalog)
+    }
+
+    /// Whether `id` names a layer this caller may not know of: an internal id, or a layer of
+    /// the store left out of the caller's catalog.
+    pub fn hides(&self, state: &AppState, id: &str) -> bool {
+        if self.role.sees_internal() {
+            return false;
+        }
+        let access = &state.config.access;
+        access.is_internal_id(id)
+            || (self.catalog.get(id).is_none()
+                && state
+                    .store
+                    .layer(id)
+                    .is_some_and(|l| access.is_internal(&l.meta)))
+    }
+
+    /// `view` as this caller may see it: without hidden layers, and without hidden ids in its
+    /// analysis parameters.
+    pub fn view(&self, state: &AppState, mut view: View) -> View {
+        if self.role.sees_internal() {
+            return view;
+        }
+        view.layers.retain(|l| !self.hides(state, &l.id));
+        access::redact(&mut view.analysis, &|id| self.hides(state, id));
+        view
     }
 }
 
