@@ -25,6 +25,7 @@ pub fn kartrum() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kartrum"));
     command
         .env_remove("KARTRUM_TOKEN")
+        .env_remove("KARTRUM_READ_TOKENS")
         .env_remove("KARTRUM_DATA_DIR");
     command
 }
