@@ -125,10 +125,9 @@ impl Access {
             return Role::Writer;
         }
         // Every token is compared, so the time taken does not tell which one matched.
-        let reader = self
-            .read_tokens
-            .iter()
-            .fold(false, |hit, t| constant_time_eq(given.as_bytes(), t.as_bytes()) | hit);
+        let reader = self.read_tokens.iter().fold(false, |hit, t| {
+            constant_time_eq(given.as_bytes(), t.as_bytes()) | hit
+        });
         if reader { Role::Reader } else { Role::Public }
     }
 

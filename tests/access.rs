@@ -126,7 +126,13 @@ fn tile_path(list: &str) -> String {
 const READS: [Probe; 14] = [
     |id| (Method::GET, format!("/api/layers/{id}"), None),
     |id| (Method::GET, format!("/api/layers/{id}/features"), None),
-    |id| (Method::GET, format!("/api/layers/{id}/features?namn=x"), None),
+    |id| {
+        (
+            Method::GET,
+            format!("/api/layers/{id}/features?namn=x"),
+            None,
+        )
+    },
     |id| (Method::GET, format!("/ogc/collections/{id}"), None),
     |id| (Method::GET, format!("/ogc/collections/{id}/items"), None),
     |id| (Method::GET, format!("/ogc/collections/{id}/items/1"), None),
@@ -156,7 +162,11 @@ const ANALYSES: [Probe; 7] = [
             "supply": [{ "layer": id }],
             "output": { "store": false },
         });
-        (Method::POST, "/api/analysis/service-access".into(), Some(body))
+        (
+            Method::POST,
+            "/api/analysis/service-access".into(),
+            Some(body),
+        )
     },
     |id| {
         let body = json!({
@@ -166,7 +176,11 @@ const ANALYSES: [Probe; 7] = [
             "demand": { "layer": id, "population": "namn" },
             "output": { "store": false },
         });
-        (Method::POST, "/api/analysis/service-access".into(), Some(body))
+        (
+            Method::POST,
+            "/api/analysis/service-access".into(),
+            Some(body),
+        )
     },
     |id| {
         let body = json!({
@@ -199,8 +213,7 @@ const ANALYSES: [Probe; 7] = [
 /// Without a token, `probe` on an internal id answers exactly as on an unknown one: the same
 /// status, type and problem, the id aside; with the read token it answers otherwise.
 fn hidden_like_unknown(server: &Server, probe: Probe) {
-    let (status, unknown_type, unknown_body) =
-        answer(send(server, Caller::Public, probe, UNKNOWN));
+    let (status, unknown_type, unknown_body) = answer(send(server, Caller::Public, probe, UNKNOWN));
     assert_eq!(status, 404, "{:?}: {unknown_body}", probe(UNKNOWN));
     assert_eq!(unknown_type, "application/problem+json");
     for id in INTERNAL {
@@ -290,7 +303,12 @@ fn results_of_internal_inputs_are_internal(server: &Server) {
         body["layer"]["id"].as_str().unwrap().to_string()
     };
     let path = "/api/analysis/service-access";
-    let internal = stored(post(server, Caller::Reader, path, &request("vardcentraler")));
+    let internal = stored(post(
+        server,
+        Caller::Reader,
+        path,
+        &request("vardcentraler"),
+    ));
     // The same question on public inputs: the public caller's result is its own, the
     // reader's a different, internal layer.
     let public = stored(post(server, Caller::Public, path, &request("tatorter")));
@@ -332,7 +350,10 @@ fn views_hide_internal_layers(server: &Server) {
     let public: Value = get(server, Caller::Public, &format!("/api/views/{id}"))
         .json()
         .unwrap();
-    assert_eq!(public["layers"], json!([{ "id": "kommuner", "opacity": 1.0, "style": null }]));
+    assert_eq!(
+        public["layers"],
+        json!([{ "id": "kommuner", "opacity": 1.0, "style": null }])
+    );
     assert_eq!(
         public["analysis"],
         json!({ "supply": null, "minutes": 30, "layers": ["kommuner"] })
@@ -355,7 +376,10 @@ fn read_token_cannot_write(server: &Server) {
     };
     assert_problem(delete(Caller::Reader), 401);
     assert_problem(delete(Caller::Public), 401);
-    assert_eq!(get(server, Caller::Reader, "/api/layers/plan_omraden").status(), 200);
+    assert_eq!(
+        get(server, Caller::Reader, "/api/layers/plan_omraden").status(),
+        200
+    );
     assert_eq!(delete(Caller::Writer).status(), 204);
     assert_problem(get(server, Caller::Reader, "/api/layers/plan_omraden"), 404);
 }

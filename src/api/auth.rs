@@ -31,7 +31,6 @@ pub fn require_token(expected: Option<&str>, headers: &HeaderMap) -> Result<(), 
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -168,7 +168,9 @@ async fn collections(
     Extension(crs): Extension<Arc<CrsList>>,
     request: Ogc,
 ) -> Response {
-    let layers = ogc::collections(&viewer.catalog).into_iter().map(|l| l.as_ref());
+    let layers = ogc::collections(&viewer.catalog)
+        .into_iter()
+        .map(|l| l.as_ref());
     let doc = docs::collections(layers, &crs, &request.base);
     request.answer("Collections", &doc, media::JSON)
 }
@@ -247,7 +249,13 @@ async fn tileset_list(
     id: Result<Path<String>, PathRejection>,
     request: Ogc,
 ) -> Result<Response, ApiError> {
-    tile_document(&state, &viewer, &path(id)?, &request, tilesets::tileset_list)
+    tile_document(
+        &state,
+        &viewer,
+        &path(id)?,
+        &request,
+        tilesets::tileset_list,
+    )
 }
 
 /// `GET /ogc/collections/{id}/tiles/WebMercatorQuad`.

@@ -118,7 +118,10 @@ pub fn internal_id(id: &str) -> String {
         .find(|p| id.starts_with(*p))
         .copied()
         .unwrap_or_default();
-    format!("{prefix}{:016x}", fnv1a(format!("internal|{id}").as_bytes()))
+    format!(
+        "{prefix}{:016x}",
+        fnv1a(format!("internal|{id}").as_bytes())
+    )
 }
 
 /// Whether `id` has the form of a derived id (an anonymous prefix and 16 hex digits). Such

@@ -151,7 +151,15 @@ pub async fn service_access(
             Format::Json => {}
         }
         let request = json!({ "service_access": spec });
-        let stored = store_layer(&state, &headers, &output, true, make, (request, internal), &catalog)?;
+        let stored = store_layer(
+            &state,
+            &headers,
+            &output,
+            true,
+            make,
+            (request, internal),
+            &catalog,
+        )?;
         let mut body = header_json(&run, &spec);
         body.insert("services".into(), services_json(&run));
         body.insert("demand".into(), demand_json(&run));
@@ -190,7 +198,15 @@ pub async fn scenario(
             service_access::result_layer(&c.after, &spec.bands, id, title, Some(&c.before))
         };
         let request = json!({ "scenario": spec, "changes": changes });
-        let stored = store_layer(&state, &headers, &output, false, make, (request, internal), &catalog)?;
+        let stored = store_layer(
+            &state,
+            &headers,
+            &output,
+            false,
+            make,
+            (request, internal),
+            &catalog,
+        )?;
         let mut body = header_json(&c.after, &spec);
         body.insert("changes".into(), json!(changes));
         body.insert(
