@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use common::regions::{self, Layers, Region};
-use common::{Server, assert_problem, client, ingest_as, run_cli};
+use common::{Server, assert_problem, client, content_type, ingest_as, run_cli};
 use reqwest::Method;
 use reqwest::blocking::{RequestBuilder, Response};
 use serde_json::{Value, json};
@@ -94,12 +94,7 @@ fn post(server: &Server, caller: Caller, path: &str, body: &Value) -> Response {
 /// Status, content type and body text of a response.
 fn answer(response: Response) -> (u16, String, String) {
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let content_type = content_type(&response);
     (status, content_type, response.text().unwrap())
 }
 
@@ -153,15 +148,23 @@ const READS: [Probe; 14] = [
     |id| (Method::GET, format!("/ogc/collections/{id}?f=html"), None),
 ];
 
+/// A straight-line service-access request with `parts` added.
+fn straight_line(parts: Value) -> Value {
+    let mut body = json!({
+        "mode": "straight_line",
+        "bands": { "unit": "km", "breaks": [5, 10] },
+    });
+    body.as_object_mut()
+        .unwrap()
+        .extend(parts.as_object().unwrap().clone());
+    body
+}
+
 /// Every analysis, each with a layer id as one of its inputs.
 const ANALYSES: [Probe; 7] = [
     |id| {
-        let body = json!({
-            "mode": "straight_line",
-            "bands": { "unit": "km", "breaks": [5, 10] },
-            "supply": [{ "layer": id }],
-            "output": { "store": false },
-        });
+        let body =
+            straight_line(json!({ "supply": [{ "layer": id }], "output": { "store": false } }));
         (
             Method::POST,
             "/api/analysis/service-access".into(),
@@ -169,13 +172,11 @@ const ANALYSES: [Probe; 7] = [
         )
     },
     |id| {
-        let body = json!({
-            "mode": "straight_line",
-            "bands": { "unit": "km", "breaks": [5, 10] },
+        let body = straight_line(json!({
             "supply": [{ "layer": "tatorter" }],
             "demand": { "layer": id, "population": "namn" },
             "output": { "store": false },
-        });
+        }));
         (
             Method::POST,
             "/api/analysis/service-access".into(),
@@ -183,12 +184,8 @@ const ANALYSES: [Probe; 7] = [
         )
     },
     |id| {
-        let body = json!({
-            "mode": "straight_line",
-            "bands": { "unit": "km", "breaks": [5, 10] },
-            "supply": [{ "layer": id }],
-            "changes": { "remove": [] },
-        });
+        let body =
+            straight_line(json!({ "supply": [{ "layer": id }], "changes": { "remove": [] } }));
         let path = "/api/analysis/service-access/scenario".into();
         (Method::POST, path, Some(body))
     },
@@ -290,13 +287,7 @@ fn cached_tiles_stay_internal(server: &Server) {
 
 /// Results computed by a caller who sees internal layers are internal themselves.
 fn results_of_internal_inputs_are_internal(server: &Server) {
-    let request = |supply: &str| {
-        json!({
-            "mode": "straight_line",
-            "bands": { "unit": "km", "breaks": [5, 10] },
-            "supply": [{ "layer": supply }],
-        })
-    };
+    let request = |supply: &str| straight_line(json!({ "supply": [{ "layer": supply }] }));
     let stored = |response: Response| -> String {
         assert_eq!(response.status(), 200);
         let body: Value = response.json().unwrap();
