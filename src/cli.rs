@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::access::Access;
 use crate::analysis::AnalysisCache;
 use crate::analysis::rural::{self, ClassRule, RuralRequest};
 use crate::analysis::service_access::{
@@ -272,6 +273,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 .ok()
                 .filter(|t| !t.is_empty())
                 .or(file.token);
+            let read_tokens = std::env::var("KARTRUM_READ_TOKENS").ok();
+            let access = Access::new(file.access, read_tokens.as_deref(), token.as_deref())?;
             let config = Config {
                 host,
                 port,
@@ -285,6 +288,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 tiles: file.tiles,
                 limits: file.limits,
                 profile,
+                access,
             };
             let views = Views::open(opened.dir())?;
             let state = AppState::new(opened, config, views);

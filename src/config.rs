@@ -11,6 +11,10 @@
 //! [tiles.LAYER]               # optional vector-tile settings per layer (see tiles::settings)
 //! minzoom = 6
 //!
+//! [access]                    # internal layers (see access)
+//! internal = ["plan_*"]
+//! read_tokens = ["a-long-secret"]  # also env KARTRUM_READ_TOKENS, comma-separated
+//!
 //! [analysis]                  # the region profile (see profile)
 //! network = "vagar"
 //! ```
@@ -21,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::access::{Access, AccessFile};
 use crate::limits::Limits;
 use crate::profile::{AnalysisProfile, MapProfile, RegionProfile};
 use crate::tiles::TileOverrides;
@@ -73,6 +78,9 @@ pub struct ConfigFile {
     /// The region profile's `[map]` section (see [`crate::profile`]).
     #[serde(default)]
     pub map: Option<MapProfile>,
+    /// Internal layers and read tokens (`[access]`, see [`crate::access`]).
+    #[serde(default)]
+    pub access: AccessFile,
 }
 
 impl ConfigFile {
@@ -112,6 +120,8 @@ pub struct Config {
     pub limits: Limits,
     /// The region profile: which layer plays which part.
     pub profile: RegionProfile,
+    /// Internal layers and read tokens.
+    pub access: Access,
 }
 
 /// Default upload limit in MiB.

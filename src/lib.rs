@@ -3,6 +3,7 @@
 //! The pipeline: [`ingest`] reads files through GDAL into [`layer`]s, the [`store`] keeps them on
 //! disk and in memory, and [`api`] serves them over HTTP. See `ARCHITECTURE.md`.
 
+pub mod access;
 pub mod analysis;
 pub mod api;
 pub mod cli;

@@ -3,6 +3,7 @@
 use axum::http::{HeaderMap, StatusCode, header};
 
 use super::ApiError;
+use crate::access::constant_time_eq;
 
 /// Accepts the request when it carries `Authorization: Bearer <token>` with the configured
 /// token. Without a configured token every write is refused.
@@ -28,10 +29,6 @@ pub fn require_token(expected: Option<&str>, headers: &HeaderMap) -> Result<(), 
             "this endpoint needs `Authorization: Bearer <token>`",
         )),
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::{Extension, Json};
 
 use super::heavy::Heavy;
+use super::viewer::Viewer;
 use super::{ApiError, AppState};
 use crate::analysis::AnalysisCache;
 use crate::analysis::corridor::{self, CorridorRequest, CorridorResponse};
@@ -16,6 +17,7 @@ use crate::analysis::corridor::{self, CorridorRequest, CorridorResponse};
 /// the other analyses.
 pub async fn analyse(
     State(state): State<AppState>,
+    viewer: Viewer,
     Extension(cache): Extension<Arc<AnalysisCache>>,
     Extension(heavy): Extension<Arc<Heavy>>,
     request: Result<Json<CorridorRequest>, JsonRejection>,
@@ -27,7 +29,7 @@ pub async fn analyse(
         )
     })?;
     request.validate()?;
-    let catalog = state.store.snapshot();
+    let catalog = viewer.catalog;
     let crs = state.store.analysis_crs().to_string();
     let config = Arc::clone(&state.config);
     let response = heavy

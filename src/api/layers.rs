@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json_, json};
 use tokio::io::AsyncWriteExt;
 
+use super::viewer::Viewer;
 use super::{ApiError, AppState, auth};
 use crate::ingest::{self, IngestOptions};
 use crate::layer::{self, Layer, LayerMeta, Space};
@@ -18,12 +19,13 @@ use crate::layer::{self, Layer, LayerMeta, Space};
 /// `GET /api/layers`: every layer's catalog entry, with an `ETag` that changes whenever a
 /// layer is added, replaced or deleted. A client that follows the catalog (the web map polls
 /// it) sends `If-None-Match` and gets a bodiless `304 Not Modified` while nothing changed.
-pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let catalog = state.store.snapshot();
+pub async fn list(viewer: Viewer, headers: HeaderMap) -> Response {
+    let catalog = viewer.catalog;
     let etag = catalog_etag(catalog.layers().map(|l| &l.meta));
     let cache = [
         (axum::http::header::ETAG, etag.clone()),
         (axum::http::header::CACHE_CONTROL, "no-cache".to_string()),
+        (axum::http::header::VARY, "authorization".to_string()),
     ];
     let unchanged = headers
         .get_all(axum::http::header::IF_NONE_MATCH)
@@ -53,15 +55,13 @@ fn catalog_etag<'a>(layers: impl Iterator<Item = &'a LayerMeta>) -> String {
 }
 
 /// `GET /api/layers/{id}`: one catalog entry.
-pub async fn get(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<LayerMeta>, ApiError> {
-    Ok(Json(find(&state, &id)?.meta.clone()))
+pub async fn get(viewer: Viewer, Path(id): Path<String>) -> Result<Json<LayerMeta>, ApiError> {
+    Ok(Json(find(&viewer, &id)?.meta.clone()))
 }
 
-pub(super) fn find(state: &AppState, id: &str) -> Result<std::sync::Arc<Layer>, ApiError> {
-    state.store.layer(id).ok_or_else(|| {
+/// The layer `id` as `viewer` sees the catalog, or the 404 of an unknown id.
+pub(super) fn find(viewer: &Viewer, id: &str) -> Result<std::sync::Arc<Layer>, ApiError> {
+    viewer.catalog.get(id).cloned().ok_or_else(|| {
         let hint = if crate::store::results::is_anonymous_id(id) {
             "; an analysis result that is not used for a while is removed \
                  ([limits.results]): re-send its analysis request to recreate it"
@@ -75,11 +75,11 @@ pub(super) fn find(state: &AppState, id: &str) -> Result<std::sync::Arc<Layer>, 
 /// `GET /api/layers/{id}/features?bbox=w,s,e,n&limit=&offset=&FIELD=VALUE`: features as a
 /// GeoJSON FeatureCollection in EPSG:4326, in source order, with paging.
 pub async fn features(
-    State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<String>,
     Query(mut params): Query<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let layer = find(&state, &id)?;
+    let layer = find(&viewer, &id)?;
     let limit = take_number(&mut params, "limit", layer::DEFAULT_PAGE)?;
     if limit > layer::MAX_PAGE {
         return Err(ApiError::bad_request(format!(

@@ -10,6 +10,7 @@ mod jobs;
 mod layers;
 mod ogc;
 mod tiles;
+pub(crate) mod viewer;
 mod views;
 
 use std::sync::Arc;
@@ -107,10 +108,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn health(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok", "layers": state.store.snapshot().len() }))
+async fn health(viewer: viewer::Viewer) -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok", "layers": viewer.catalog.len() }))
 }
 
 /// `GET /api/config`: what the web app needs to know about this server.

@@ -15,6 +15,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use serde_json::Value as Json;
 
+use super::viewer::Viewer;
 use super::{ApiError, AppState, tiles};
 use crate::layer::Layer;
 use crate::ogc::{self, Base, ItemsQuery, crs::CrsList, docs, html, media, tilesets};
@@ -163,36 +164,37 @@ async fn conformance(request: Ogc) -> Response {
 
 /// `GET /ogc/collections`.
 async fn collections(
-    State(state): State<AppState>,
+    viewer: Viewer,
     Extension(crs): Extension<Arc<CrsList>>,
     request: Ogc,
 ) -> Response {
-    let catalog = state.store.snapshot();
-    let layers = ogc::collections(&catalog).into_iter().map(|l| l.as_ref());
+    let layers = ogc::collections(&viewer.catalog)
+        .into_iter()
+        .map(|l| l.as_ref());
     let doc = docs::collections(layers, &crs, &request.base);
     request.answer("Collections", &doc, media::JSON)
 }
 
 /// `GET /ogc/collections/{id}`.
 async fn collection(
-    State(state): State<AppState>,
+    viewer: Viewer,
     Extension(crs): Extension<Arc<CrsList>>,
     id: Result<Path<String>, PathRejection>,
     request: Ogc,
 ) -> Result<Response, ApiError> {
-    let layer = ogc::collection(&state.store.snapshot(), &path(id)?)?;
+    let layer = ogc::collection(&viewer.catalog, &path(id)?)?;
     let doc = docs::collection(&layer, &crs, &request.base);
     Ok(request.answer(&layer.meta.title, &doc, media::JSON))
 }
 
 /// `GET /ogc/collections/{id}/items?limit=&offset=&bbox=&bbox-crs=&crs=&FIELD=VALUE`.
 async fn items(
-    State(state): State<AppState>,
+    viewer: Viewer,
     Extension(crs): Extension<Arc<CrsList>>,
     id: Result<Path<String>, PathRejection>,
     request: Ogc,
 ) -> Result<Response, ApiError> {
-    let layer = ogc::collection(&state.store.snapshot(), &path(id)?)?;
+    let layer = ogc::collection(&viewer.catalog, &path(id)?)?;
     let query = ItemsQuery::parse(request.pairs.clone(), &crs)?;
     let page = ogc::items::items(&layer, &query, &request.base)?;
     Ok(request.features(&layer.meta.title, page))
@@ -200,21 +202,25 @@ async fn items(
 
 /// `GET /ogc/collections/{id}/items/{featureId}?crs=`.
 async fn feature(
-    State(state): State<AppState>,
+    viewer: Viewer,
     Extension(crs): Extension<Arc<CrsList>>,
     ids: Result<Path<(String, String)>, PathRejection>,
     request: Ogc,
 ) -> Result<Response, ApiError> {
     let (id, feature) = path(ids)?;
-    let layer = ogc::collection(&state.store.snapshot(), &id)?;
+    let layer = ogc::collection(&viewer.catalog, &id)?;
     let wanted = ItemsQuery::parse(request.pairs.clone(), &crs)?;
     let page = ogc::items::feature(&layer, &feature, wanted.crs, &request.base)?;
     Ok(request.features(&layer.meta.title, page))
 }
 
-/// The collection `id` with its tile settings.
-fn tiled(state: &AppState, id: &str) -> Result<(Arc<Layer>, TileSettings), ApiError> {
-    let layer = ogc::collection(&state.store.snapshot(), id)?;
+/// The collection `id`, as `viewer` sees the catalog, with its tile settings.
+fn tiled(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<(Arc<Layer>, TileSettings), ApiError> {
+    let layer = ogc::collection(&viewer.catalog, id)?;
     let settings = TileSettings::for_layer(&layer.meta, state.config.tiles.get(id))?;
     Ok((layer, settings))
 }
@@ -222,11 +228,12 @@ fn tiled(state: &AppState, id: &str) -> Result<(Arc<Layer>, TileSettings), ApiEr
 /// A tileset document of the collection `id`.
 fn tile_document(
     state: &AppState,
+    viewer: &Viewer,
     id: &str,
     request: &Ogc,
     document: fn(&TileLayer<'_>, &Base) -> Json,
 ) -> Result<Response, ApiError> {
-    let (layer, settings) = tiled(state, id)?;
+    let (layer, settings) = tiled(state, viewer, id)?;
     let tile_layer = TileLayer {
         layer: &layer,
         settings: &settings,
@@ -238,27 +245,36 @@ fn tile_document(
 /// `GET /ogc/collections/{id}/tiles`.
 async fn tileset_list(
     State(state): State<AppState>,
+    viewer: Viewer,
     id: Result<Path<String>, PathRejection>,
     request: Ogc,
 ) -> Result<Response, ApiError> {
-    tile_document(&state, &path(id)?, &request, tilesets::tileset_list)
+    tile_document(
+        &state,
+        &viewer,
+        &path(id)?,
+        &request,
+        tilesets::tileset_list,
+    )
 }
 
 /// `GET /ogc/collections/{id}/tiles/WebMercatorQuad`.
 async fn tileset(
     State(state): State<AppState>,
+    viewer: Viewer,
     ids: Result<Path<(String, String)>, PathRejection>,
     request: Ogc,
 ) -> Result<Response, ApiError> {
     let (id, tms) = path(ids)?;
     tilesets::check_matrix_set(&tms)?;
-    tile_document(&state, &id, &request, tilesets::tileset)
+    tile_document(&state, &viewer, &id, &request, tilesets::tileset)
 }
 
 /// `GET /ogc/collections/{id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}`: the
 /// same MVT bytes (and cache) as `/tiles/{id}/{z}/{x}/{y}.mvt`.
 async fn tile(
     State(state): State<AppState>,
+    viewer: Viewer,
     Extension(cache): Extension<Arc<TileCache>>,
     ids: Result<Path<TilePath>, PathRejection>,
     headers: HeaderMap,
@@ -266,7 +282,7 @@ async fn tile(
     let (id, tms, z, row, col) = path(ids)?;
     tilesets::check_matrix_set(&tms)?;
     let tile_id = tiles::parse_tile(&z, &col, &row)?;
-    let resolved = vec![tiled(&state, &id)?];
+    let resolved = vec![tiled(&state, &viewer, &id)?];
     tiles::serve(resolved, tile_id, &cache, &headers).await
 }
 

@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 
+use super::viewer::Viewer;
 use super::{ApiError, AppState};
 use crate::layer::Layer;
 use crate::tiles::{
@@ -71,6 +72,7 @@ fn path_error(rejection: PathRejection) -> ApiError {
 /// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`
 async fn tile(
     State(state): State<AppState>,
+    viewer: Viewer,
     Extension(cache): Extension<Arc<TileCache>>,
     path: Result<Path<(String, String, String, String)>, PathRejection>,
     headers: HeaderMap,
@@ -80,7 +82,7 @@ async fn tile(
         ApiError::not_found("tile paths end in .mvt: /tiles/{layers}/{z}/{x}/{y}.mvt")
     })?;
     let tile_id = parse_tile(&z, &x, y)?;
-    let resolved = resolve_layers(&state.store.snapshot(), &list, &state.config.tiles)?;
+    let resolved = resolve_layers(&viewer.catalog, &list, &state.config.tiles)?;
     serve(resolved, tile_id, &cache, &headers).await
 }
 
@@ -130,7 +132,10 @@ fn respond(tile: &CachedTile, headers: &HeaderMap) -> Response {
             header::CACHE_CONTROL,
             HeaderValue::from_static(CACHE_CONTROL),
         ),
-        (header::VARY, HeaderValue::from_static("accept-encoding")),
+        (
+            header::VARY,
+            HeaderValue::from_static("accept-encoding, authorization"),
+        ),
     ];
     let fresh = headers
         .get(header::IF_NONE_MATCH)
@@ -176,6 +181,7 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 /// `GET /tiles/{layers}.json`
 async fn tile_json(
     State(state): State<AppState>,
+    viewer: Viewer,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let Path(name) = path.map_err(path_error)?;
@@ -184,7 +190,7 @@ async fn tile_json(
             "TileJSON is at /tiles/{layers}.json, tiles at /tiles/{layers}/{z}/{x}/{y}.mvt",
         )
     })?;
-    let resolved = resolve_layers(&state.store.snapshot(), list, &state.config.tiles)?;
+    let resolved = resolve_layers(&viewer.catalog, list, &state.config.tiles)?;
     let path = format!("/tiles/{list}/{{z}}/{{x}}/{{y}}.mvt");
     // Never built from the request's Host header, which any client can forge.
     let url = match &state.config.public_url {
@@ -196,6 +202,7 @@ async fn tile_json(
         [
             (header::CONTENT_TYPE, "application/json"),
             (header::CACHE_CONTROL, CACHE_CONTROL),
+            (header::VARY, "authorization"),
         ],
         doc.to_string(),
     )

@@ -6,20 +6,28 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
+use super::viewer::Viewer;
 use super::{ApiError, AppState, auth};
 use crate::views::{View, ViewInput};
 
 /// `GET /api/views`: every saved view, in order.
-pub async fn list(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "views": state.views.list() }))
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Json<Value> {
+    let views: Vec<View> = state
+        .views
+        .list()
+        .into_iter()
+        .map(|v| viewer.view(&state, v))
+        .collect();
+    Json(json!({ "views": views }))
 }
 
 /// `GET /api/views/{id}`: one saved view.
 pub async fn get(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Json<View>, ApiError> {
-    Ok(Json(state.views.get(&id)?))
+    Ok(Json(viewer.view(&state, state.views.get(&id)?)))
 }
 
 /// `POST /api/views`: saves a new view (at `order`, or last).

@@ -124,6 +124,20 @@ impl Catalog {
         Some(layer)
     }
 
+    /// The layers whose catalog entry satisfies `keep` (a view for one caller, not backed by
+    /// files: never committed or refreshed).
+    pub fn retain(&self, keep: impl Fn(&LayerMeta) -> bool) -> Self {
+        Self {
+            layers: self
+                .layers
+                .iter()
+                .filter(|(_, l)| keep(&l.meta))
+                .map(|(id, l)| (id.clone(), l.clone()))
+                .collect(),
+            files: BTreeMap::new(),
+        }
+    }
+
     /// All layers, ordered by id.
     pub fn layers(&self) -> impl Iterator<Item = &Arc<Layer>> {
         self.layers.values()

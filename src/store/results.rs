@@ -104,6 +104,26 @@ pub fn derived_id(prefix: &str, request: &Value, catalog: &Catalog) -> String {
     format!("{prefix}{:016x}", fnv1a(text.as_bytes()))
 }
 
+/// The default id of an internal result whose public twin would be `id`: the same prefix and
+/// another hash, so a public caller asking the same question never lands on it.
+///
+/// ```
+/// use kartrummet::store::results::{internal_id, is_derived_form};
+/// let id = internal_id("sa_0123456789abcdef");
+/// assert!(is_derived_form(&id) && id != "sa_0123456789abcdef");
+/// ```
+pub fn internal_id(id: &str) -> String {
+    let prefix = ANONYMOUS_PREFIXES
+        .iter()
+        .find(|p| id.starts_with(*p))
+        .copied()
+        .unwrap_or_default();
+    format!(
+        "{prefix}{:016x}",
+        fnv1a(format!("internal|{id}").as_bytes())
+    )
+}
+
 /// Whether `id` has the form of a derived id (an anonymous prefix and 16 hex digits). Such
 /// ids are reserved for [`derived_id`]: were a request allowed to name one, it could store
 /// another question's result where the same question's answer is looked for.

@@ -25,6 +25,7 @@ pub fn kartrum() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kartrum"));
     command
         .env_remove("KARTRUM_TOKEN")
+        .env_remove("KARTRUM_READ_TOKENS")
         .env_remove("KARTRUM_DATA_DIR");
     command
 }
@@ -193,16 +194,20 @@ pub fn client() -> reqwest::blocking::Client {
         .unwrap()
 }
 
-/// Asserts a response is a problem+json error with this status, and returns its detail.
-pub fn assert_problem(response: reqwest::blocking::Response, status: u16) -> String {
-    assert_eq!(response.status().as_u16(), status, "status");
-    let content_type = response
+/// The `Content-Type` of a response (empty when it has none).
+pub fn content_type(response: &reqwest::blocking::Response) -> String {
+    response
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_string();
-    assert_eq!(content_type, "application/problem+json");
+        .to_string()
+}
+
+/// Asserts a response is a problem+json error with this status, and returns its detail.
+pub fn assert_problem(response: reqwest::blocking::Response, status: u16) -> String {
+    assert_eq!(response.status().as_u16(), status, "status");
+    assert_eq!(content_type(&response), "application/problem+json");
     let body: serde_json::Value = response.json().expect("problem body is JSON");
     assert_eq!(body["status"], status);
     assert!(body["title"].is_string());

@@ -31,10 +31,10 @@ function prerequisites() {
 
 /**
  * Starts kartrum on a fresh data dir with the demo data (`demo: true`, data/demo.toml), another
- * manifest (`demo: 'data/stockholm.toml'`, relative to the repository) or none (`demo: false`);
- * resolves to {url, dataDir, stop}.
+ * manifest (`demo: 'data/stockholm.toml'`, relative to the repository) or none (`demo: false`),
+ * and optionally a configuration file (`config`: a path); resolves to {url, dataDir, stop}.
  */
-export async function startServer({ demo = true } = {}) {
+export async function startServer({ demo = true, config = null } = {}) {
   const manifest = demo === true ? path.join(ROOT, 'data', 'demo.toml') : demo ? path.resolve(ROOT, demo) : null;
   // KARTRUM_URL: use a server that is already running (quicker while developing).
   if (process.env.KARTRUM_URL) return { url: process.env.KARTRUM_URL.replace(/\/$/, ''), dataDir: null, stop: async () => {} };
@@ -42,7 +42,7 @@ export async function startServer({ demo = true } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kartrum-web-test-'));
   const child = spawn(BIN, [
     'serve', '--data-dir', dataDir, ...(manifest ? ['--demo', manifest] : []),
-    '--port', '0', '--web-dir', path.join(ROOT, 'web'),
+    '--port', '0', '--web-dir', path.join(ROOT, 'web'), ...(config ? ['--config', config] : []),
   ], { cwd: ROOT, env: { ...process.env, KARTRUM_TOKEN: TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });

@@ -1,11 +1,36 @@
-// Talking to the kartrum server: JSON reads, and writes with the bearer token (asked once and
-// kept for the browser session).
+// Talking to the kartrum server: reads and writes with the bearer token the user entered (kept
+// for the browser session). A read token shows internal layers; the write token also writes.
 
 const TOKEN_KEY = 'kartrum.token';
+const tokenListeners = new Set();
+
+/** `headers` with `Authorization: Bearer` when the user has entered a token. */
+export function authHeaders(headers = {}) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
+}
+
+/** Calls `fn` whenever the token changes (the catalog the server shows may change with it). */
+export function onTokenChange(fn) {
+  tokenListeners.add(fn);
+}
+
+function storeToken(token) {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+  tokenListeners.forEach((fn) => fn(token));
+}
+
+/** Asks for a token (read or write) and keeps it; resolves to it, or null when cancelled. */
+export async function enterToken() {
+  const token = await askToken();
+  if (token) storeToken(token);
+  return token;
+}
 
 /** GET a JSON document; throws with the server's problem detail on failure. */
 export async function getJSON(url) {
-  const response = await fetch(url, { headers: { Accept: 'application/json' } });
+  const response = await fetch(url, { headers: authHeaders({ Accept: 'application/json' }) });
   if (!response.ok) throw new Error(await problem(response));
   return response.json();
 }
@@ -38,20 +63,21 @@ function askToken() {
  * or the server refuses it. Resolves to the parsed JSON body (or null for 204).
  */
 export async function send(method, url, body) {
+  let token = sessionStorage.getItem(TOKEN_KEY);
   for (let attempt = 0; attempt < 3; attempt++) {
-    let token = sessionStorage.getItem(TOKEN_KEY);
     if (!token) {
       token = await askToken();
       if (!token) throw new Error('no token');
-      sessionStorage.setItem(TOKEN_KEY, token);
+      storeToken(token);
     }
     const response = await fetch(url, {
       method,
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
+    // Refused (e.g. a read token): ask for the write token, keeping the one entered until then.
     if (response.status === 401) {
-      sessionStorage.removeItem(TOKEN_KEY);
+      token = null;
       continue;
     }
     if (!response.ok) throw new Error(await problem(response));

@@ -1,5 +1,7 @@
 // Small DOM helpers shared by the analysis panels.
 
+import { authHeaders } from './api.js';
+
 /** Creates an element: attributes (`text` sets the text, `on…` adds a listener) and children. */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -20,11 +22,11 @@ export function option(value, label, selected = false) {
   return o;
 }
 
-/** POSTs JSON without a token (analysis endpoints); throws with the problem detail. */
+/** POSTs JSON (analysis endpoints) with the token entered, if any; throws with the problem detail. */
 export async function postJSON(url, body) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    headers: authHeaders({ 'Content-Type': 'application/json', Accept: 'application/json' }),
     body: JSON.stringify(body),
   });
   const text = await response.text();

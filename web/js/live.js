@@ -4,13 +4,14 @@
 // a re-ingested layer (new version) is re-drawn, because its tile source URL carries the
 // version. The camera, the layers' styles and the analyses stay as they are.
 
+import { authHeaders } from './api.js';
 import { defaultStyle } from './styles.js';
 
 const POLL_MS = 2000;
 
 /** Fetches the catalog: {layers, etag}, or null when it is unchanged since `etag`. */
 export async function fetchCatalog(etag) {
-  const headers = { Accept: 'application/json' };
+  const headers = authHeaders({ Accept: 'application/json' });
   if (etag) headers['If-None-Match'] = etag;
   const response = await fetch('/api/layers', { headers, cache: 'no-store' });
   if (response.status === 304) return null;

@@ -1,7 +1,7 @@
 // Kartrummet web map: boots the app and owns its state. The whole map style is a function of
 // the state (buildStyle); every change re-renders with MapLibre's style diff and rewrites the URL.
 
-import { getJSON } from './api.js';
+import { enterToken, getJSON, onTokenChange } from './api.js';
 import { BACKGROUND, loadExternalStyle, ownBasemapBelow, ownBasemapLabels } from './basemap.js';
 import { decodeHash, encodeHash } from './hash.js';
 import { fieldLabel, onLanguageChange, t, translatePage } from './i18n.js';
@@ -290,6 +290,10 @@ async function boot() {
     document.dispatchEvent(new CustomEvent('catalogchange', { detail: changes }));
     update();
   });
+  // A token shows the internal layers (and another token, or none, hides them): the catalog's
+  // ETag differs per visibility, so looking again now gives the catalog the new token sees.
+  document.getElementById('btn-token').addEventListener('click', () => enterToken());
+  onTokenChange(() => pollNow());
   // A tile that answers 404 belongs to a layer deleted (or a result evicted) since the last
   // look at the catalog: look again now, and the live map removes or recomputes it.
   map.on('error', (e) => {

@@ -5,6 +5,7 @@
 // profile's towns, or any point or polygon layer with a numeric field the user picks
 // (app.analysis.placeTowns = {layer, population}); network and demand are the profile's.
 
+import { authHeaders } from './api.js';
 import { el, option } from './dom.js';
 import { lang, onLanguageChange, t } from './i18n.js';
 import { fieldPicker, layerPicker } from './pickers.js';
@@ -79,7 +80,7 @@ export function initPlaceProfile(app, ctx) {
       target.replaceChildren(el('p', { class: 'message error', id: 'profile-missing', text: t(missing) }));
     } else {
       try {
-        places = (await listPlaces(query)).sort((a, b) => a.name.localeCompare(b.name, 'sv'));
+        places = (await listPlaces(query, '', authHeaders())).sort((a, b) => a.name.localeCompare(b.name, 'sv'));
       } catch (e) {
         target.replaceChildren(el('p', { class: 'message error', text: e.message }));
       }
@@ -115,7 +116,7 @@ export function initPlaceProfile(app, ctx) {
     await fill();
     if (!query) return;
     select.value = id;
-    const profile = await loadProfile(target, id, query);
+    const profile = await loadProfile(target, id, query, '', authHeaders());
     // The server's network note is English; the panel says it in the current language.
     const note = target.querySelector('.kr-profile-note');
     if (profile && note) note.textContent = networkNote(profile);

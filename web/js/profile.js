@@ -101,20 +101,23 @@ function healthKind(kind) {
   return !kind || kind === "NULL" ? "" : ` (${L.healthKinds[kind] ?? kind})`;
 }
 
-/** The region's tätorter: `GET /api/places`. `params` may set towns, population, network. */
-export async function listPlaces(params = {}, base = "") {
+/**
+ * The region's tätorter: `GET /api/places`. `params` may set towns, population, network;
+ * `headers` go with the request (e.g. `Authorization`).
+ */
+export async function listPlaces(params = {}, base = "", headers = {}) {
   const query = new URLSearchParams(params).toString();
-  const response = await fetch(`${base}/api/places${query ? `?${query}` : ""}`);
+  const response = await fetch(`${base}/api/places${query ? `?${query}` : ""}`, { headers });
   if (!response.ok) throw new Error((await response.json()).detail ?? response.statusText);
   return (await response.json()).places;
 }
 
-/** Fetches the profile of place `id` and renders it into `target`. */
-export async function loadProfile(target, id, params = {}, base = "") {
+/** Fetches the profile of place `id` (with `headers`) and renders it into `target`. */
+export async function loadProfile(target, id, params = {}, base = "", headers = {}) {
   target.replaceChildren(el("p", { class: "kr-profile-loading" }, L.loading));
   const query = new URLSearchParams(params).toString();
   const url = `${base}/api/places/${encodeURIComponent(id)}/profile${query ? `?${query}` : ""}`;
-  const response = await fetch(url);
+  const response = await fetch(url, { headers });
   const body = await response.json();
   if (!response.ok) {
     target.replaceChildren(el("p", { class: "kr-profile-error" }, body.detail ?? L.error));

@@ -2,7 +2,7 @@
 // layer per catalog layer), whole layers from the features API for search, and the numeric
 // values a choropleth classifies.
 
-import { getJSON } from './api.js';
+import { authHeaders, getJSON } from './api.js';
 
 const PAGE = 10000;
 
@@ -58,7 +58,10 @@ export function fieldValues(layerId, version, field) {
  * need them absolute.
  */
 export function absoluteUrl(url) {
-  return { url: new URL(url, location.href).href };
+  const absolute = new URL(url, location.href);
+  // The token goes to this server only, never to an external basemap.
+  if (absolute.origin !== location.origin) return { url: absolute.href };
+  return { url: absolute.href, headers: authHeaders() };
 }
 
 /** The [west, south, east, north] extent of a GeoJSON geometry. */

@@ -15,6 +15,7 @@ use crate::analysis::engine::DemandSpec;
 use crate::analysis::isochrone::{self, IsochroneRequest, Origin};
 use crate::analysis::{AnalysisCache, network_note};
 use crate::api::heavy::Heavy;
+use crate::api::viewer::Viewer;
 use crate::api::{ApiError, AppState};
 use crate::crs;
 use crate::network::SnapSettings;
@@ -24,13 +25,14 @@ use crate::network::SnapSettings;
 /// `population_field`: a GeoJSON FeatureCollection, one polygon per budget, largest first.
 pub async fn isochrone(
     State(state): State<AppState>,
+    viewer: Viewer,
     Extension(cache): Extension<Arc<AnalysisCache>>,
     Extension(heavy): Extension<Arc<Heavy>>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let spec = isochrone_request(&params)?.resolve(&state.config.profile.analysis)?;
     let work = move || {
-        let catalog = state.store.snapshot();
+        let catalog = viewer.catalog;
         let crs = state.store.analysis_crs().to_string();
         let result = isochrone::isochrones(&cache, &catalog, &spec, &crs)?;
         let mut features = Vec::new();

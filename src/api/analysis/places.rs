@@ -20,6 +20,7 @@ use crate::analysis::engine::DemandSpec;
 use crate::analysis::place_profile::{self, PlaceRequest, Places, Profile};
 use crate::analysis::towns::TownSpec;
 use crate::api::heavy::Heavy;
+use crate::api::viewer::Viewer;
 use crate::api::{ApiError, AppState};
 use crate::profile::AnalysisProfile;
 
@@ -63,18 +64,19 @@ impl PlaceQuery {
 
 async fn with_places<T: Send + 'static>(
     state: AppState,
+    viewer: Viewer,
     cache: Arc<AnalysisCache>,
     heavy: Arc<Heavy>,
     query: PlaceQuery,
-    then: impl FnOnce(&AppState, Places) -> Result<T, ApiError> + Send + 'static,
+    then: impl FnOnce(&Viewer, Places) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     heavy
         .run(move || {
             let spec = query
                 .request(&state.config.profile.analysis)
                 .resolve(&state.config.profile.analysis)?;
-            let places = place_profile::places(&cache, &state.store.snapshot(), &spec)?;
-            then(&state, places)
+            let places = place_profile::places(&cache, &viewer.catalog, &spec)?;
+            then(&viewer, places)
         })
         .await
 }
@@ -82,12 +84,13 @@ async fn with_places<T: Send + 'static>(
 /// `GET /api/places`.
 pub async fn list(
     State(state): State<AppState>,
+    viewer: Viewer,
     Extension(cache): Extension<Arc<AnalysisCache>>,
     Extension(heavy): Extension<Arc<Heavy>>,
     query: Result<Query<PlaceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Json_>, ApiError> {
     let Query(query) = query.map_err(|r| ApiError::bad_request(r.body_text()))?;
-    with_places(state, cache, heavy, query, |_, places| {
+    with_places(state, viewer, cache, heavy, query, |_, places| {
         let rows = places.rows();
         Ok(Json(json!({
             "towns_layer": places.towns.layer.meta.id,
@@ -103,14 +106,15 @@ pub async fn list(
 /// `GET /api/places/{id}/profile`.
 pub async fn profile(
     State(state): State<AppState>,
+    viewer: Viewer,
     Extension(cache): Extension<Arc<AnalysisCache>>,
     Extension(heavy): Extension<Arc<Heavy>>,
     Path(id): Path<String>,
     query: Result<Query<PlaceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Profile>, ApiError> {
     let Query(query) = query.map_err(|r| ApiError::bad_request(r.body_text()))?;
-    with_places(state, cache, heavy, query, move |state, places| {
-        Ok(Json(places.profile(&state.store.snapshot(), &id)?))
+    with_places(state, viewer, cache, heavy, query, move |viewer, places| {
+        Ok(Json(places.profile(&viewer.catalog, &id)?))
     })
     .await
 }

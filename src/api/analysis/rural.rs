@@ -21,12 +21,14 @@ use super::shared::{Derived, Format, Output, parse_body, parse_part, store_deriv
 use crate::analysis::rural::{self, RuralRequest, size_key};
 use crate::analysis::{AnalysisCache, network_note};
 use crate::api::heavy::Heavy;
+use crate::api::viewer::Viewer;
 use crate::api::{ApiError, AppState, layers};
 use crate::store::results;
 
 /// `POST /api/analysis/rural`.
 pub async fn analyze(
     State(state): State<AppState>,
+    viewer: Viewer,
     Extension(cache): Extension<Arc<AnalysisCache>>,
     Extension(heavy): Extension<Arc<Heavy>>,
     headers: HeaderMap,
@@ -41,8 +43,9 @@ pub async fn analyze(
             "the rural analysis answers json or geojson; the stored layer exports to other formats",
         ));
     }
+    let internal = viewer.results_internal(&state);
     let work = move || {
-        let catalog = state.store.snapshot();
+        let catalog = viewer.catalog;
         let result = rural::classify(&cache, &catalog, &spec, &mut |_| {})?;
         let make = |id: &str, title: &str| result.result_layer(id, title);
         if output.format == Format::Geojson {
@@ -52,6 +55,7 @@ pub async fn analyze(
             default_id: results::derived_id("rural_", &json!({ "rural": spec }), &catalog),
             prefix: "rural_",
             source: rural::RESULT_SOURCE,
+            internal,
         };
         let stored = store_derived(&state, &headers, &output, true, make, &derived)?;
         let network = result.prepared.network_layer.as_deref();

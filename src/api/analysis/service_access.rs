@@ -23,6 +23,7 @@ use super::shared::{Derived, Format, Output, Table, parse_body, parse_part, stor
 use crate::analysis::service_access::{self, AccessRequest, AccessSpec, Changes, Run};
 use crate::analysis::{AnalysisCache, network_note};
 use crate::api::heavy::Heavy;
+use crate::api::viewer::Viewer;
 use crate::api::{ApiError, AppState, layers};
 use crate::layer::Layer;
 use crate::store::{Catalog, results};
@@ -46,13 +47,14 @@ fn store_layer(
     output: &Output,
     default_store: bool,
     make: impl FnOnce(&str, &str) -> Layer,
-    request: Json_,
+    (request, internal): (Json_, bool),
     catalog: &Catalog,
 ) -> Result<Option<Json_>, ApiError> {
     let derived = Derived {
         default_id: results::derived_id("sa_", &request, catalog),
         prefix: "sa_",
         source: service_access::RESULT_SOURCE,
+        internal,
     };
     store_derived(state, headers, output, default_store, make, &derived)
 }
@@ -117,6 +119,7 @@ fn demand_json(run: &Run) -> Json_ {
 /// `POST /api/analysis/service-access`.
 pub async fn service_access(
     State(state): State<AppState>,
+    viewer: Viewer,
     Extension(cache): Extension<Arc<AnalysisCache>>,
     Extension(heavy): Extension<Arc<Heavy>>,
     headers: HeaderMap,
@@ -125,8 +128,9 @@ pub async fn service_access(
     let started = Instant::now();
     let (spec, [output]) = resolve_body(&state, body, ["output"])?;
     let output = parse_part::<Output>(output, "output")?.validate()?;
+    let internal = viewer.results_internal(&state);
     let work = move || {
-        let catalog = state.store.snapshot();
+        let catalog = viewer.catalog;
         let run = service_access::run(&cache, &catalog, &spec, &mut |_| {})?;
         let make = |id: &str, title: &str| {
             service_access::result_layer(&run, &spec.bands, id, title, None)
@@ -147,7 +151,15 @@ pub async fn service_access(
             Format::Json => {}
         }
         let request = json!({ "service_access": spec });
-        let stored = store_layer(&state, &headers, &output, true, make, request, &catalog)?;
+        let stored = store_layer(
+            &state,
+            &headers,
+            &output,
+            true,
+            make,
+            (request, internal),
+            &catalog,
+        )?;
         let mut body = header_json(&run, &spec);
         body.insert("services".into(), services_json(&run));
         body.insert("demand".into(), demand_json(&run));
@@ -166,6 +178,7 @@ pub async fn service_access(
 /// `POST /api/analysis/service-access/scenario`.
 pub async fn scenario(
     State(state): State<AppState>,
+    viewer: Viewer,
     Extension(cache): Extension<Arc<AnalysisCache>>,
     Extension(heavy): Extension<Arc<Heavy>>,
     headers: HeaderMap,
@@ -176,15 +189,24 @@ pub async fn scenario(
     let output = parse_part::<Output>(output, "output")?.validate()?;
     let changes: Changes = parse_part(changes, "changes")?;
     changes.validate()?;
+    let internal = viewer.results_internal(&state);
     let work = move || {
-        let catalog = state.store.snapshot();
+        let catalog = viewer.catalog;
         let crs = state.store.analysis_crs().to_string();
         let c = service_access::scenario(&cache, &catalog, &spec, &changes, &crs)?;
         let make = |id: &str, title: &str| {
             service_access::result_layer(&c.after, &spec.bands, id, title, Some(&c.before))
         };
         let request = json!({ "scenario": spec, "changes": changes });
-        let stored = store_layer(&state, &headers, &output, false, make, request, &catalog)?;
+        let stored = store_layer(
+            &state,
+            &headers,
+            &output,
+            false,
+            make,
+            (request, internal),
+            &catalog,
+        )?;
         let mut body = header_json(&c.after, &spec);
         body.insert("changes".into(), json!(changes));
         body.insert(

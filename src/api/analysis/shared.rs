@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};
 
+use crate::access;
 use crate::api::{ApiError, AppState, auth};
 use crate::layer::{self, Layer};
 use crate::range;
@@ -121,6 +122,9 @@ pub struct Derived {
     pub prefix: &'static str,
     /// The `source` of the analysis's result layers.
     pub source: &'static str,
+    /// Whether the result is internal (see [`crate::api::viewer::Viewer::results_internal`]):
+    /// it gets its own default id and is marked so the same filter hides it.
+    pub internal: bool,
 }
 
 /// Commits a derived layer when `output` asks for it (default `default_store`); returns
@@ -142,10 +146,17 @@ pub fn store_derived(
         return Ok(None);
     }
     let from_request = output.layer.is_none();
-    let id = output
-        .layer
-        .clone()
-        .unwrap_or_else(|| derived.default_id.clone());
+    let default_id = if derived.internal {
+        results::internal_id(&derived.default_id)
+    } else {
+        derived.default_id.clone()
+    };
+    let id = output.layer.clone().unwrap_or(default_id);
+    let source = if derived.internal {
+        format!("{}{}", derived.source, access::INTERNAL_MARK)
+    } else {
+        derived.source.to_string()
+    };
     layer::validate_id(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
     if !from_request && results::is_derived_form(&id) {
         return Err(ApiError::bad_request(format!(
@@ -162,11 +173,13 @@ pub fn store_derived(
     }
     let title = output.title.clone().unwrap_or_else(|| id.clone());
     let keep = state.views.layer_ids();
+    let mut layer = make(&id, &title);
+    layer.meta.source = source.clone();
     let committed = state.store.commit_result(
-        make(&id, &title),
+        layer,
         from_request,
         |existing| match existing {
-            Some(other) if anonymous && other.meta.source != derived.source => {
+            Some(other) if anonymous && other.meta.source != source => {
                 auth::require_token(token, headers).map_err(|_| {
                     ApiError::new(
                         StatusCode::FORBIDDEN,
