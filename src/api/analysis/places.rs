@@ -80,6 +80,7 @@ async fn with_places<T: Send + 'static>(
 }
 
 /// `GET /api/places`.
+#[utoipa::path(get, path = "/api/places", tag = "analysis", responses((status = 200, description = "the places (tätorter) of the profile", body = Object)))]
 pub async fn list(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<AnalysisCache>>,
@@ -101,6 +102,7 @@ pub async fn list(
 }
 
 /// `GET /api/places/{id}/profile`.
+#[utoipa::path(get, path = "/api/places/{id}/profile", tag = "analysis", params(("id" = String, Path, description = "place id")), responses((status = 200, description = "the place profile (ortsanalys)", body = Object)))]
 pub async fn profile(
     State(state): State<AppState>,
     Extension(cache): Extension<Arc<AnalysisCache>>,
