@@ -80,15 +80,18 @@ impl Modify for Problems {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
             ];
-            for operation in operations.into_iter().flatten() {
-                add_problems(operation);
+            for (method, operation) in operations {
+                if let Some(operation) = operation {
+                    operation.operation_id = Some(operation_id(method, path));
+                    add_problems(operation);
+                }
             }
         }
     }
@@ -118,6 +121,19 @@ fn problem_schema() -> RefOr<Schema> {
         .into()
 }
 
+/// A unique operation id from the method and path: `get_api_layers_id`. (utoipa's default,
+/// the handler's name, repeats across modules: `layers::get`, `views::get`.)
+fn operation_id(method: &str, path: &str) -> String {
+    let words = path
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty());
+    std::iter::once(method)
+        .chain(words)
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// Adds the `4XX` and `5XX` problem+json answers to `operation`.
 fn add_problems(operation: &mut Operation) {
     for (status, description) in [
         (
