@@ -163,38 +163,10 @@ fn gdal_oapif_lists_collections_and_copies_kommuner_and_every_service_point() {
     );
 }
 
-/// The pinned Python clients in a venv under the target directory, made once per run. A venv
-/// that cannot be made fails the test with the reason: these clients are part of the suite.
+/// The pinned Python clients in a venv under the target directory, made once per run.
 fn python() -> &'static Path {
     static VENV: OnceLock<PathBuf> = OnceLock::new();
-    VENV.get_or_init(|| {
-        let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ogc-venv");
-        let python = venv.join("bin/python");
-        let stamp = venv.join("packages.txt");
-        let wanted = PYTHON_PACKAGES.join("\n");
-        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
-            let made = Command::new("python3").arg("-m").arg("venv").arg("--clear").arg(&venv).output();
-            match made {
-                Ok(o) if o.status.success() => {}
-                other => panic!(
-                    "cannot create a Python venv for the OGC client tests (Debian: apt-get install python3-venv): {other:?}"
-                ),
-            }
-            let installed = Command::new(&python)
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-                .args(PYTHON_PACKAGES)
-                .output()
-                .expect("running pip");
-            assert!(
-                installed.status.success(),
-                "cannot install {PYTHON_PACKAGES:?} from PyPI into {}: {}",
-                venv.display(),
-                String::from_utf8_lossy(&installed.stderr)
-            );
-            std::fs::write(&stamp, &wanted).unwrap();
-        }
-        python
-    })
+    VENV.get_or_init(|| common::python_venv("ogc-venv", &PYTHON_PACKAGES))
 }
 
 fn python_client(args: &[&str]) -> Value {

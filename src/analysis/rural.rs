@@ -88,29 +88,36 @@ impl Default for SparseRule {
 ///   "classes": { "town_population": 3000, "minutes": 45 }
 /// }
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RuralRequest {
     /// Line layer of the network; default the profile's.
     pub network: Option<String>,
     /// How to read the network layer; default the profile's.
+    #[schema(value_type = Option<Object>)]
     pub network_settings: Option<NetworkSettings>,
     /// How units and tätorter attach to the network; default the profile's.
+    #[schema(value_type = Option<Object>)]
     pub snap: Option<SnapSettings>,
     /// Where people live; default the profile's.
+    #[schema(value_type = Option<Object>)]
     pub demand: Option<DemandSpec>,
     /// The tätorter; default the profile's.
+    #[schema(value_type = Option<Object>)]
     pub towns: Option<TownSpec>,
     /// Areas to aggregate per; default the profile's; `null` for totals only.
     #[serde(deserialize_with = "null_or", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub areas: Option<Option<AreaSpec>>,
     /// The same as `areas.unit_code_field`, kept for requests written before it existed.
     pub area_code_field: Option<String>,
     /// Tätort sizes N to measure the nearest of.
     pub thresholds: Vec<f64>,
     /// The class rule.
+    #[schema(value_type = Object)]
     pub classes: ClassRule,
     /// The very-sparse-municipality rule.
+    #[schema(value_type = Object)]
     pub sparse: SparseRule,
 }
 

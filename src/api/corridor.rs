@@ -15,6 +15,7 @@ use crate::analysis::corridor::{self, CorridorRequest, CorridorResponse};
 /// Analyses the corridors of the request against the current catalog, taking what the request
 /// leaves out from the region profile; built networks stay in the analysis cache shared with
 /// the other analyses.
+#[utoipa::path(post, path = "/api/analysis/corridor", tag = "analysis", request_body = crate::analysis::corridor::CorridorRequest, responses((status = 200, description = "each corridor's figures", body = Object)))]
 pub async fn analyse(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -188,6 +188,7 @@ impl JobHandle {
 }
 
 /// `GET /api/jobs/{id}`.
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = String, Path, description = "job id")), responses((status = 200, description = "the job's status", body = Object)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<u64>,

@@ -19,6 +19,7 @@ use crate::layer::{self, Layer, LayerMeta, Space};
 /// `GET /api/layers`: every layer's catalog entry, with an `ETag` that changes whenever a
 /// layer is added, replaced or deleted. A client that follows the catalog (the web map polls
 /// it) sends `If-None-Match` and gets a bodiless `304 Not Modified` while nothing changed.
+#[utoipa::path(get, path = "/api/layers", tag = "layers", responses((status = 200, description = "the layers, with an ETag of the catalog", body = Object)))]
 pub async fn list(viewer: Viewer, headers: HeaderMap) -> Response {
     let catalog = viewer.catalog;
     let etag = catalog_etag(catalog.layers().map(|l| &l.meta));
@@ -55,6 +56,7 @@ fn catalog_etag<'a>(layers: impl Iterator<Item = &'a LayerMeta>) -> String {
 }
 
 /// `GET /api/layers/{id}`: one catalog entry.
+#[utoipa::path(get, path = "/api/layers/{id}", tag = "layers", params(("id" = String, Path, description = "layer id")), responses((status = 200, description = "the layer's metadata", body = Object)))]
 pub async fn get(viewer: Viewer, Path(id): Path<String>) -> Result<Json<LayerMeta>, ApiError> {
     Ok(Json(find(&viewer, &id)?.meta.clone()))
 }
@@ -74,6 +76,7 @@ pub(super) fn find(viewer: &Viewer, id: &str) -> Result<std::sync::Arc<Layer>, A
 
 /// `GET /api/layers/{id}/features?bbox=w,s,e,n&limit=&offset=&FIELD=VALUE`: features as a
 /// GeoJSON FeatureCollection in EPSG:4326, in source order, with paging.
+#[utoipa::path(get, path = "/api/layers/{id}/features", tag = "layers", params(("id" = String, Path, description = "layer id")), responses((status = 200, description = "a GeoJSON FeatureCollection in EPSG:4326", body = Object, content_type = "application/geo+json")))]
 pub async fn features(
     viewer: Viewer,
     Path(id): Path<String>,
@@ -175,6 +178,7 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
 ///
 /// With `Prefer: respond-async` the answer is 202 with `Location: /api/jobs/{id}`, where the
 /// ingest's progress and, at the end, its report or problem can be read.
+#[utoipa::path(post, path = "/api/layers", tag = "layers", request_body(content_type = "multipart/form-data", description = "the file to ingest"), responses((status = 201, description = "the ingest report", body = Object), (status = 202, description = "accepted as a background job (Prefer: respond-async)", body = Object)), security(("bearer" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -337,6 +341,7 @@ fn upload_name(given: Option<&str>) -> String {
 }
 
 /// `DELETE /api/layers/{id}`.
+#[utoipa::path(delete, path = "/api/layers/{id}", tag = "layers", params(("id" = String, Path, description = "layer id")), responses((status = 204, description = "deleted")), security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
     headers: HeaderMap,

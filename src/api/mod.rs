@@ -9,6 +9,7 @@ mod heavy;
 mod jobs;
 mod layers;
 mod ogc;
+mod openapi;
 mod tiles;
 pub(crate) mod viewer;
 mod views;
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
             get(views::get).put(views::replace).delete(views::delete),
         )
         .route("/config", get(client_config))
+        .route("/openapi.json", get(openapi::document))
         .route("/profile", get(region_profile))
         .nest("/analysis", analysis::routes())
         .route("/places", get(analysis::places::list))
@@ -108,11 +110,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+#[utoipa::path(get, path = "/healthz", tag = "server", responses((status = 200, description = "the server is up; the number of layers", body = Object)))]
 async fn health(viewer: viewer::Viewer) -> Json<serde_json::Value> {
     Json(json!({ "status": "ok", "layers": viewer.catalog.len() }))
 }
 
 /// `GET /api/config`: what the web app needs to know about this server.
+#[utoipa::path(get, path = "/api/config", tag = "server", responses((status = 200, description = "what the web app needs to know", body = Object)))]
 async fn client_config(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Json<serde_json::Value> {
@@ -125,6 +129,7 @@ async fn client_config(
 
 /// `GET /api/profile`: the region profile, which layer plays which part (see
 /// [`crate::profile`]). The web map builds its panels and basemap from it.
+#[utoipa::path(get, path = "/api/profile", tag = "server", responses((status = 200, description = "the region profile", body = Object)))]
 async fn region_profile(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Json<crate::profile::RegionProfile> {

@@ -151,18 +151,21 @@ fn path<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
 }
 
 /// `GET /ogc`: the landing page.
+#[utoipa::path(get, path = "/ogc", tag = "ogc", responses((status = 200, description = "the landing page (JSON or HTML)", body = Object)))]
 async fn landing(request: Ogc) -> Response {
     let doc = docs::landing(&request.base);
     request.answer("Kartrummet — OGC API", &doc, media::JSON)
 }
 
 /// `GET /ogc/conformance`.
+#[utoipa::path(get, path = "/ogc/conformance", tag = "ogc", responses((status = 200, description = "the conformance classes", body = Object)))]
 async fn conformance(request: Ogc) -> Response {
     let doc = docs::conformance(&request.base);
     request.answer("Conformance", &doc, media::JSON)
 }
 
 /// `GET /ogc/collections`.
+#[utoipa::path(get, path = "/ogc/collections", tag = "ogc", responses((status = 200, description = "the collections", body = Object)))]
 async fn collections(
     viewer: Viewer,
     Extension(crs): Extension<Arc<CrsList>>,
@@ -176,6 +179,7 @@ async fn collections(
 }
 
 /// `GET /ogc/collections/{id}`.
+#[utoipa::path(get, path = "/ogc/collections/{id}", tag = "ogc", params(("id" = String, Path, description = "collection id")), responses((status = 200, description = "one collection", body = Object)))]
 async fn collection(
     viewer: Viewer,
     Extension(crs): Extension<Arc<CrsList>>,
@@ -188,6 +192,7 @@ async fn collection(
 }
 
 /// `GET /ogc/collections/{id}/items?limit=&offset=&bbox=&bbox-crs=&crs=&FIELD=VALUE`.
+#[utoipa::path(get, path = "/ogc/collections/{id}/items", tag = "ogc", params(("id" = String, Path, description = "collection id")), responses((status = 200, description = "a page of features (GeoJSON or HTML); `bbox`, `bbox-crs`, `crs`, `limit`, `offset` and property filters in the query", body = Object)))]
 async fn items(
     viewer: Viewer,
     Extension(crs): Extension<Arc<CrsList>>,
@@ -201,6 +206,7 @@ async fn items(
 }
 
 /// `GET /ogc/collections/{id}/items/{featureId}?crs=`.
+#[utoipa::path(get, path = "/ogc/collections/{id}/items/{feature}", tag = "ogc", params(("id" = String, Path, description = "collection id"), ("feature" = String, Path, description = "feature id")), responses((status = 200, description = "one feature", body = Object)))]
 async fn feature(
     viewer: Viewer,
     Extension(crs): Extension<Arc<CrsList>>,
@@ -243,6 +249,7 @@ fn tile_document(
 }
 
 /// `GET /ogc/collections/{id}/tiles`.
+#[utoipa::path(get, path = "/ogc/collections/{id}/tiles", tag = "ogc", params(("id" = String, Path, description = "collection id")), responses((status = 200, description = "the collection's vector tilesets", body = Object)))]
 async fn tileset_list(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -259,6 +266,7 @@ async fn tileset_list(
 }
 
 /// `GET /ogc/collections/{id}/tiles/WebMercatorQuad`.
+#[utoipa::path(get, path = "/ogc/collections/{id}/tiles/{tms}", tag = "ogc", params(("id" = String, Path, description = "collection id"), ("tms" = String, Path, description = "tile matrix set id")), responses((status = 200, description = "tileset metadata", body = Object)))]
 async fn tileset(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -272,6 +280,7 @@ async fn tileset(
 
 /// `GET /ogc/collections/{id}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}`: the
 /// same MVT bytes (and cache) as `/tiles/{id}/{z}/{x}/{y}.mvt`.
+#[utoipa::path(get, path = "/ogc/collections/{id}/tiles/{tms}/{z}/{y}/{x}", tag = "ogc", params(("id" = String, Path, description = "collection id"), ("tms" = String, Path, description = "tile matrix set id"), ("z" = String, Path, description = "tile matrix"), ("y" = String, Path, description = "tile row"), ("x" = String, Path, description = "tile column")), responses((status = 200, description = "a Mapbox vector tile", content_type = "application/vnd.mapbox-vector-tile")))]
 async fn tile(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -287,12 +296,14 @@ async fn tile(
 }
 
 /// `GET /ogc/tileMatrixSets`.
+#[utoipa::path(get, path = "/ogc/tileMatrixSets", tag = "ogc", responses((status = 200, description = "the tile matrix sets", body = Object)))]
 async fn matrix_sets(request: Ogc) -> Response {
     let doc = tilesets::matrix_sets(&request.base);
     request.answer("Tile matrix sets", &doc, media::JSON)
 }
 
 /// `GET /ogc/tileMatrixSets/WebMercatorQuad`.
+#[utoipa::path(get, path = "/ogc/tileMatrixSets/{tms}", tag = "ogc", params(("tms" = String, Path, description = "tile matrix set id")), responses((status = 200, description = "a tile matrix set", body = Object)))]
 async fn matrix_set(
     tms: Result<Path<String>, PathRejection>,
     request: Ogc,

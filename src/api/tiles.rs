@@ -70,6 +70,7 @@ fn path_error(rejection: PathRejection) -> ApiError {
 }
 
 /// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`
+#[utoipa::path(get, path = "/tiles/{layers}/{z}/{x}/{y}", tag = "tiles", params(("layers" = String, Path, description = "layer id(s), comma-separated"), ("z" = String, Path, description = "zoom"), ("x" = String, Path, description = "column"), ("y" = String, Path, description = "row, with `.pbf` or `.mvt`")), responses((status = 200, description = "a Mapbox vector tile", content_type = "application/vnd.mapbox-vector-tile")))]
 async fn tile(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -179,6 +180,7 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 }
 
 /// `GET /tiles/{layers}.json`
+#[utoipa::path(get, path = "/tiles/{name}", tag = "tiles", params(("name" = String, Path, description = "layer id(s), comma-separated, with `.json`")), responses((status = 200, description = "TileJSON", body = Object)))]
 async fn tile_json(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -11,6 +11,7 @@ use super::{ApiError, AppState, auth};
 use crate::views::{View, ViewInput};
 
 /// `GET /api/views`: every saved view, in order.
+#[utoipa::path(get, path = "/api/views", tag = "views", responses((status = 200, description = "the saved views", body = Object)))]
 pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Json<Value> {
     let views: Vec<View> = state
         .views
@@ -22,6 +23,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Json<Value> 
 }
 
 /// `GET /api/views/{id}`: one saved view.
+#[utoipa::path(get, path = "/api/views/{id}", tag = "views", params(("id" = String, Path, description = "view id")), responses((status = 200, description = "the view", body = Object)))]
 pub async fn get(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -31,6 +33,7 @@ pub async fn get(
 }
 
 /// `POST /api/views`: saves a new view (at `order`, or last).
+#[utoipa::path(post, path = "/api/views", tag = "views", request_body = Object, responses((status = 201, description = "the new view", body = Object)), security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -46,6 +49,7 @@ pub async fn create(
 }
 
 /// `PUT /api/views/{id}`: replaces a view; `order` moves it.
+#[utoipa::path(put, path = "/api/views/{id}", tag = "views", params(("id" = String, Path, description = "view id")), request_body = Object, responses((status = 200, description = "the replaced view", body = Object)), security(("bearer" = [])))]
 pub async fn replace(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -62,6 +66,7 @@ pub async fn replace(
 }
 
 /// `DELETE /api/views/{id}`.
+#[utoipa::path(delete, path = "/api/views/{id}", tag = "views", params(("id" = String, Path, description = "view id")), responses((status = 204, description = "deleted")), security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -213,3 +213,46 @@ pub fn assert_problem(response: reqwest::blocking::Response, status: u16) -> Str
     assert!(body["title"].is_string());
     body["detail"].as_str().expect("a detail").to_string()
 }
+
+/// The Python of a venv `name` under the target directory with the pinned `packages`, made
+/// (and remade when the list changes) on first use. A venv that cannot be made fails the test
+/// with the reason: the pinned Python clients and validators are part of the suite.
+pub fn python_venv(name: &str, packages: &[&str]) -> PathBuf {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let python = venv.join("bin/python");
+    let stamp = venv.join("packages.txt");
+    let wanted = packages.join("\n");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(wanted.as_str()) {
+        let made = Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg("--clear")
+            .arg(&venv)
+            .output();
+        match made {
+            Ok(o) if o.status.success() => {}
+            other => panic!(
+                "cannot create a Python venv {name} (Debian: apt-get install python3-venv): {other:?}"
+            ),
+        }
+        let installed = Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(packages)
+            .output()
+            .expect("running pip");
+        assert!(
+            installed.status.success(),
+            "cannot install {packages:?} from PyPI into {}: {}",
+            venv.display(),
+            String::from_utf8_lossy(&installed.stderr)
+        );
+        std::fs::write(&stamp, &wanted).unwrap();
+    }
+    python
+}

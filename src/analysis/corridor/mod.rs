@@ -108,22 +108,26 @@ macro_rules! via_analysis {
 via_analysis!(ProfileError, BudgetError, NetworkError, CrsError);
 
 /// `POST /api/analysis/corridor`: one or more corridors to compare.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorridorRequest {
     /// The corridors, compared side by side (1 to [`MAX_CORRIDORS`]).
+    #[schema(value_type = Vec<Object>)]
     pub corridors: Vec<CorridorSpec>,
     /// The layers to count; each part left out comes from the region profile.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub sources: Sources,
     /// The region whose totals give the shares; default: the area of the population layer.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub region: Option<Selection>,
     /// Profile bin length along the line, metres (default 1000).
     #[serde(default = "default_bin")]
     pub profile_bin_m: f64,
     /// The network for `catchment` and `between` (default: the region profile's).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub network: NetworkSpec,
 }
 

@@ -53,7 +53,7 @@ pub use changes::{Changes, Comparison, MovedService, NewService, apply, scenario
 ///   "threshold": 30
 /// }
 /// ```
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccessRequest {
     /// Line layer of the network (network mode); default the profile's.
@@ -61,12 +61,15 @@ pub struct AccessRequest {
     pub network: Option<String>,
     /// How to read the network layer; default the profile's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub network_settings: Option<NetworkSettings>,
     /// How units and services attach to the network; default the profile's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub snap: Option<SnapSettings>,
     /// Where people live; default the profile's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub demand: Option<DemandSpec>,
     /// A service kind of the profile (e.g. `grocery`) whose points are the supply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,6 +77,7 @@ pub struct AccessRequest {
     /// The service points: one or more layers, each with an optional filter (instead of
     /// `kind`). Without either, the profile's first service kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
     pub supply: Option<Vec<SupplySpec>>,
     /// Polygons to aggregate per; default the profile's; `null` for totals only.
     #[serde(
@@ -81,12 +85,14 @@ pub struct AccessRequest {
         deserialize_with = "null_or",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(value_type = Option<Object>)]
     pub areas: Option<Option<AreaSpec>>,
     /// Along the network or as the crow flies.
     #[serde(default)]
     pub mode: Mode,
     /// Distance bands.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub bands: Bands,
     /// Population beyond this many minutes (or km) is reported; default the last break.
     #[serde(default)]

@@ -23,6 +23,7 @@ use crate::network::SnapSettings;
 /// `GET /api/analysis/isochrone?network=vagar&lon=18.07&lat=59.33&minutes=10,20,30`
 /// (`network` optional) with optional `buffer_m`, `max_distance_m`, `connector_speed_kmh`, `population_layer` and
 /// `population_field`: a GeoJSON FeatureCollection, one polygon per budget, largest first.
+#[utoipa::path(get, path = "/api/analysis/isochrone", tag = "analysis", params(("lon" = f64, Query, description = "longitude (WGS84)"), ("lat" = f64, Query, description = "latitude (WGS84)")), responses((status = 200, description = "reachable areas as GeoJSON", body = Object)))]
 pub async fn isochrone(
     State(state): State<AppState>,
     viewer: Viewer,

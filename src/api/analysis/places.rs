@@ -82,6 +82,7 @@ async fn with_places<T: Send + 'static>(
 }
 
 /// `GET /api/places`.
+#[utoipa::path(get, path = "/api/places", tag = "analysis", responses((status = 200, description = "the places (tätorter) of the profile", body = Object)))]
 pub async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -104,6 +105,7 @@ pub async fn list(
 }
 
 /// `GET /api/places/{id}/profile`.
+#[utoipa::path(get, path = "/api/places/{id}/profile", tag = "analysis", params(("id" = String, Path, description = "place id")), responses((status = 200, description = "the place profile (ortsanalys)", body = Object)))]
 pub async fn profile(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -26,6 +26,7 @@ use crate::api::{ApiError, AppState, layers};
 use crate::store::results;
 
 /// `POST /api/analysis/rural`.
+#[utoipa::path(post, path = "/api/analysis/rural", tag = "analysis", request_body = crate::analysis::rural::RuralRequest, responses((status = 200, description = "distance classes and municipality measures", body = Object), (status = 202, description = "accepted as a background job (Prefer: respond-async)", body = Object)))]
 pub async fn analyze(
     State(state): State<AppState>,
     viewer: Viewer,

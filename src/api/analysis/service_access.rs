@@ -117,6 +117,7 @@ fn demand_json(run: &Run) -> Json_ {
 }
 
 /// `POST /api/analysis/service-access`.
+#[utoipa::path(post, path = "/api/analysis/service-access", tag = "analysis", request_body = crate::analysis::service_access::AccessRequest, responses((status = 200, description = "the access result (JSON, or CSV with `output.format`)", body = Object), (status = 202, description = "accepted as a background job (Prefer: respond-async)", body = Object)))]
 pub async fn service_access(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -176,6 +177,7 @@ pub async fn service_access(
 }
 
 /// `POST /api/analysis/service-access/scenario`.
+#[utoipa::path(post, path = "/api/analysis/service-access/scenario", tag = "analysis", request_body(content = crate::analysis::service_access::AccessRequest, description = "an access request with `changes` (what-if) and `output`"), responses((status = 200, description = "the scenario compared with the baseline", body = Object), (status = 202, description = "accepted as a background job (Prefer: respond-async)", body = Object)))]
 pub async fn scenario(
     State(state): State<AppState>,
     viewer: Viewer,
