@@ -287,7 +287,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 web_dir,
                 tiles: file.tiles,
                 limits: file.limits,
-                profile,
+                profile: std::sync::Arc::new(profile),
                 access,
             };
             let views = Views::open(opened.dir())?;

@@ -119,7 +119,7 @@ pub struct Config {
     /// Budgets and caps.
     pub limits: Limits,
     /// The region profile: which layer plays which part.
-    pub profile: RegionProfile,
+    pub profile: std::sync::Arc<RegionProfile>,
     /// Internal layers and read tokens.
     pub access: Access,
 }

@@ -281,6 +281,34 @@ impl RegionProfile {
         Self::from_toml(&text).map_err(|e| error(e.to_string()))
     }
 
+    /// The profile without every part that names a layer `hidden` says the caller may not know
+    /// of (internal layers, for a caller without a token): such a part is as if not given.
+    ///
+    /// ```
+    /// # use kartrummet::profile::RegionProfile;
+    /// let profile = RegionProfile::from_toml(
+    ///     "[analysis]\nnetwork = 'vagar'\n[[analysis.services]]\nkind = 'health'\nlabel = 'Vård'\nlayer = 'vard'\n",
+    /// ).unwrap();
+    /// let public = profile.without(&|id| id == "vard");
+    /// assert!(public.analysis.services.is_empty());
+    /// assert_eq!(public.analysis.network.as_deref(), Some("vagar"));
+    /// ```
+    pub fn without(&self, hidden: &dyn Fn(&str) -> bool) -> Self {
+        let mut p = self.clone();
+        let a = &mut p.analysis;
+        if a.network.as_deref().is_some_and(hidden) {
+            (a.network, a.network_settings, a.snap) = (None, None, None);
+        }
+        a.demand = a.demand.take().filter(|d| !hidden(&d.layer));
+        a.areas = a.areas.take().filter(|d| !hidden(&d.layer));
+        a.towns = a.towns.take().filter(|d| !hidden(&d.layer));
+        a.stops = a.stops.take().filter(|d| !hidden(&d.layer));
+        a.services.retain(|s| !hidden(&s.layer));
+        p.map.basemap.retain(|_, id| !hidden(id));
+        p.map.corridor_lines.retain(|c| !hidden(&c.layer));
+        p
+    }
+
     /// Whether the profile names nothing.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()

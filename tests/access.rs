@@ -411,3 +411,44 @@ fn a_bad_access_pattern_stops_the_server_with_a_clear_message() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_region_profile_names_no_internal_layer_to_a_public_caller() {
+    let config_dir = tempfile::tempdir().unwrap();
+    let server = serve(config_dir.path());
+    // The demo profile's health kind is the internal vardcentraler: gone for the public.
+    let public: Value = get(&server, Caller::Public, "/api/profile").json().unwrap();
+    assert!(!public.to_string().contains("vardcentraler"), "{public}");
+    let kinds: Vec<&str> = public["analysis"]["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["grocery", "pharmacy"]);
+    assert_eq!(
+        public["analysis"]["network"], "busslinjer",
+        "the rest stays"
+    );
+    let reader: Value = get(&server, Caller::Reader, "/api/profile").json().unwrap();
+    assert_eq!(reader["analysis"]["services"][2]["layer"], "vardcentraler");
+    // The hidden kind is a kind the profile lacks, and the answer does not name the layer.
+    let body = straight_line(json!({ "kind": "health", "output": { "store": false } }));
+    let detail = assert_problem(
+        post(
+            &server,
+            Caller::Public,
+            "/api/analysis/service-access",
+            &body,
+        ),
+        400,
+    );
+    assert!(!detail.contains("vardcentraler"), "{detail}");
+    let read = post(
+        &server,
+        Caller::Reader,
+        "/api/analysis/service-access",
+        &body,
+    );
+    assert_eq!(read.status().as_u16(), 200, "{}", read.text().unwrap());
+}

@@ -30,14 +30,16 @@ pub async fn analyse(
         )
     })?;
     request.validate()?;
-    let catalog = viewer.catalog;
+    let (catalog, profile) = (viewer.catalog, viewer.profile);
     let crs = state.store.analysis_crs().to_string();
-    let config = Arc::clone(&state.config);
     let response = heavy
         .run(move || {
-            let profile = &config.profile.analysis;
             Ok(corridor::analyse(
-                &catalog, &crs, profile, &request, &cache,
+                &catalog,
+                &crs,
+                &profile.analysis,
+                &request,
+                &cache,
             )?)
         })
         .await?;

@@ -128,12 +128,11 @@ async fn client_config(
 }
 
 /// `GET /api/profile`: the region profile, which layer plays which part (see
-/// [`crate::profile`]). The web map builds its panels and basemap from it.
+/// [`crate::profile`]), without the parts naming layers hidden from the caller. The web map
+/// builds its panels and basemap from it.
 #[utoipa::path(get, path = "/api/profile", tag = "server", responses((status = 200, description = "the region profile", body = Object)))]
-async fn region_profile(
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> Json<crate::profile::RegionProfile> {
-    Json(state.config.profile.clone())
+async fn region_profile(viewer: viewer::Viewer) -> Json<crate::profile::RegionProfile> {
+    Json(viewer.profile.as_ref().clone())
 }
 
 /// How often a running server looks for layers written by other processes.

@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 
 use super::{ApiError, AppState};
 use crate::access::{self, Role};
+use crate::profile::RegionProfile;
 use crate::store::Catalog;
 use crate::views::View;
 
@@ -19,6 +20,9 @@ pub struct Viewer {
     pub role: Role,
     /// The layers the caller may see.
     pub catalog: Arc<Catalog>,
+    /// The region profile as the caller may see it: parts naming layers hidden from it are
+    /// left out, so a request leaving them out is a 400 naming the setting, not a leak.
+    pub profile: Arc<RegionProfile>,
 }
 
 impl Viewer {
@@ -32,7 +36,18 @@ impl Viewer {
         let access = &state.config.access;
         let role = access.role(given, state.config.token.as_deref());
         let catalog = access.visible(state.store.snapshot(), role);
-        Self { role, catalog }
+        let mut viewer = Self {
+            role,
+            catalog,
+            profile: Arc::clone(&state.config.profile),
+        };
+        if !role.sees_internal() {
+            let public = state.config.profile.without(&|id| viewer.hides(state, id));
+            if public != *viewer.profile {
+                viewer.profile = Arc::new(public);
+            }
+        }
+        viewer
     }
 
     /// Whether analysis results this caller stores must be internal: it sees internal layers

@@ -31,7 +31,7 @@ pub async fn isochrone(
     Extension(heavy): Extension<Arc<Heavy>>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let spec = isochrone_request(&params)?.resolve(&state.config.profile.analysis)?;
+    let spec = isochrone_request(&params)?.resolve(&viewer.profile.analysis)?;
     let work = move || {
         let catalog = viewer.catalog;
         let crs = state.store.analysis_crs().to_string();

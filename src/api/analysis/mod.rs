@@ -1,5 +1,5 @@
 //! `/api/analysis` and `/api/places`: one thin handler file per product, each resolving its
-//! request against the region profile (`state.config.profile.analysis`) and running it on the
+//! request against the region profile as the caller may see it (`Viewer::profile`) and running it on the
 //! heavy pool; [`shared`] holds what they share (the `output` object, reading bodies, storing
 //! derived results). Product files import `shared`, never each other.
 

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};
@@ -19,9 +19,9 @@ use crate::analysis::AnalysisCache;
 use crate::analysis::engine::DemandSpec;
 use crate::analysis::place_profile::{self, PlaceRequest, Places, Profile};
 use crate::analysis::towns::TownSpec;
+use crate::api::ApiError;
 use crate::api::heavy::Heavy;
 use crate::api::viewer::Viewer;
-use crate::api::{ApiError, AppState};
 use crate::profile::AnalysisProfile;
 
 /// Query parameters overriding the region profile.
@@ -63,7 +63,6 @@ impl PlaceQuery {
 }
 
 async fn with_places<T: Send + 'static>(
-    state: AppState,
     viewer: Viewer,
     cache: Arc<AnalysisCache>,
     heavy: Arc<Heavy>,
@@ -73,8 +72,8 @@ async fn with_places<T: Send + 'static>(
     heavy
         .run(move || {
             let spec = query
-                .request(&state.config.profile.analysis)
-                .resolve(&state.config.profile.analysis)?;
+                .request(&viewer.profile.analysis)
+                .resolve(&viewer.profile.analysis)?;
             let places = place_profile::places(&cache, &viewer.catalog, &spec)?;
             then(&viewer, places)
         })
@@ -84,14 +83,13 @@ async fn with_places<T: Send + 'static>(
 /// `GET /api/places`.
 #[utoipa::path(get, path = "/api/places", tag = "analysis", responses((status = 200, description = "the places (tätorter) of the profile", body = Object)))]
 pub async fn list(
-    State(state): State<AppState>,
     viewer: Viewer,
     Extension(cache): Extension<Arc<AnalysisCache>>,
     Extension(heavy): Extension<Arc<Heavy>>,
     query: Result<Query<PlaceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Json_>, ApiError> {
     let Query(query) = query.map_err(|r| ApiError::bad_request(r.body_text()))?;
-    with_places(state, viewer, cache, heavy, query, |_, places| {
+    with_places(viewer, cache, heavy, query, |_, places| {
         let rows = places.rows();
         Ok(Json(json!({
             "towns_layer": places.towns.layer.meta.id,
@@ -107,7 +105,6 @@ pub async fn list(
 /// `GET /api/places/{id}/profile`.
 #[utoipa::path(get, path = "/api/places/{id}/profile", tag = "analysis", params(("id" = String, Path, description = "place id")), responses((status = 200, description = "the place profile (ortsanalys)", body = Object)))]
 pub async fn profile(
-    State(state): State<AppState>,
     viewer: Viewer,
     Extension(cache): Extension<Arc<AnalysisCache>>,
     Extension(heavy): Extension<Arc<Heavy>>,
@@ -115,7 +112,7 @@ pub async fn profile(
     query: Result<Query<PlaceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Profile>, ApiError> {
     let Query(query) = query.map_err(|r| ApiError::bad_request(r.body_text()))?;
-    with_places(state, viewer, cache, heavy, query, move |viewer, places| {
+    with_places(viewer, cache, heavy, query, move |viewer, places| {
         Ok(Json(places.profile(&viewer.catalog, &id)?))
     })
     .await

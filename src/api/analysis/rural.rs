@@ -38,7 +38,7 @@ pub async fn analyze(
     let started = Instant::now();
     let (request, [output]): (RuralRequest, _) = parse_body(body, ["output"])?;
     let output: Output = parse_part(output, "output")?;
-    let spec = request.resolve(&state.config.profile.analysis)?;
+    let spec = request.resolve(&viewer.profile.analysis)?;
     if output.format == Format::Csv {
         return Err(ApiError::bad_request(
             "the rural analysis answers json or geojson; the stored layer exports to other formats",

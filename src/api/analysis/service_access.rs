@@ -30,12 +30,12 @@ use crate::store::{Catalog, results};
 
 /// Reads a body into the resolved analysis and the named extra objects.
 fn resolve_body<const N: usize>(
-    state: &AppState,
+    viewer: &Viewer,
     body: Result<Json<Json_>, JsonRejection>,
     extras: [&str; N],
 ) -> Result<(AccessSpec, [Option<Json_>; N]), ApiError> {
     let (request, parts) = parse_body::<AccessRequest, N>(body, extras)?;
-    let spec = request.resolve(&state.config.profile.analysis)?;
+    let spec = request.resolve(&viewer.profile.analysis)?;
     spec.validate()?;
     Ok((spec, parts))
 }
@@ -127,7 +127,7 @@ pub async fn service_access(
     body: Result<Json<Json_>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let (spec, [output]) = resolve_body(&state, body, ["output"])?;
+    let (spec, [output]) = resolve_body(&viewer, body, ["output"])?;
     let output = parse_part::<Output>(output, "output")?.validate()?;
     let internal = viewer.results_internal(&state);
     let work = move || {
@@ -187,7 +187,7 @@ pub async fn scenario(
     body: Result<Json<Json_>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let (spec, [output, changes]) = resolve_body(&state, body, ["output", "changes"])?;
+    let (spec, [output, changes]) = resolve_body(&viewer, body, ["output", "changes"])?;
     let output = parse_part::<Output>(output, "output")?.validate()?;
     let changes: Changes = parse_part(changes, "changes")?;
     changes.validate()?;
