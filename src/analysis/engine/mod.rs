@@ -2,8 +2,8 @@
 //! demand units attached to the network ([`prepare`]), supply ([`services`]), the nearest
 //! search ([`evaluate`], [`nearest_straight`]), bands and summaries ([`summarize`], weighted
 //! means and medians), the unit→area join ([`AreaLookup`], [`group_by_area`], [`TOTAL`],
-//! [`OUTSIDE`]), result layers ([`unit_layer`]), the [`AnalysisCache`] and the work
-//! [`budget`].
+//! [`OUTSIDE`]), result layers ([`unit_layer`]), the [`AnalysisCache`], the work
+//! [`budget`] and the [`changes`] of a scenario (services, population, network).
 //!
 //! Products (`service_access`, `isochrone`, `rural`, `place_profile`, `corridor`) take
 //! their layers from the request or the region profile, call the engine, and shape the
@@ -11,6 +11,7 @@
 
 pub mod areas;
 pub mod budget;
+pub mod changes;
 pub mod derived;
 pub mod lookup;
 pub mod nearest;
@@ -21,6 +22,10 @@ pub mod units;
 
 pub use areas::{
     AreaGroup, AreaInfo, AreaJoin, AreaLookup, OUTSIDE, TOTAL, area_of, group_by_area,
+};
+pub use changes::{
+    Changes, NetworkChanges, NewHomes, NewLink, RoadSelection, SpeedChange, demand_with,
+    prepare_scenario, scenario_network,
 };
 pub use derived::{Naming, unit_layer};
 pub use lookup::{

@@ -1,70 +1,17 @@
-//! What-if scenarios of service access: services removed, added or moved, run against the
-//! same prepared units and compared with the baseline, per unit and per area.
+//! What-if scenarios of service access: the [`Changes`] of a scenario (services removed,
+//! added or moved) run against the same prepared units and compared with the baseline, per
+//! unit and per area.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{AccessSpec, Run, baseline, finish};
 use crate::analysis::AnalysisError;
+pub use crate::analysis::engine::changes::{Changes, MAX_CHANGES, MovedService, NewService};
 use crate::analysis::engine::{
     AnalysisCache, OUTSIDE, Service, Summary, evaluate, prepare, sum, weighted_mean,
 };
 use crate::crs;
-use crate::range;
 use crate::store::Catalog;
-
-/// Most services removed, added or moved in one scenario (each).
-pub const MAX_CHANGES: usize = 1_000;
-
-/// Changes to the service points of a scenario. Positions are WGS84 longitude/latitude, as
-/// the web map gives them.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Changes {
-    /// Ids (`LAYER/FEATURE_ID`) of services that close.
-    #[serde(default)]
-    pub remove: Vec<String>,
-    /// New services.
-    #[serde(default)]
-    pub add: Vec<NewService>,
-    /// Services that move.
-    #[serde(default, rename = "move")]
-    pub moves: Vec<MovedService>,
-}
-
-impl Changes {
-    /// Checks that each list holds at most [`MAX_CHANGES`] entries.
-    pub fn validate(&self) -> Result<(), AnalysisError> {
-        range::at_most("changes.remove", self.remove.len(), MAX_CHANGES, "services")?;
-        range::at_most("changes.add", self.add.len(), MAX_CHANGES, "services")?;
-        range::at_most("changes.move", self.moves.len(), MAX_CHANGES, "services")?;
-        Ok(())
-    }
-}
-
-/// A service added in a scenario.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewService {
-    /// Name shown in results; default `new N`.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Longitude (EPSG:4326).
-    pub lon: f64,
-    /// Latitude (EPSG:4326).
-    pub lat: f64,
-}
-
-/// A service moved in a scenario.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MovedService {
-    /// Its id (`LAYER/FEATURE_ID`).
-    pub id: String,
-    /// New longitude (EPSG:4326).
-    pub lon: f64,
-    /// New latitude (EPSG:4326).
-    pub lat: f64,
-}
 
 /// The services after `changes`. Unknown ids are refused, so a typo never passes for a
 /// scenario without effect. Added services get ids `new/1`, `new/2`, ….
