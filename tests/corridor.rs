@@ -2,6 +2,8 @@
 //! counted once, alternatives side by side, and the HTTP API with its errors; the layers a
 //! request leaves out come from the region profile (the demo's, or inner Stockholm's under ids
 //! of its own), and what the corridor needs that no profile gives is a 400 naming the setting.
+//! Scenarios: new homes, services removed, moved and added, and a new link between two
+//! tätorter, each checked against what the test computes itself.
 
 mod common;
 
@@ -11,7 +13,7 @@ use gdal::spatial_ref::CoordTransform;
 use geo::{BoundingRect, Distance, Euclidean};
 use kartrummet::analysis::AnalysisCache;
 use kartrummet::analysis::corridor::{self, CorridorRequest, CorridorResponse};
-use kartrummet::layer::Value;
+use kartrummet::layer::{Layer, Value};
 use kartrummet::profile::RegionProfile;
 use kartrummet::store::Store;
 use serde_json::{Value as Json, json};
@@ -32,16 +34,41 @@ fn dalarna() -> &'static Region {
 /// The corridor analysis of `request` over `store` with the demo's region profile, through
 /// the library.
 fn try_analyse(store: &Store, request: Json) -> Result<CorridorResponse, String> {
+    analyse_in(store, "demo.toml", request, &AnalysisCache::default())
+}
+
+/// The corridor analysis of `request` over `store` with the region profile of the manifest
+/// `profile` (under `data/`) and the analysis cache `cache`, through the library.
+fn analyse_in(
+    store: &Store,
+    profile: &str,
+    request: Json,
+    cache: &AnalysisCache,
+) -> Result<CorridorResponse, String> {
     let request: CorridorRequest = serde_json::from_value(request).expect("a valid request");
-    let profile = RegionProfile::read(&data("demo.toml")).expect("the demo profile");
+    let profile = RegionProfile::read(&data(profile)).expect("the region profile");
     corridor::analyse(
         &store.snapshot(),
         store.analysis_crs(),
         &profile.analysis,
         &request,
-        &AnalysisCache::default(),
+        cache,
     )
     .map_err(|e| e.to_string())
+}
+
+/// The position (analysis CRS) of the tätort point `wanted` of `layer` (a `name` field).
+fn town(layer: &Layer, wanted: &str) -> (f64, f64) {
+    let name = layer.field_index("name").unwrap();
+    let f = layer
+        .features
+        .iter()
+        .find(|f| f.properties[name] == Value::Str(wanted.into()))
+        .unwrap_or_else(|| panic!("no tätort {wanted}"));
+    match f.geometry {
+        geo::Geometry::Point(p) => (p.x(), p.y()),
+        _ => unreachable!("tätorter are points"),
+    }
 }
 
 fn analyse(store: &Store, request: Json) -> CorridorResponse {
@@ -123,19 +150,7 @@ fn a_corridor_wider_than_the_region_holds_everyone() {
 fn width_zero_holds_only_what_lies_on_the_line() {
     let store = dalarna().store();
     let tatorter = store.layer("tatorter").unwrap();
-    let name = tatorter.field_index("name").unwrap();
-    let place = |wanted: &str| {
-        let f = tatorter
-            .features
-            .iter()
-            .find(|f| f.properties[name] == Value::Str(wanted.into()))
-            .unwrap();
-        match f.geometry {
-            geo::Geometry::Point(p) => (p.x(), p.y()),
-            _ => unreachable!(),
-        }
-    };
-    let (falun, borlange) = (place("Falun"), place("Borlänge"));
+    let (falun, borlange) = (town(&tatorter, "Falun"), town(&tatorter, "Borlänge"));
     let through = to_lon_lat(&[falun, borlange]);
     let beside = to_lon_lat(&[(falun.0 + 1.0, falun.1), (borlange.0 + 1.0, borlange.1)]);
     let response = analyse(
@@ -720,4 +735,189 @@ fn a_street_of_the_second_region_answers_from_the_line_alone() {
         "{}",
         body["notes"]
     );
+}
+
+/// A scenario's new homes inside a corridor between Falun and Borlänge (a point, and a square
+/// whose grid cells all lie well inside) raise the corridor's population, its profile and the
+/// region's by exactly the residents added; asked again, the baseline gets the baseline's
+/// totals from the same cache.
+#[test]
+fn new_homes_raise_the_corridor_population_by_exactly_the_residents_added() {
+    let store = dalarna().store();
+    let tatorter = store.layer("tatorter").unwrap();
+    let (falun, borlange) = (town(&tatorter, "Falun"), town(&tatorter, "Borlänge"));
+    let along = |t: f64| {
+        (
+            falun.0 + t * (borlange.0 - falun.0),
+            falun.1 + t * (borlange.1 - falun.1),
+        )
+    };
+    let home = to_lon_lat(&[along(1.0 / 3.0)])[0];
+    let (x, y) = along(2.0 / 3.0);
+    let h = 150.0;
+    let square = to_lon_lat(&[
+        (x - h, y - h),
+        (x + h, y - h),
+        (x + h, y + h),
+        (x - h, y + h),
+        (x - h, y - h),
+    ]);
+    let baseline = json!({"corridors": [{
+        "line": {"type": "LineString", "coordinates": to_lon_lat(&[falun, borlange])},
+        "buffer_m": 5000
+    }]});
+    let mut scenario = baseline.clone();
+    scenario["changes"] = json!({"population": [
+        {"name": "Nya bostäder", "lon": home[0], "lat": home[1], "population": 610},
+        {"name": "Område B", "geometry": {"type": "Polygon", "coordinates": [square]},
+         "population": 300}
+    ]});
+    let cache = AnalysisCache::default();
+    let run = |request: &Json| analyse_in(store, "demo.toml", request.clone(), &cache).unwrap();
+    let (before, after, again) = (run(&baseline), run(&scenario), run(&baseline));
+
+    let region = |r: &CorridorResponse| r.region.tally.population.as_ref().unwrap().total;
+    let binned = |r: &CorridorResponse| -> f64 {
+        r.corridors[0]
+            .profile
+            .bins
+            .iter()
+            .map(|b| b.population)
+            .sum()
+    };
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
+    let added = population(&after, 0) - population(&before, 0);
+    assert!(close(added, 910.0), "{added}");
+    assert!(close(binned(&after) - binned(&before), 910.0));
+    assert!(close(region(&after) - region(&before), 910.0));
+    let applied = after
+        .changes
+        .as_ref()
+        .expect("the changes applied are said");
+    assert_eq!((applied.homes, applied.residents), (2, 910.0));
+    // The scenario's totals never answer for the baseline.
+    assert_eq!(region(&again), region(&before));
+    assert_eq!(population(&again, 0), population(&before, 0));
+    assert!(before.changes.is_none() && again.changes.is_none());
+}
+
+/// Where a street of inner Stockholm lies, for the services near it.
+fn distance_to(lines: &geo::MultiLineString<f64>, geometry: &geo::Geometry<f64>) -> f64 {
+    match geometry {
+        geo::Geometry::Point(p) => Euclidean.distance(lines, p),
+        _ => unreachable!("service points"),
+    }
+}
+
+/// A scenario's services in a corridor along Oskarsvägen (inner Stockholm), over HTTP: two
+/// groceries removed drop from the corridor's count and the region's, a grocery moved onto the
+/// street from a few km away counts there, an added service counts in a row of its own, and a
+/// removed fuel station (no kind of the profile) changes nothing but a note; the baseline asked
+/// again gets the baseline's totals; an unknown service is a 400.
+#[test]
+fn removed_moved_and_added_services_count_where_the_scenario_puts_them() {
+    let stockholm = regions::stockholm(Layers::Every);
+    let server = stockholm.serve(None, &[]);
+    let parts = street("Oskarsvägen");
+    let lines = geo::MultiLineString::new(
+        parts
+            .iter()
+            .map(|p| geo::LineString::from(p.clone()))
+            .collect(),
+    );
+    let shops = stockholm.layer("butiker");
+    let category = shops.field_index("category").unwrap();
+    let near = |wanted: &str, range: std::ops::Range<f64>| -> Vec<String> {
+        (shops.features.iter())
+            .filter(|f| f.properties[category].matches_text(wanted))
+            .filter(|f| range.contains(&distance_to(&lines, &f.geometry)))
+            .map(|f| format!("butiker/{}", f.id))
+            .collect()
+    };
+    let (inside, far, fuel) = (
+        near("grocery", 0.0..500.0),
+        near("grocery", 3000.0..10_000.0),
+        near("fuel", 0.0..500.0),
+    );
+    assert!(inside.len() >= 2 && !far.is_empty() && !fuel.is_empty());
+    let spots = to_lon_lat(&[parts[0][0], parts[0][parts[0].len() / 2]]);
+    let drawn: Vec<Vec<[f64; 2]>> = parts.iter().map(|p| to_lon_lat(p)).collect();
+    let baseline = json!({"corridors": [{
+        "line": {"type": "MultiLineString", "coordinates": drawn}, "buffer_m": 1000
+    }]});
+    let mut scenario = baseline.clone();
+    scenario["changes"] = json!({
+        "remove": [inside[0], inside[1], fuel[0]],
+        "move": [{"id": far[0], "lon": spots[0][0], "lat": spots[0][1]}],
+        "add": [{"name": "Ny butik", "lon": spots[1][0], "lat": spots[1][1]}]
+    });
+    let http = client();
+    let url = server.at("/api/analysis/corridor");
+    let post = |body: &Json| http.post(&url).json(body).send().unwrap();
+    let answer = |body: &Json| -> Json {
+        let response = post(body);
+        assert_eq!(response.status().as_u16(), 200);
+        response.json().unwrap()
+    };
+    let (before, after, again) = (answer(&baseline), answer(&scenario), answer(&baseline));
+
+    let count = |services: &Json, layer: &str, kind: &str| -> Option<f64> {
+        (services.as_array().unwrap().iter())
+            .find(|s| s["layer"] == layer && s["kind"] == kind)
+            .map(|s| s["count"].as_f64().unwrap())
+    };
+    let corridor =
+        |body: &Json, kind: &str| count(&body["corridors"][0]["services"], "butiker", kind);
+    let region = |body: &Json, kind: &str| count(&body["region"]["services"], "butiker", kind);
+    let livs = corridor(&before, "livs").unwrap();
+    assert_eq!(corridor(&after, "livs"), Some(livs - 2.0 + 1.0));
+    assert_eq!(corridor(&after, "apotek"), corridor(&before, "apotek"));
+    assert_eq!(
+        region(&after, "livs"),
+        Some(region(&before, "livs").unwrap() - 2.0)
+    );
+    assert_eq!(
+        count(&after["corridors"][0]["services"], "scenario", "new"),
+        Some(1.0)
+    );
+    assert_eq!(
+        count(&after["region"]["services"], "scenario", "new"),
+        Some(1.0)
+    );
+    assert_eq!(
+        after["comparison"][0]["services"].as_f64().unwrap(),
+        before["comparison"][0]["services"].as_f64().unwrap() - 2.0 + 1.0 + 1.0
+    );
+    assert_eq!(
+        after["changes"],
+        json!({"services_removed": 2, "services_moved": 1, "services_added": 1, "homes": 0,
+               "residents": 0.0, "roads_closed": 0, "speed_changes": 0, "links": 0})
+    );
+    assert!(
+        after["notes"].to_string().contains(&fuel[0]),
+        "{}",
+        after["notes"]
+    );
+    // The baseline again: the baseline's totals, and no changes said.
+    assert_eq!(again["region"], before["region"]);
+    assert_eq!(again["comparison"], before["comparison"]);
+    assert!(before.get("changes").is_none());
+
+    let mut unknown = baseline.clone();
+    for (changes, needle) in [
+        (
+            json!({"remove": ["butiker/999999999"]}),
+            "butiker/999999999",
+        ),
+        (
+            json!({"move": [{"id": "nope", "lon": 18.1, "lat": 59.3}]}),
+            "nope",
+        ),
+    ] {
+        unknown["changes"] = changes;
+        let detail = assert_problem(post(&unknown), 400);
+        assert!(detail.contains(needle), "{detail}");
+    }
+    unknown["changes"] = json!({"closed": []});
+    assert_problem(post(&unknown), 422);
 }
