@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use geo::Coord;
 use serde::Serialize;
 
 use super::CorridorError;
