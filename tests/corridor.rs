@@ -742,7 +742,6 @@ fn a_street_of_the_second_region_answers_from_the_line_alone() {
 /// region's by exactly the residents added; asked again, the baseline gets the baseline's
 /// totals from the same cache.
 #[test]
-#[ignore = "needs the core's added population (engine::changes::demand_with) from main"]
 fn new_homes_raise_the_corridor_population_by_exactly_the_residents_added() {
     let store = dalarna().store();
     let tatorter = store.layer("tatorter").unwrap();
@@ -930,7 +929,6 @@ fn removed_moved_and_added_services_count_where_the_scenario_puts_them() {
 /// length at its speed, and a factor of 1; the baseline's route over the network is longer and
 /// slower, and is what the baseline still gets from the same cache afterwards.
 #[test]
-#[ignore = "needs the core's network changes (engine::changes::scenario_network) from main"]
 fn a_new_link_between_two_tatorter_changes_travel_and_detour_as_computed() {
     let stockholm = regions::stockholm(Layers::Every);
     let orter = stockholm.layer("orter");
