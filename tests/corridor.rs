@@ -580,13 +580,19 @@ fn without_a_profile_what_a_corridor_needs_is_a_400_naming_the_setting() {
 /// One street of inner Stockholm (`vagar` of the second region), in the analysis CRS, from the
 /// bundled file: every edge of that name.
 fn street(name: &str) -> Vec<Vec<(f64, f64)>> {
+    roads(|properties| properties["name"] == name)
+}
+
+/// The edges of inner Stockholm's roads (`vagar`) whose properties `keep` keeps, in the
+/// analysis CRS, from the bundled file.
+fn roads(keep: impl Fn(&Json) -> bool) -> Vec<Vec<(f64, f64)>> {
     let text = std::fs::read_to_string(data("stockholm/vagnat_osm_2020.geojson")).unwrap();
     let roads: Json = serde_json::from_str(&text).unwrap();
     roads["features"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["properties"]["name"] == name)
+        .filter(|f| keep(&f["properties"]))
         .map(|f| {
             let line = f["geometry"]["coordinates"].as_array().unwrap();
             line.iter()
@@ -923,17 +929,34 @@ fn removed_moved_and_added_services_count_where_the_scenario_puts_them() {
 }
 
 /// A new link between two tätorter of inner Stockholm: a straight road from Stockholm's tätort
-/// point to Lidingö's at 100 km/h, faster than every road of the network (50 km/h) and its
-/// connectors (30 km/h), so the fastest route is the link itself. The travel between them and
-/// its detour factor become what the test computes from the two points alone: the link's
-/// length at its speed, and a factor of 1; the baseline's route over the network is longer and
+/// point through Lidingö's at 100 km/h, faster than every road of the network (50 km/h) and
+/// its connectors (30 km/h), so the fastest route is the link itself. (It runs on beyond
+/// Lidingö to a point more than 100 m from every road, so that its end is a node of its own
+/// rather than joined to a road near Lidingö's point.) The travel between them and its detour
+/// factor become what the test computes from the two points alone: the straight distance at
+/// the link's speed, and a factor of 1; the baseline's route over the network is longer and
 /// slower, and is what the baseline still gets from the same cache afterwards.
 #[test]
 fn a_new_link_between_two_tatorter_changes_travel_and_detour_as_computed() {
     let stockholm = regions::stockholm(Layers::Every);
     let orter = stockholm.layer("orter");
     let (from, to) = (town(&orter, "Stockholm"), town(&orter, "Lidingö"));
-    let line = json!({"type": "LineString", "coordinates": to_lon_lat(&[from, to])});
+    let all = geo::MultiLineString::new(
+        roads(|_| true)
+            .into_iter()
+            .map(geo::LineString::from)
+            .collect(),
+    );
+    let length = (to.0 - from.0).hypot(to.1 - from.1);
+    let beyond = |k: f64| {
+        let t = 1.0 + k / length;
+        (from.0 + t * (to.0 - from.0), from.1 + t * (to.1 - from.1))
+    };
+    let end = (1..40)
+        .map(|i| beyond(50.0 * i as f64))
+        .find(|&(x, y)| Euclidean.distance(&all, &geo::Point::new(x, y)) > 100.0)
+        .expect("a point beyond Lidingö away from the roads");
+    let line = json!({"type": "LineString", "coordinates": to_lon_lat(&[from, to, end])});
     let baseline = json!({"corridors": [{
         "name": "Stockholm–Lidingö", "line": line, "buffer_m": 1000,
         "between": {"from": "Stockholm", "to": "Lidingö"}
@@ -949,7 +972,7 @@ fn a_new_link_between_two_tatorter_changes_travel_and_detour_as_computed() {
     let travel = |r: &CorridorResponse| r.corridors[0].between.clone().unwrap();
     let (was, now) = (travel(&before), travel(&after));
 
-    let straight = (to.0 - from.0).hypot(to.1 - from.1);
+    let straight = length;
     assert!(
         (now.straight_m - straight).abs() < 1e-6,
         "{}",
