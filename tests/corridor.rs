@@ -819,11 +819,12 @@ fn distance_to(lines: &geo::MultiLineString<f64>, geometry: &geo::Geometry<f64>)
 /// groceries removed drop from the corridor's count and the region's, a grocery moved onto the
 /// street from a few km away counts there, an added service counts in a row of its own, and a
 /// removed fuel station (no kind of the profile) changes nothing but a note; the baseline asked
-/// again gets the baseline's totals; an unknown service is a 400.
+/// again gets the baseline's totals; the same changes saved as a scenario and named in the
+/// request give the same answer; an unknown service is a 400, an unknown scenario a 404.
 #[test]
 fn removed_moved_and_added_services_count_where_the_scenario_puts_them() {
     let stockholm = regions::stockholm(Layers::Every);
-    let server = stockholm.serve(None, &[]);
+    let server = stockholm.serve(Some("hemligt"), &[]);
     let parts = street("Oskarsvägen");
     let lines = geo::MultiLineString::new(
         parts
@@ -908,6 +909,26 @@ fn removed_moved_and_added_services_count_where_the_scenario_puts_them() {
     assert_eq!(again["region"], before["region"]);
     assert_eq!(again["comparison"], before["comparison"]);
     assert!(before.get("changes").is_none());
+
+    // Saved, and named instead of inline changes.
+    let saved = http
+        .post(server.at("/api/scenarios"))
+        .bearer_auth("hemligt")
+        .json(
+            &json!({"name": "Butiker flyttar", "description": "", "changes": scenario["changes"]}),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(saved.status().as_u16(), 201);
+    let mut named = baseline.clone();
+    named["scenario"] = json!("Butiker flyttar");
+    let by_name = answer(&named);
+    assert_eq!(by_name["comparison"], after["comparison"]);
+    assert_eq!(by_name["changes"], after["changes"]);
+    named["scenario"] = json!("Finns inte");
+    assert_problem(post(&named), 404);
+    named["changes"] = scenario["changes"].clone();
+    assert_problem(post(&named), 400);
 
     let mut unknown = baseline.clone();
     for (changes, needle) in [
