@@ -2,6 +2,8 @@
 //! counted once, alternatives side by side, and the HTTP API with its errors; the layers a
 //! request leaves out come from the region profile (the demo's, or inner Stockholm's under ids
 //! of its own), and what the corridor needs that no profile gives is a 400 naming the setting.
+//! Scenarios: new homes, services removed, moved and added, and a new link between two
+//! tätorter, each checked against what the test computes itself.
 
 mod common;
 
@@ -11,7 +13,7 @@ use gdal::spatial_ref::CoordTransform;
 use geo::{BoundingRect, Distance, Euclidean};
 use kartrummet::analysis::AnalysisCache;
 use kartrummet::analysis::corridor::{self, CorridorRequest, CorridorResponse};
-use kartrummet::layer::Value;
+use kartrummet::layer::{Layer, Value};
 use kartrummet::profile::RegionProfile;
 use kartrummet::store::Store;
 use serde_json::{Value as Json, json};
@@ -32,16 +34,41 @@ fn dalarna() -> &'static Region {
 /// The corridor analysis of `request` over `store` with the demo's region profile, through
 /// the library.
 fn try_analyse(store: &Store, request: Json) -> Result<CorridorResponse, String> {
+    analyse_in(store, "demo.toml", request, &AnalysisCache::default())
+}
+
+/// The corridor analysis of `request` over `store` with the region profile of the manifest
+/// `profile` (under `data/`) and the analysis cache `cache`, through the library.
+fn analyse_in(
+    store: &Store,
+    profile: &str,
+    request: Json,
+    cache: &AnalysisCache,
+) -> Result<CorridorResponse, String> {
     let request: CorridorRequest = serde_json::from_value(request).expect("a valid request");
-    let profile = RegionProfile::read(&data("demo.toml")).expect("the demo profile");
+    let profile = RegionProfile::read(&data(profile)).expect("the region profile");
     corridor::analyse(
         &store.snapshot(),
         store.analysis_crs(),
         &profile.analysis,
         &request,
-        &AnalysisCache::default(),
+        cache,
     )
     .map_err(|e| e.to_string())
+}
+
+/// The position (analysis CRS) of the tätort point `wanted` of `layer` (a `name` field).
+fn town(layer: &Layer, wanted: &str) -> (f64, f64) {
+    let name = layer.field_index("name").unwrap();
+    let f = layer
+        .features
+        .iter()
+        .find(|f| f.properties[name] == Value::Str(wanted.into()))
+        .unwrap_or_else(|| panic!("no tätort {wanted}"));
+    match f.geometry {
+        geo::Geometry::Point(p) => (p.x(), p.y()),
+        _ => unreachable!("tätorter are points"),
+    }
 }
 
 fn analyse(store: &Store, request: Json) -> CorridorResponse {
@@ -123,19 +150,7 @@ fn a_corridor_wider_than_the_region_holds_everyone() {
 fn width_zero_holds_only_what_lies_on_the_line() {
     let store = dalarna().store();
     let tatorter = store.layer("tatorter").unwrap();
-    let name = tatorter.field_index("name").unwrap();
-    let place = |wanted: &str| {
-        let f = tatorter
-            .features
-            .iter()
-            .find(|f| f.properties[name] == Value::Str(wanted.into()))
-            .unwrap();
-        match f.geometry {
-            geo::Geometry::Point(p) => (p.x(), p.y()),
-            _ => unreachable!(),
-        }
-    };
-    let (falun, borlange) = (place("Falun"), place("Borlänge"));
+    let (falun, borlange) = (town(&tatorter, "Falun"), town(&tatorter, "Borlänge"));
     let through = to_lon_lat(&[falun, borlange]);
     let beside = to_lon_lat(&[(falun.0 + 1.0, falun.1), (borlange.0 + 1.0, borlange.1)]);
     let response = analyse(
@@ -565,13 +580,19 @@ fn without_a_profile_what_a_corridor_needs_is_a_400_naming_the_setting() {
 /// One street of inner Stockholm (`vagar` of the second region), in the analysis CRS, from the
 /// bundled file: every edge of that name.
 fn street(name: &str) -> Vec<Vec<(f64, f64)>> {
+    roads(|properties| properties["name"] == name)
+}
+
+/// The edges of inner Stockholm's roads (`vagar`) whose properties `keep` keeps, in the
+/// analysis CRS, from the bundled file.
+fn roads(keep: impl Fn(&Json) -> bool) -> Vec<Vec<(f64, f64)>> {
     let text = std::fs::read_to_string(data("stockholm/vagnat_osm_2020.geojson")).unwrap();
     let roads: Json = serde_json::from_str(&text).unwrap();
     roads["features"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["properties"]["name"] == name)
+        .filter(|f| keep(&f["properties"]))
         .map(|f| {
             let line = f["geometry"]["coordinates"].as_array().unwrap();
             line.iter()
@@ -720,4 +741,289 @@ fn a_street_of_the_second_region_answers_from_the_line_alone() {
         "{}",
         body["notes"]
     );
+}
+
+/// A scenario's new homes inside a corridor between Falun and Borlänge (a point, and a square
+/// whose grid cells all lie well inside) raise the corridor's population, its profile and the
+/// region's by exactly the residents added; asked again, the baseline gets the baseline's
+/// totals from the same cache.
+#[test]
+fn new_homes_raise_the_corridor_population_by_exactly_the_residents_added() {
+    let store = dalarna().store();
+    let tatorter = store.layer("tatorter").unwrap();
+    let (falun, borlange) = (town(&tatorter, "Falun"), town(&tatorter, "Borlänge"));
+    let along = |t: f64| {
+        (
+            falun.0 + t * (borlange.0 - falun.0),
+            falun.1 + t * (borlange.1 - falun.1),
+        )
+    };
+    let home = to_lon_lat(&[along(1.0 / 3.0)])[0];
+    let (x, y) = along(2.0 / 3.0);
+    let h = 150.0;
+    let square = to_lon_lat(&[
+        (x - h, y - h),
+        (x + h, y - h),
+        (x + h, y + h),
+        (x - h, y + h),
+        (x - h, y - h),
+    ]);
+    let baseline = json!({"corridors": [{
+        "line": {"type": "LineString", "coordinates": to_lon_lat(&[falun, borlange])},
+        "buffer_m": 5000
+    }]});
+    let mut scenario = baseline.clone();
+    scenario["changes"] = json!({"population": [
+        {"name": "Nya bostäder", "lon": home[0], "lat": home[1], "population": 610},
+        {"name": "Område B", "geometry": {"type": "Polygon", "coordinates": [square]},
+         "population": 300}
+    ]});
+    let cache = AnalysisCache::default();
+    let run = |request: &Json| analyse_in(store, "demo.toml", request.clone(), &cache).unwrap();
+    let (before, after, again) = (run(&baseline), run(&scenario), run(&baseline));
+
+    let region = |r: &CorridorResponse| r.region.tally.population.as_ref().unwrap().total;
+    let binned = |r: &CorridorResponse| -> f64 {
+        r.corridors[0]
+            .profile
+            .bins
+            .iter()
+            .map(|b| b.population)
+            .sum()
+    };
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
+    let added = population(&after, 0) - population(&before, 0);
+    assert!(close(added, 910.0), "{added}");
+    assert!(close(binned(&after) - binned(&before), 910.0));
+    assert!(close(region(&after) - region(&before), 910.0));
+    let applied = after
+        .changes
+        .as_ref()
+        .expect("the changes applied are said");
+    assert_eq!((applied.homes, applied.residents), (2, 910.0));
+    // The scenario's totals never answer for the baseline.
+    assert_eq!(region(&again), region(&before));
+    assert_eq!(population(&again, 0), population(&before, 0));
+    assert!(before.changes.is_none() && again.changes.is_none());
+}
+
+/// Where a street of inner Stockholm lies, for the services near it.
+fn distance_to(lines: &geo::MultiLineString<f64>, geometry: &geo::Geometry<f64>) -> f64 {
+    match geometry {
+        geo::Geometry::Point(p) => Euclidean.distance(lines, p),
+        _ => unreachable!("service points"),
+    }
+}
+
+/// A scenario's services in a corridor along Oskarsvägen (inner Stockholm), over HTTP: two
+/// groceries removed drop from the corridor's count and the region's, a grocery moved onto the
+/// street from a few km away counts there, an added service counts in a row of its own, and a
+/// removed fuel station (no kind of the profile) changes nothing but a note; the baseline asked
+/// again gets the baseline's totals; the same changes saved as a scenario and named in the
+/// request give the same answer; an unknown service is a 400, an unknown scenario a 404.
+#[test]
+fn removed_moved_and_added_services_count_where_the_scenario_puts_them() {
+    let stockholm = regions::stockholm(Layers::Every);
+    let server = stockholm.serve(Some("hemligt"), &[]);
+    let parts = street("Oskarsvägen");
+    let lines = geo::MultiLineString::new(
+        parts
+            .iter()
+            .map(|p| geo::LineString::from(p.clone()))
+            .collect(),
+    );
+    let shops = stockholm.layer("butiker");
+    let category = shops.field_index("category").unwrap();
+    let near = |wanted: &str, range: std::ops::Range<f64>| -> Vec<String> {
+        (shops.features.iter())
+            .filter(|f| f.properties[category].matches_text(wanted))
+            .filter(|f| range.contains(&distance_to(&lines, &f.geometry)))
+            .map(|f| format!("butiker/{}", f.id))
+            .collect()
+    };
+    let (inside, far, fuel) = (
+        near("grocery", 0.0..500.0),
+        near("grocery", 3000.0..10_000.0),
+        near("fuel", 0.0..500.0),
+    );
+    assert!(inside.len() >= 2 && !far.is_empty() && !fuel.is_empty());
+    let spots = to_lon_lat(&[parts[0][0], parts[0][parts[0].len() / 2]]);
+    let drawn: Vec<Vec<[f64; 2]>> = parts.iter().map(|p| to_lon_lat(p)).collect();
+    let baseline = json!({"corridors": [{
+        "line": {"type": "MultiLineString", "coordinates": drawn}, "buffer_m": 1000
+    }]});
+    let mut scenario = baseline.clone();
+    scenario["changes"] = json!({
+        "remove": [inside[0], inside[1], fuel[0]],
+        "move": [{"id": far[0], "lon": spots[0][0], "lat": spots[0][1]}],
+        "add": [{"name": "Ny butik", "lon": spots[1][0], "lat": spots[1][1]}]
+    });
+    let http = client();
+    let url = server.at("/api/analysis/corridor");
+    let post = |body: &Json| http.post(&url).json(body).send().unwrap();
+    let answer = |body: &Json| -> Json {
+        let response = post(body);
+        assert_eq!(response.status().as_u16(), 200);
+        response.json().unwrap()
+    };
+    let (before, after, again) = (answer(&baseline), answer(&scenario), answer(&baseline));
+
+    let count = |services: &Json, layer: &str, kind: &str| -> Option<f64> {
+        (services.as_array().unwrap().iter())
+            .find(|s| s["layer"] == layer && s["kind"] == kind)
+            .map(|s| s["count"].as_f64().unwrap())
+    };
+    let corridor =
+        |body: &Json, kind: &str| count(&body["corridors"][0]["services"], "butiker", kind);
+    let region = |body: &Json, kind: &str| count(&body["region"]["services"], "butiker", kind);
+    let livs = corridor(&before, "livs").unwrap();
+    assert_eq!(corridor(&after, "livs"), Some(livs - 2.0 + 1.0));
+    assert_eq!(corridor(&after, "apotek"), corridor(&before, "apotek"));
+    assert_eq!(
+        region(&after, "livs"),
+        Some(region(&before, "livs").unwrap() - 2.0)
+    );
+    assert_eq!(
+        count(&after["corridors"][0]["services"], "scenario", "new"),
+        Some(1.0)
+    );
+    assert_eq!(
+        count(&after["region"]["services"], "scenario", "new"),
+        Some(1.0)
+    );
+    assert_eq!(
+        after["comparison"][0]["services"].as_f64().unwrap(),
+        before["comparison"][0]["services"].as_f64().unwrap() - 2.0 + 1.0 + 1.0
+    );
+    assert_eq!(
+        after["changes"],
+        json!({"services_removed": 2, "services_moved": 1, "services_added": 1, "homes": 0,
+               "residents": 0.0, "roads_closed": 0, "speed_changes": 0, "links": 0})
+    );
+    assert!(
+        after["notes"].to_string().contains(&fuel[0]),
+        "{}",
+        after["notes"]
+    );
+    // The baseline again: the baseline's totals, and no changes said.
+    assert_eq!(again["region"], before["region"]);
+    assert_eq!(again["comparison"], before["comparison"]);
+    assert!(before.get("changes").is_none());
+
+    // Saved, and named instead of inline changes.
+    let saved = http
+        .post(server.at("/api/scenarios"))
+        .bearer_auth("hemligt")
+        .json(
+            &json!({"name": "Butiker flyttar", "description": "", "changes": scenario["changes"]}),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(saved.status().as_u16(), 201);
+    let mut named = baseline.clone();
+    named["scenario"] = json!("Butiker flyttar");
+    let by_name = answer(&named);
+    assert_eq!(by_name["comparison"], after["comparison"]);
+    assert_eq!(by_name["changes"], after["changes"]);
+    named["scenario"] = json!("Finns inte");
+    assert_problem(post(&named), 404);
+    named["changes"] = scenario["changes"].clone();
+    assert_problem(post(&named), 400);
+
+    let mut unknown = baseline.clone();
+    for (changes, needle) in [
+        (
+            json!({"remove": ["butiker/999999999"]}),
+            "butiker/999999999",
+        ),
+        (
+            json!({"move": [{"id": "nope", "lon": 18.1, "lat": 59.3}]}),
+            "nope",
+        ),
+    ] {
+        unknown["changes"] = changes;
+        let detail = assert_problem(post(&unknown), 400);
+        assert!(detail.contains(needle), "{detail}");
+    }
+    unknown["changes"] = json!({"closed": []});
+    assert_problem(post(&unknown), 422);
+}
+
+/// A new link between two tätorter of inner Stockholm: a straight road from Stockholm's tätort
+/// point through Lidingö's at 100 km/h, faster than every road of the network (50 km/h) and
+/// its connectors (30 km/h), so the fastest route is the link itself. (It runs on beyond
+/// Lidingö to a point more than 100 m from every road, so that its end is a node of its own
+/// rather than joined to a road near Lidingö's point.) The travel between them and its detour
+/// factor become what the test computes from the two points alone: the straight distance at
+/// the link's speed, and a factor of 1; the baseline's route over the network is longer and
+/// slower, and is what the baseline still gets from the same cache afterwards.
+#[test]
+fn a_new_link_between_two_tatorter_changes_travel_and_detour_as_computed() {
+    let stockholm = regions::stockholm(Layers::Every);
+    let orter = stockholm.layer("orter");
+    let (from, to) = (town(&orter, "Stockholm"), town(&orter, "Lidingö"));
+    let all = geo::MultiLineString::new(
+        roads(|_| true)
+            .into_iter()
+            .map(geo::LineString::from)
+            .collect(),
+    );
+    let length = (to.0 - from.0).hypot(to.1 - from.1);
+    let beyond = |k: f64| {
+        let t = 1.0 + k / length;
+        (from.0 + t * (to.0 - from.0), from.1 + t * (to.1 - from.1))
+    };
+    let end = (1..40)
+        .map(|i| beyond(50.0 * i as f64))
+        .find(|&(x, y)| Euclidean.distance(&all, &geo::Point::new(x, y)) > 100.0)
+        .expect("a point beyond Lidingö away from the roads");
+    let line = json!({"type": "LineString", "coordinates": to_lon_lat(&[from, to, end])});
+    let baseline = json!({"corridors": [{
+        "name": "Stockholm–Lidingö", "line": line, "buffer_m": 1000,
+        "between": {"from": "Stockholm", "to": "Lidingö"}
+    }]});
+    let speed_kmh = 100.0;
+    let mut scenario = baseline.clone();
+    scenario["changes"] = json!({"network": {"links": [{"line": line, "speed_kmh": speed_kmh}]}});
+    let cache = AnalysisCache::default();
+    let store = stockholm.store();
+    let run =
+        |request: &Json| analyse_in(store, "stockholm.toml", request.clone(), &cache).unwrap();
+    let (before, after, again) = (run(&baseline), run(&scenario), run(&baseline));
+    let travel = |r: &CorridorResponse| r.corridors[0].between.clone().unwrap();
+    let (was, now) = (travel(&before), travel(&after));
+
+    let straight = length;
+    assert!(
+        (now.straight_m - straight).abs() < 1e-6,
+        "{}",
+        now.straight_m
+    );
+    // The link drawn in WGS84 comes back to the analysis CRS within millimetres.
+    assert!(
+        (now.network_m - straight).abs() < 0.05,
+        "{} vs {straight}",
+        now.network_m
+    );
+    let minutes = straight / (speed_kmh / 3.6) / 60.0;
+    assert!(
+        (now.minutes - minutes).abs() < 1e-3,
+        "{} vs {minutes}",
+        now.minutes
+    );
+    assert!(
+        (now.detour_factor - 1.0).abs() < 1e-5,
+        "{}",
+        now.detour_factor
+    );
+    assert!(
+        was.minutes > now.minutes + 1.0 && was.detour_factor > now.detour_factor + 0.05,
+        "baseline {was:?}"
+    );
+    assert_eq!(after.comparison[0].travel_minutes, Some(now.minutes));
+    assert_eq!(after.comparison[0].detour_factor, Some(now.detour_factor));
+    assert_eq!(after.changes.as_ref().map(|c| c.links), Some(1));
+    // The scenario's network never answers for the baseline.
+    assert_eq!(travel(&again).minutes, was.minutes);
+    assert_eq!(travel(&again).network_m, was.network_m);
 }

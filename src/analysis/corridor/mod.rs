@@ -16,6 +16,7 @@ pub mod area;
 pub mod axis;
 pub mod profile;
 pub mod reach;
+pub mod scenario;
 pub mod tally;
 
 use std::collections::BTreeMap;
@@ -30,6 +31,7 @@ use rstar::RTree;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::budget::{self, BudgetError};
+use crate::analysis::engine::changes::Changes;
 use crate::analysis::isochrone::widen_bytes;
 use crate::analysis::service_access::DemandSpec;
 use crate::analysis::towns::TownSpec;
@@ -47,6 +49,7 @@ use area::PreparedArea;
 use axis::Chainage;
 use profile::{Bin, Profile};
 use reach::{BetweenSpec, Catchment, CatchmentSpec, NetworkSpec, Travel};
+use scenario::Applied;
 use tally::{Kind, Resolved, Services, StopFields, Tally, Zone};
 
 /// Range of a corridor's `buffer_m`, metres: up to more than the length of Sweden (a wide
@@ -129,6 +132,11 @@ pub struct CorridorRequest {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub network: NetworkSpec,
+    /// A scenario: new homes join the population counted, services are removed, moved or
+    /// added, roads change on the network travelled (see [`scenario`]). Default: none.
+    #[serde(default, skip_serializing_if = "Changes::is_empty")]
+    #[schema(value_type = Object)]
+    pub changes: Changes,
 }
 
 fn default_bin() -> f64 {
@@ -141,6 +149,7 @@ impl CorridorRequest {
     pub fn validate(&self) -> Result<(), CorridorError> {
         CORRIDORS.check(self.corridors.len() as f64)?;
         PROFILE_BIN_M.check(self.profile_bin_m)?;
+        self.changes.validate()?;
         if let Some(settings) = &self.network.settings {
             settings.validate()?;
         }
@@ -358,8 +367,12 @@ pub struct CorridorResponse {
     pub comparison: Vec<ComparisonRow>,
     /// The network used for catchments and travel times, when any corridor asked for them.
     pub network: Option<NetworkInfo>,
-    /// Remarks: parts left out (no layer named, or the profile's layer not in the store), suspect detours.
+    /// Remarks: parts left out (no layer named, or the profile's layer not in the store),
+    /// suspect detours, changes of the scenario that do not apply.
     pub notes: Vec<String>,
+    /// Which of the request's `changes` the answer reflects; absent without changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Applied>,
 }
 
 /// Which network the travel times follow.
@@ -680,7 +693,7 @@ struct Context<'a> {
     catalog: &'a Catalog,
     sources: Resolved,
     /// What the region's totals depend on besides the region: the sources' layer versions
-    /// and settings.
+    /// and settings, and the scenario's population and service changes.
     sources_key: String,
     /// The network and how places attach to it, when a corridor needs them.
     network: Option<(Arc<Network>, SnapSettings)>,
@@ -715,14 +728,39 @@ pub fn analyse(
         .then(|| request.network.resolve(profile))
         .transpose()?;
     resolve_sources(&mut context, &request.sources, profile, needs)?;
+    let changes = &request.changes;
+    let mut applied = scenario::apply(
+        &mut context.sources,
+        catalog,
+        changes,
+        analysis_crs,
+        &mut context.notes,
+    )?;
+    context.sources_key += &scenario::totals_key(changes);
     let mut network_info = None;
     if let Some((id, settings, snap)) = network {
         let layer = layer(catalog, &id)?;
-        context.network = Some((cache.networks.get(&layer, &settings)?, snap));
+        let built = scenario::network(
+            cache,
+            &layer,
+            &settings,
+            changes,
+            analysis_crs,
+            &mut applied,
+        )?;
+        context.network = Some((built, snap));
         network_info = Some(NetworkInfo {
             note: crate::analysis::network_note(&layer),
             layer: id,
         });
+    }
+
+    if network_info.is_none() && !changes.network.is_empty() {
+        context.notes.push(
+            "the scenario's road changes do not apply: no corridor travels over the network \
+             (between, catchment)"
+                .into(),
+        );
     }
 
     let corridors = request
@@ -769,6 +807,7 @@ pub fn analyse(
         comparison,
         network: network_info,
         notes: context.notes,
+        changes: (!changes.is_empty()).then_some(applied),
     })
 }
 
@@ -892,11 +931,7 @@ fn resolve_sources(
                 (None, None) => Kind::Named(spec.layer.clone()),
             };
             let filter = Filter::new(&l, spec.filter.iter().map(|(k, v)| (k.as_str(), v.clone())))?;
-            resolved.services.push(Services {
-                layer: l,
-                filter,
-                kind,
-            });
+            resolved.services.push(Services::new(l, filter, kind));
         }
     }
     let (stops, setting) = (sources.stops.as_ref(), ("stops", "stops", needs.stops));

@@ -1,13 +1,14 @@
 //! What lies in a zone (a corridor or the region): population, tätorter, services and stops.
 //! The same counting serves corridors and the region's totals, so shares compare like with like.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use geo::{BoundingRect, Coord, Geometry, Intersects};
 use serde::Serialize;
 
 use super::profile::Profile;
+use super::scenario::{ADDED_KIND, ADDED_LAYER};
 use super::{CorridorError, Filter};
 use crate::analysis::engine::text_of;
 use crate::analysis::towns::Towns;
@@ -171,6 +172,8 @@ pub struct Resolved {
     pub services: Vec<Services>,
     /// Stop layer and its fields.
     pub stops: Option<(Arc<Layer>, StopFields)>,
+    /// Services a scenario adds, counted in a row of their own (analysis CRS).
+    pub added: Vec<Coord<f64>>,
 }
 
 /// One source of service points: a layer, the features a filter keeps, and their kind.
@@ -181,6 +184,23 @@ pub struct Services {
     pub filter: Filter,
     /// What kind a point is.
     pub kind: Kind,
+    /// Positions of features a scenario removes or moves: not counted where they lie.
+    pub gone: HashSet<usize>,
+    /// Where a scenario moves features of this source to, with their kinds.
+    pub moved: Vec<(String, Coord<f64>)>,
+}
+
+impl Services {
+    /// The points of `layer` that `filter` keeps, of `kind`, unchanged by any scenario.
+    pub fn new(layer: Arc<Layer>, filter: Filter, kind: Kind) -> Self {
+        Self {
+            layer,
+            filter,
+            kind,
+            gone: HashSet::new(),
+            moved: Vec::new(),
+        }
+    }
 }
 
 /// How a service point's kind is named.
@@ -226,6 +246,11 @@ impl StopFields {
 
 fn number(value: &Value) -> f64 {
     value.as_f64().filter(|v| v.is_finite()).unwrap_or(0.0)
+}
+
+/// Whether the point `at` lies in `zone`.
+fn holds(zone: &dyn Zone, at: Coord<f64>) -> bool {
+    zone.share_of(&Geometry::Point(at.into())) > 0.0
 }
 
 /// Positions of features of `layer` that may lie in `zone`.
@@ -303,12 +328,20 @@ pub fn tally(
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         for i in candidates(layer, zone) {
             let feature = &layer.features[i];
+            if source.gone.contains(&i) {
+                continue;
+            }
             if source.filter.matches(feature) && zone.share_of(&feature.geometry) > 0.0 {
                 let kind = match &source.kind {
                     Kind::Named(kind) => kind.clone(),
                     Kind::Field(f) => text_of(&feature.properties[*f]),
                 };
                 *counts.entry(kind).or_default() += 1;
+            }
+        }
+        for (kind, at) in &source.moved {
+            if holds(zone, *at) {
+                *counts.entry(kind.clone()).or_default() += 1;
             }
         }
         if let Kind::Named(kind) = &source.kind {
@@ -320,6 +353,14 @@ pub fn tally(
             kind,
             count,
         }));
+    }
+
+    if !sources.added.is_empty() {
+        services.push(ServiceCount {
+            layer: ADDED_LAYER.into(),
+            kind: ADDED_KIND.into(),
+            count: sources.added.iter().filter(|&&at| holds(zone, at)).count(),
+        });
     }
 
     let stops = sources.stops.as_ref().map(|(layer, fields)| {
@@ -432,21 +473,20 @@ mod tests {
             ],
         );
         let category = |v: &str| [("category", v.to_string())];
-        let kind = |kind: &str, value: &str| Services {
-            layer: Arc::clone(&shops),
-            filter: Filter::new(&shops, category(value)).unwrap(),
-            kind: Kind::Named(kind.into()),
+        let kind = |kind: &str, value: &str| {
+            let filter = Filter::new(&shops, category(value)).unwrap();
+            Services::new(Arc::clone(&shops), filter, Kind::Named(kind.into()))
         };
         let sources = Resolved {
             services: vec![
                 kind("livs", "grocery"),
                 kind("apotek", "pharmacy"),
                 kind("post", "parcel"),
-                Services {
-                    layer: Arc::clone(&shops),
-                    filter: Filter::new(&shops, []).unwrap(),
-                    kind: Kind::Field(0),
-                },
+                Services::new(
+                    Arc::clone(&shops),
+                    Filter::new(&shops, []).unwrap(),
+                    Kind::Field(0),
+                ),
             ],
             ..Resolved::default()
         };
