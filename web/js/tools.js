@@ -1,14 +1,17 @@
-// The analysis side panel: tabs for service access, place profiles and corridors (a WAI-ARIA
+// The analysis side panel: tabs for service access, place profiles, corridors and scenarios (a WAI-ARIA
 // tablist: arrows move between tabs, Enter/Space/click selects), and the button that shows or
 // hides the panel.
 
+import { el } from './dom.js';
 import { onLanguageChange } from './i18n.js';
 import { initServiceAccess } from './analysis.js';
 import { initScenario } from './scenario.js';
 import { initPlaceProfile } from './places.js';
 import { initCorridor } from './corridor.js';
+import { initScenarioBuilder } from './scenario-builder.js';
+import { initCompare } from './compare.js';
 
-const TABS = ['service', 'profile', 'corridor'];
+const TABS = ['service', 'profile', 'corridor', 'scenario'];
 
 /** Selects a tab of the analysis panel (and shows the panel). */
 export function selectTab(name, { focus = false } = {}) {
@@ -54,5 +57,12 @@ export function initTools(app, ctx) {
   initScenario(app, { ...panels, service });
   initPlaceProfile(app, panels);
   initCorridor(app, panels);
+  // Scenarios: the builder and the comparison of saved ones share one tab.
+  const tab = document.getElementById('panel-scenario');
+  const builder = el('div', { id: 'scenario-builder' });
+  const compare = el('div', { id: 'scenario-compare' });
+  tab.append(builder, compare);
+  app.scenarios = initScenarioBuilder(app, panels, builder);
+  initCompare(app, panels, compare, app.scenarios);
   onLanguageChange(() => ctx.update());
 }
