@@ -58,7 +58,7 @@ export function changeEntries(changes) {
   const c = fullChanges(changes);
   const roads = (r) => (r.within ? t('scbInArea') : tf('scbRoadCount', { n: formatNumber(r.ids?.length ?? 0) }));
   const describe = {
-    population: (h) => ['homes', tf(h.geometry ? 'scbHomesArea' : 'scbHomesPoint', { n: formatNumber(h.population), name: h.name ?? '' })],
+    population: (h) => ['homes', `${tf(h.geometry ? 'scbHomesArea' : 'scbHomesPoint', { n: formatNumber(h.population) })}${h.name ? `: ${h.name}` : ''}`],
     close: (r) => ['close', tf('scbClose', { roads: roads(r) })],
     speed: (s) => ['speed', tf('scbSpeed', { roads: roads(s), speed: formatNumber(s.speed_kmh) })],
     links: (l) => ['link', tf(l.oneway ? 'scbLinkOneway' : 'scbLink', { speed: formatNumber(l.speed_kmh), n: l.line?.coordinates?.length ?? 0 })],
