@@ -8,7 +8,7 @@
 
 import { getJSON } from './api.js';
 import { el, option, postJSON, sortableTable } from './dom.js';
-import { formatFixed, formatNumber, onLanguageChange, t, tf } from './i18n.js';
+import { fieldLabel, formatFixed, formatNumber, onLanguageChange, t, tf } from './i18n.js';
 import { DEFAULT_BREAKS } from './scenario.js';
 import { layerSource, requestBody, serviceInputs } from './analysis.js';
 import { corridorRequest, corridorSources } from './corridor.js';
@@ -255,9 +255,12 @@ export function initCompare(app, ctx, panel, scenarios) {
   for (const node of panel.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t);
   fillAnalyses();
 
-  const colors = (s, breaks) => (s.view === 'change'
-    ? { breaks: [...[...breaks].reverse().map((b) => -b), -0.005, 0.005, ...breaks], colors: [...LESS.slice(3 - breaks.length - 1), SAME, ...MORE.slice(0, breaks.length + 1)] }
-    : { breaks, colors: classColors('YlOrRd', breaks) });
+  /** Thresholds and colours of the map: a difference diverges around no change (grey). */
+  const colors = (s, breaks) => {
+    if (s.view !== 'change') return { breaks, colors: classColors('YlOrRd', breaks) };
+    if (!breaks.length) return { breaks: [], colors: [SAME] };
+    return { breaks: [...[...breaks].reverse().map((b) => -b), -0.005, 0.005, ...breaks], colors: [...LESS, SAME, ...MORE] };
+  };
 
   app.overlays.push({
     style: () => {
@@ -284,13 +287,16 @@ export function initCompare(app, ctx, panel, scenarios) {
       const b = s && state.breaks?.values;
       if (!b) return [];
       const { breaks, colors: palette } = colors(s, b);
-      const fmt = (x) => formatFixed(x);
-      const items = palette.map((color, i) => ({
-        color,
-        label: i === 0 ? `< ${fmt(breaks[0])}` : i === palette.length - 1 ? `≥ ${fmt(breaks[i - 1])}` : `${fmt(breaks[i - 1])}–${fmt(breaks[i])}`,
-      }));
+      const change = s.view === 'change';
+      const fmt = (x) => (change && x > 0 ? `+${formatFixed(x)}` : formatFixed(x));
+      const label = (i) => {
+        if (change && palette[i] === SAME) return t('cmpNoChange');
+        if (i === 0) return `< ${fmt(breaks[0])}`;
+        return i === palette.length - 1 ? `≥ ${fmt(breaks[i - 1])}` : `${fmt(breaks[i - 1])} – ${fmt(breaks[i])}`;
+      };
+      const items = palette.map((color, i) => ({ color, label: label(i) }));
       const name = s.i === 0 ? t('cmpBaseline') : s.scenario.name;
-      return [{ title: tf(s.view === 'change' ? 'cmpLegendChange' : 'cmpLegendValue', { name, field: s.field }), kind: 'fill', items }];
+      return [{ title: tf(change ? 'cmpLegendChange' : 'cmpLegendValue', { name, field: fieldLabel(s.field) }), kind: 'fill', items }];
     },
   });
   return state;
