@@ -101,7 +101,8 @@ export function initCompare(app, ctx, panel, scenarios) {
         return el('label', { class: 'check', for: box.id }, box, el('span', { text: s.name }));
       }) : [el('p', { class: 'help', text: t('scbNoneSaved') })]));
   };
-  scenarios.onSaved(() => fillPicks());
+  // The first list checks the comparison's scenarios; later ones keep what the user checked.
+  scenarios.onSaved(() => fillPicks(!picks.querySelector('input')));
 
   run.addEventListener('click', () => {
     const ids = [...picks.querySelectorAll('input:checked')].map((i) => i.value);

@@ -98,7 +98,6 @@ function positive(input) {
  */
 export function initScenarioBuilder(app, ctx, panel) {
   const map = app.map;
-  const hintBox = document.getElementById('draw-hint');
   const state = { id: null, changes: emptyChanges(), mode: null, draft: [], picked: [], moving: null, at: new Map(), saved: [], status: '', error: false };
   const savedListeners = [];
 
@@ -184,89 +183,49 @@ export function initScenarioBuilder(app, ctx, panel) {
   };
 
   const stopMode = () => {
-    if (!state.mode) return;
-    const b = buttons[MODES[state.mode].button];
-    b?.setAttribute('aria-pressed', 'false');
-    Object.assign(state, { mode: null, draft: [], picked: [], moving: null });
-    app.drawing = false;
-    map.doubleClickZoom.enable();
-    map.getCanvas().style.cursor = '';
-    hintBox.hidden = true;
-    ctx.update({ keepPanel: true });
+    if (state.mode) ctx.input.stop();
   };
   const finish = () => {
     const mode = MODES[state.mode];
-    const items = mode.kind === 'pick' ? state.picked.map((id) => `${network()}/${id}`) : state.draft;
-    const ok = items.length >= enough[mode.kind];
-    if (ok) mode.done(items);
-    else say(t(mode.kind === 'pick' ? 'scbNeedRoad' : 'scbNeedPoints'), true);
+    const items = mode.kind === 'pick' ? state.picked.map((id) => `${network()}/${id}`) : [...state.draft];
     stopMode();
+    if (items.length >= enough[mode.kind]) mode.done(items);
+    else say(t(mode.kind === 'pick' ? 'scbNeedRoad' : 'scbNeedPoints'), true);
   };
-  const startMode = (name) => {
+  const add = (lngLat, point) => {
+    const mode = MODES[state.mode];
+    if (mode.kind !== 'pick') {
+      state.draft.push(position(lngLat));
+      if (mode.kind === 'point') finish();
+      return;
+    }
+    const box = [[point.x - PICK_PX, point.y - PICK_PX], [point.x + PICK_PX, point.y + PICK_PX]];
+    const hit = map.queryRenderedFeatures(box, { layers: ['scb-net-all'] }).find((f) => f.id !== undefined);
+    if (!hit) return;
+    const at = state.picked.indexOf(hit.id);
+    if (at >= 0) state.picked.splice(at, 1);
+    else state.picked.push(hit.id);
+  };
+  const startMode = (name, moving = null) => {
+    // The mode's own button again finishes it.
     if (state.mode === name) {
       finish();
       return;
     }
-    stopMode();
     const mode = MODES[name];
     if (mode.kind === 'pick' && !app.byId.get(network())) {
       say(t('needNetwork'), true);
       return;
     }
-    state.mode = name;
-    app.drawing = true;
-    app.popup?.remove();
-    map.doubleClickZoom.disable();
-    map.getCanvas().style.cursor = mode.kind === 'pick' ? 'pointer' : 'crosshair';
-    if (mode.button) buttons[mode.button].setAttribute('aria-pressed', 'true');
-    hintBox.textContent = t(mode.hint);
-    hintBox.hidden = false;
+    ctx.input.start({
+      button: mode.button ? buttons[mode.button] : null, cursor: mode.kind === 'pick' ? 'pointer' : 'crosshair',
+      hint: () => t(mode.hint), add, finish,
+      pop: () => (mode.kind === 'pick' ? state.picked : state.draft).pop(),
+      begin: () => Object.assign(state, { mode: name, draft: [], picked: [], moving }),
+      end: () => Object.assign(state, { mode: null, draft: [], picked: [], moving: null }),
+    });
     ctx.selectTab('scenario');
-    ctx.update({ keepPanel: true });
   };
-  const add = (lngLat, point) => {
-    const mode = MODES[state.mode];
-    if (mode.kind === 'pick') {
-      const box = [[point.x - PICK_PX, point.y - PICK_PX], [point.x + PICK_PX, point.y + PICK_PX]];
-      const hit = map.queryRenderedFeatures(box, { layers: ['scb-net-all'] }).find((f) => f.id !== undefined);
-      if (!hit) return;
-      const at = state.picked.indexOf(hit.id);
-      if (at >= 0) state.picked.splice(at, 1);
-      else state.picked.push(hit.id);
-    } else {
-      state.draft.push(position(lngLat));
-      if (mode.kind === 'point') {
-        finish();
-        return;
-      }
-    }
-    ctx.update({ keepPanel: true });
-  };
-  map.on('click', (e) => {
-    // The second click of a double-click (which finishes) adds nothing.
-    if (!state.mode || e.originalEvent?.detail > 1) return;
-    add(e.lngLat, e.point);
-  });
-  map.on('dblclick', (e) => {
-    if (!state.mode) return;
-    e.preventDefault();
-    finish();
-  });
-  document.addEventListener('keydown', (e) => {
-    if (!state.mode) return;
-    if (e.key === 'Enter') finish();
-    else if (e.key === 'Escape') stopMode();
-    else if (e.key === 'Backspace' && !e.target.matches?.('input, select, textarea')) {
-      (MODES[state.mode].kind === 'pick' ? state.picked : state.draft).pop();
-      ctx.update({ keepPanel: true });
-    } else if (e.key === ' ' && e.target === map.getCanvas()) {
-      const c = map.getCanvas();
-      const point = { x: c.clientWidth / 2, y: c.clientHeight / 2 };
-      add(map.unproject(point), point);
-    } else return;
-    e.preventDefault();
-    e.stopPropagation();
-  }, true);
 
   // Services: close (or open again) and move from the popup of a service of the profile.
   app.popupExtras.push((feature, layerId) => {
@@ -294,9 +253,8 @@ export function initScenarioBuilder(app, ctx, panel) {
         type: 'button', id: 'scb-popup-move',
         onclick: () => {
           app.popup?.remove();
-          startMode('service-move');
-          state.moving = id;
           if (at) state.at.set(id, { at, label });
+          startMode('service-move', id);
         },
       }, t('scbServiceMove')));
   });
@@ -321,7 +279,7 @@ export function initScenarioBuilder(app, ctx, panel) {
   };
   const open = async (id) => {
     try {
-      const s = state.saved.find((x) => x.id === id) ?? await getJSON(`/api/scenarios/${encodeURIComponent(id)}`);
+      const s = await getJSON(`/api/scenarios/${encodeURIComponent(id)}`);
       stopMode();
       Object.assign(state, { id: s.id, changes: fullChanges(s.changes) });
       name.value = s.name ?? '';
@@ -397,6 +355,7 @@ export function initScenarioBuilder(app, ctx, panel) {
   translate();
   onLanguageChange(() => {
     translate();
+    ctx.input.translate();
     render();
   });
   if (!app.config.writable) form.hidden = true;
@@ -458,7 +417,8 @@ export function initScenarioBuilder(app, ctx, panel) {
   });
 
   render();
-  refresh();
+  // The saved scenarios are read when the tab is first shown (or a slide opens one).
+  panel.closest('[role="tabpanel"]')?.addEventListener('tabshown', () => refresh(), { once: true });
   return {
     state,
     saved: () => state.saved,

@@ -10,6 +10,7 @@ import { initPlaceProfile } from './places.js';
 import { initCorridor } from './corridor.js';
 import { initScenarioBuilder } from './scenario-builder.js';
 import { initCompare } from './compare.js';
+import { mapInput } from './mapinput.js';
 
 const TABS = ['service', 'profile', 'corridor', 'scenario'];
 
@@ -20,7 +21,11 @@ export function selectTab(name, { focus = false } = {}) {
     const on = t === name;
     tab.setAttribute('aria-selected', String(on));
     tab.tabIndex = on ? 0 : -1;
-    document.getElementById(`panel-${t}`).hidden = !on;
+    const panel = document.getElementById(`panel-${t}`);
+    const shown = on && panel.hidden;
+    panel.hidden = !on;
+    // A panel may wait with its reads until it is first shown.
+    if (shown) panel.dispatchEvent(new CustomEvent('tabshown'));
     if (on && focus) tab.focus();
   }
   showTools(true);
@@ -52,7 +57,8 @@ export function initTools(app, ctx) {
     showTools(document.getElementById('tools').hidden);
   });
   // The panels open their tab through the context: they import nothing of this module.
-  const panels = { ...ctx, selectTab };
+  // One map input for every panel that draws or picks on the map.
+  const panels = { ...ctx, selectTab, input: mapInput(app, ctx.update) };
   const service = initServiceAccess(app, panels);
   initScenario(app, { ...panels, service });
   initPlaceProfile(app, panels);
