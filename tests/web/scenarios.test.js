@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { OUT, TOKEN, idle, launchBrowser, openMap, setLayer, startServer } from './harness.js';
+import { OUT, TOKEN, clickAt, idle, launchBrowser, openMap, setLayer, startServer } from './harness.js';
 
 /** Hemköp Dala-Järna (a grocery store of the demo's service points), the service that closes. */
 const STORE = [14.372685, 60.547579];
@@ -39,12 +39,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function clickAt(page, lonLat, options = {}) {
-  const point = await page.evaluate((c) => window.kartrum.map.project(c), lonLat);
-  const canvas = await page.locator('.maplibregl-canvas').boundingBox();
-  await page.mouse.click(canvas.x + point.x, canvas.y + point.y, options);
-}
 
 /** Clicks the points of an area or a line on the map and finishes with Enter. */
 async function drawOnMap(page, points) {
