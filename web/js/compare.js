@@ -116,6 +116,8 @@ export function initCompare(app, ctx, panel, scenarios) {
       return;
     }
     app.analysis = { ...app.analysis, compare: { analysis: analysis.value, request, scenarios: ids, show: ids.length, view: 'value' } };
+    // Asked again: run again (the saved scenarios may have been replaced since).
+    state.key = null;
     ctx.update();
   });
   clear.addEventListener('click', () => {

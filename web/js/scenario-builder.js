@@ -88,7 +88,8 @@ const position = (lngLat) => [Number(lngLat.lng.toFixed(6)), Number(lngLat.lat.t
 function positive(input) {
   const n = Number(String(input.value).replace(',', '.'));
   const ok = Number.isFinite(n) && n > 0;
-  input.toggleAttribute('aria-invalid', !ok);
+  if (ok) input.removeAttribute('aria-invalid');
+  else input.setAttribute('aria-invalid', 'true');
   return ok ? n : null;
 }
 
@@ -98,7 +99,9 @@ function positive(input) {
  */
 export function initScenarioBuilder(app, ctx, panel) {
   const map = app.map;
-  const state = { id: null, changes: emptyChanges(), mode: null, draft: [], picked: [], moving: null, at: new Map(), saved: [], status: '', error: false };
+  // `mode` is the map input's (MODES), collecting `draft` points or `picked` road ids; `moving`
+  // is the service being moved; `at` remembers where closed services are, to mark them.
+  const state = { id: null, changes: emptyChanges(), mode: null, draft: [], picked: [], moving: null, at: new Map(), saved: [] };
   const savedListeners = [];
 
   const input = (id, attrs) => el('input', { id, ...attrs });
@@ -138,8 +141,6 @@ export function initScenarioBuilder(app, ctx, panel) {
   panel.append(el('h2', { 'data-t': 'scbHeading' }), form, status, el('h3', { 'data-t': 'scbSaved' }), savedList);
 
   const say = (text, error = false) => {
-    state.status = text;
-    state.error = error;
     status.textContent = text;
     status.classList.toggle('error', error);
   };
@@ -154,7 +155,7 @@ export function initScenarioBuilder(app, ctx, panel) {
     'road-area': { kind: 'polygon', button: 'scb-road-area', hint: 'scbHintArea', done: (ring) => addRoads({ within: polygon(ring) }) },
     link: { kind: 'line', button: 'scb-link-draw', hint: 'scbHintLine', done: (line) => addLink(line) },
     'service-add': { kind: 'point', button: 'scb-service-add', hint: 'scbHintPoint', done: ([p]) => push(['add'], { name: t('scbNewService'), lon: p[0], lat: p[1] }) },
-    'service-move': { kind: 'point', button: null, hint: 'scbHintMove', done: ([p]) => push(['move'], { id: state.moving, lon: p[0], lat: p[1] }) },
+    'service-move': { kind: 'point', button: null, hint: 'scbHintMove', done: ([p], moving) => push(['move'], { id: moving, lon: p[0], lat: p[1] }) },
   };
   const polygon = (ring) => ({ type: 'Polygon', coordinates: [[...ring, ring[0]]] });
   const enough = { point: 1, line: 2, polygon: 3, pick: 1 };
@@ -162,8 +163,8 @@ export function initScenarioBuilder(app, ctx, panel) {
   const addHomes = (where) => {
     const population = positive(homesPop);
     if (population === null) return say(t('scbNeedResidents'), true);
-    const label = homesName.value.trim();
-    return push(['population'], { ...(label ? { name: label } : {}), ...where, population });
+    const title = homesName.value.trim();
+    return push(['population'], { ...(title ? { name: title } : {}), ...where, population });
   };
   const addRoads = (selection) => {
     if (roadAction.value === 'close') return push(['network', 'close'], selection);
@@ -188,8 +189,9 @@ export function initScenarioBuilder(app, ctx, panel) {
   const finish = () => {
     const mode = MODES[state.mode];
     const items = mode.kind === 'pick' ? state.picked.map((id) => `${network()}/${id}`) : [...state.draft];
+    const { moving } = state;
     stopMode();
-    if (items.length >= enough[mode.kind]) mode.done(items);
+    if (items.length >= enough[mode.kind]) mode.done(items, moving);
     else say(t(mode.kind === 'pick' ? 'scbNeedRoad' : 'scbNeedPoints'), true);
   };
   const add = (lngLat, point) => {
