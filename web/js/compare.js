@@ -16,7 +16,7 @@ import { classColors, classify } from './styles.js';
 import { fieldValues } from './sources.js';
 
 /** Most scenarios a comparison takes besides the baseline. */
-export const MAX_SCENARIOS = 6;
+const MAX_SCENARIOS = 6;
 const ANALYSES = ['service_access', 'rural', 'corridor'];
 /** Colours of a difference: better (less) blue, worse (more) red, none grey. */
 const LESS = ['#2166ac', '#67a9cf', '#d1e5f0'];
@@ -26,7 +26,7 @@ const SAME = '#f0f0f0';
 const NOT_VALUE = /^(change|id|fid|code|name|kommun|area|band|population|befolkning.*)$/i;
 
 /** A measure's value in words: people whole, shares as percent, the rest with one decimal. */
-export function formatMeasure(value, unit, signed = false) {
+function formatMeasure(value, unit, signed = false) {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   const whole = ['inv', 'st', 'count'].includes(unit);
   const text = unit === '%' ? formatFixed(value) : whole ? formatNumber(Math.round(value)) : formatFixed(value);
@@ -40,7 +40,7 @@ export function formatMeasure(value, unit, signed = false) {
  * nothing to compare): service access with the shown parameters (or the profile's first kind),
  * rural with the profile's defaults, the corridor shown in the corridor panel.
  */
-export function currentRequest(app, analysis) {
+function currentRequest(app, analysis) {
   if (analysis === 'service_access') {
     const p = app.analysis?.service ?? { kind: app.profile.analysis.services[0]?.kind, breaks: DEFAULT_BREAKS };
     const inputs = serviceInputs(app.profile, p);
@@ -53,7 +53,7 @@ export function currentRequest(app, analysis) {
 }
 
 /** The field of a result layer that holds each unit's value (null: none known). */
-export function valueField(meta) {
+function valueField(meta) {
   const numeric = (meta?.fields ?? []).filter((f) => ['integer', 'real', 'integer64', 'number'].includes(f.type)).map((f) => f.name);
   return ['value', 'time_min', 'minutes', 'distance_km'].find((f) => numeric.includes(f)) ?? numeric.find((f) => !NOT_VALUE.test(f)) ?? null;
 }

@@ -21,12 +21,12 @@ const DRAFT = '#d55e00';
 const PICK_PX = 6;
 
 /** An empty set of changes (the baseline), in the server's shape. */
-export function emptyChanges() {
+function emptyChanges() {
   return { remove: [], add: [], move: [], population: [], network: { close: [], speed: [], links: [] } };
 }
 
 /** `changes` (possibly partial, e.g. as the server answers) with every list present. */
-export function fullChanges(changes) {
+function fullChanges(changes) {
   const c = changes && typeof changes === 'object' ? changes : {};
   const n = c.network && typeof c.network === 'object' ? c.network : {};
   const list = (x) => (Array.isArray(x) ? x.map((item) => (item && typeof item === 'object' ? { ...item } : item)) : []);
@@ -37,7 +37,7 @@ export function fullChanges(changes) {
 }
 
 /** The changes as sent: empty lists left out (`{}` is the baseline). */
-export function compactChanges(changes) {
+function compactChanges(changes) {
   const c = fullChanges(changes);
   const out = {};
   for (const key of ['remove', 'add', 'move', 'population']) if (c[key].length) out[key] = c[key];
@@ -54,7 +54,7 @@ const LISTS = (c) => [
 ];
 
 /** Every change as a list entry {path, index, kind, text}, in the order of the lists. */
-export function changeEntries(changes) {
+function changeEntries(changes) {
   const c = fullChanges(changes);
   const roads = (r) => (r.within ? t('scbInArea') : tf('scbRoadCount', { n: formatNumber(r.ids?.length ?? 0) }));
   const describe = {
@@ -74,12 +74,6 @@ export function changeEntries(changes) {
 
 /** The list at `path` of (full) changes `c`. */
 const listAt = (c, path) => path.reduce((o, k) => o[k], c);
-
-/** A scenario's id from its name, as the server derives it (lower case ASCII, dashes). */
-export function slug(name) {
-  return String(name).normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-}
 
 /** Rounds a position to what a map click means (six decimals, about 0.1 m). */
 const position = (lngLat) => [Number(lngLat.lng.toFixed(6)), Number(lngLat.lat.toFixed(6))];
