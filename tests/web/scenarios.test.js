@@ -186,6 +186,8 @@ describe('scenarios', { timeout: 10 * TIMEOUT }, () => {
     await page.click('#btn-meeting');
     await idle(page);
     assert.ok(await page.isVisible('#cmp-summary'));
+    const size = await page.evaluate(() => parseFloat(getComputedStyle(document.getElementById('cmp-summary')).fontSize));
+    assert.ok(size >= 18, `the key measure at ${size}px`);
     assert.ok(await page.isVisible('#cmp-total'));
     assert.ok(!(await page.isVisible('#scb-form')));
     await page.screenshot({ path: path.join(OUT, 'scenarios-meeting.png') });
