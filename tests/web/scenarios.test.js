@@ -192,6 +192,7 @@ describe('scenarios', { timeout: 10 * TIMEOUT }, () => {
     assert.ok(!(await page.isVisible('#scb-form')));
     await page.screenshot({ path: path.join(OUT, 'scenarios-meeting.png') });
     await page.click('#btn-meeting');
+    assert.deepEqual(main.errors, []);
   });
 
   test('a saved view re-opens the scenario and the same numbers', { timeout: TIMEOUT }, async () => {

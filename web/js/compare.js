@@ -145,6 +145,7 @@ export function initCompare(app, ctx, panel, scenarios) {
     fillPicks(true);
     render();
     if (!p) return;
+    ctx.selectTab('scenario');
     say(t('cmpRunning'));
     try {
       const result = await postJSON('/api/analysis/compare', { analysis: p.analysis, request: p.request, scenarios: p.scenarios });
@@ -272,8 +273,8 @@ export function initCompare(app, ctx, panel, scenarios) {
       const b = ensureBreaks(s).values;
       if (!b) return null;
       const { breaks, colors: palette } = colors(s, b);
-      const value = ['to-number', ['get', s.field]];
-      const step = ['step', value, palette[0]];
+      // A step needs one threshold at least: one class is one colour.
+      const step = breaks.length ? ['step', ['to-number', ['get', s.field]], palette[0]] : palette[0];
       breaks.forEach((x, i) => step.push(x, palette[i + 1]));
       const color = ['case', ['==', ['typeof', ['get', s.field]], 'number'], step, '#c8c8c8'];
       const base = { source: 'cmp-src', 'source-layer': s.meta.id, metadata: { 'kartrum:layer': s.meta.id, 'kartrum:clickable': true } };
