@@ -221,6 +221,8 @@ pub async fn scenario(
         body.insert("total".into(), json!(c.total));
         body.insert("areas".into(), json!(c.areas));
         body.insert("units_changed".into(), json!(c.units.len()));
+        body.insert("population_added".into(), json!(c.population_added));
+        body.insert("network_changes".into(), json!(c.network));
         body.insert(
             "units".into(),
             json!(c.units.iter().take(output.max_units).collect::<Vec<_>>()),
