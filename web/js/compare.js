@@ -25,14 +25,14 @@ const SAME = '#f0f0f0';
 /** Fields of a result layer that are not its value. */
 const NOT_VALUE = /^(change|id|fid|code|name|kommun|area|band|population|befolkning.*)$/i;
 
-/** A measure's value in words: people whole, shares as percent, the rest with one decimal. */
+/** A measure's value: people (`inv`) whole, the rest with one decimal; `signed` shows a plus. */
 function formatMeasure(value, unit, signed = false) {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  const whole = ['inv', 'st', 'count'].includes(unit);
-  const text = unit === '%' ? formatFixed(value) : whole ? formatNumber(Math.round(value)) : formatFixed(value);
-  const shown = Math.abs(Number(whole ? Math.round(value) : value.toFixed(1))) === 0 ? text.replace(/^[-−]/, '') : text;
-  const sign = signed && !shown.startsWith('-') && !shown.startsWith('−') && Number(value.toFixed(1)) !== 0 ? '+' : '';
-  return `${sign}${shown.replace(/^-/, '−')}`;
+  if (!Number.isFinite(value)) return '–';
+  const whole = ['inv', 'st'].includes(unit);
+  const rounded = whole ? Math.round(value) : Math.round(value * 10) / 10;
+  const text = whole ? formatNumber(Math.abs(rounded)) : formatFixed(Math.abs(rounded));
+  const sign = rounded < 0 ? '−' : signed && rounded > 0 ? '+' : '';
+  return `${sign}${text}`;
 }
 
 /**
