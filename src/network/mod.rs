@@ -291,14 +291,16 @@ impl Network {
     }
 
     /// Time and length of travelling along `edge` from `from_m` to `to_m` metres after its
-    /// start, when the edge may be travelled that way.
+    /// start, when the edge may be travelled that way. A piece shorter than a micrometre may
+    /// always be travelled: a point located a rounding error from a node of a one-way edge
+    /// stands on that node.
     pub fn along(&self, edge: u32, from_m: f64, to_m: f64) -> Option<(f64, f64)> {
         let e = &self.edges[edge as usize];
         let allowed = if to_m >= from_m {
             e.forward
         } else {
             e.backward
-        };
+        } || (to_m - from_m).abs() < 1e-6;
         if !allowed {
             return None;
         }

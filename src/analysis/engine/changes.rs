@@ -349,9 +349,8 @@ fn check_positions(
         "positions",
     )?;
     for c in geometry.coords_iter() {
-        if !(c.x.is_finite() && (-180.0..=180.0).contains(&c.x))
-            || !(c.y.is_finite() && (-90.0..=90.0).contains(&c.y))
-        {
+        let lon_lat = (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y);
+        if !lon_lat {
             return Err(AnalysisError::Invalid(format!(
                 "{name}: ({}, {}) is not a longitude, latitude in EPSG:4326",
                 c.x, c.y
