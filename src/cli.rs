@@ -563,6 +563,7 @@ fn rural(args: RuralArgs) -> anyhow::Result<()> {
         &AnalysisCache::default(),
         &store.snapshot(),
         &spec,
+        store.analysis_crs(),
         &mut |s| {
             bar.set_message(s.to_string());
             bar.inc(1);

@@ -53,7 +53,14 @@ fn dalarna_polygons() -> &'static Rural {
         }
         .resolve(&demo())
         .unwrap();
-        rural::classify(cache(), &dalarna().store().snapshot(), &spec, &mut |_| {}).unwrap()
+        rural::classify(
+            cache(),
+            &dalarna().store().snapshot(),
+            &spec,
+            "EPSG:3006",
+            &mut |_| {},
+        )
+        .unwrap()
     })
 }
 
@@ -88,6 +95,7 @@ fn dalarna_population_per_class_sums_to_the_total() {
         cache(),
         &dalarna().store().snapshot(),
         &RuralRequest::default().resolve(&demo()).unwrap(),
+        "EPSG:3006",
         &mut |_| {},
     )
     .unwrap();
@@ -230,6 +238,7 @@ fn forty_six_minutes_is_glesbygd_and_forty_four_is_tatortsnara() {
         &AnalysisCache::default(),
         &store.snapshot(),
         &spec,
+        "EPSG:3006",
         &mut |_| {},
     )
     .unwrap();
@@ -264,6 +273,7 @@ fn forty_six_minutes_is_glesbygd_and_forty_four_is_tatortsnara() {
         &AnalysisCache::default(),
         &store.snapshot(),
         &strict,
+        "EPSG:3006",
         &mut |_| {},
     )
     .unwrap();

@@ -290,3 +290,106 @@ fn analyses_take_a_saved_scenario_by_name() {
     let (status, _) = post(&server, path, &json!({ "kind": "grocery", "scenario": 7 }));
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// GETs the isochrone from Falun (30 minutes) on `server` with the extra query pairs, and
+/// returns the status and the JSON answer.
+fn isochrone(server: &Server, extra: &[(&str, &str)]) -> (StatusCode, Value) {
+    let mut query = vec![("lon", "15.6300"), ("lat", "60.6060"), ("minutes", "30")];
+    query.extend_from_slice(extra);
+    let path = server.at("/api/analysis/isochrone");
+    let response = client().get(path).query(&query).send().unwrap();
+    let status = response.status();
+    (status, response.json().unwrap())
+}
+
+/// Rural with changes: 610 new residents at one point (far out in Dalarna) raise the total
+/// and the class totals together by exactly 610; a service change is reported as ignored;
+/// the saved scenario by name answers the same.
+#[test]
+fn rural_classifies_the_scenario() {
+    let region = dalarna();
+    let server = region.serve(Some(TOKEN), &[]);
+    let store_none = json!({ "store": false });
+    let (status, before) = post(
+        &server,
+        "/api/analysis/rural",
+        &json!({ "output": store_none }),
+    );
+    assert_eq!(status, StatusCode::OK, "{before}");
+    let changes = json!({
+        "population": [{ "name": "Nya hus", "lon": 13.2, "lat": 61.9, "population": 610 }],
+        "remove": ["servicepunkter/1"],
+    });
+    let inline = json!({ "changes": changes, "output": store_none });
+    let (status, after) = post(&server, "/api/analysis/rural", &inline);
+    assert_eq!(status, StatusCode::OK, "{after}");
+    let population = |v: &Value| v["total"]["population"].as_f64().unwrap();
+    let classes = |v: &Value| -> f64 {
+        let classes = v["total"]["classes"].as_array().unwrap();
+        classes
+            .iter()
+            .map(|c| c["population"].as_f64().unwrap())
+            .sum()
+    };
+    assert!((population(&after) - population(&before) - 610.0).abs() < 1e-6);
+    assert!((classes(&after) - classes(&before) - 610.0).abs() < 1e-6);
+    assert_eq!(after["changes"]["ignored"], json!(["remove"]));
+    assert_eq!(
+        after["changes"]["applied"]["population"][0]["population"],
+        610.0
+    );
+    assert!(after["changes"]["applied"].get("remove").is_none());
+
+    let saved = send(
+        client().post(server.at("/api/scenarios")),
+        Some(&json!({ "name": "Nya hus i fjällen", "changes": changes })),
+    );
+    assert!(
+        saved.status() == StatusCode::CREATED || saved.status() == StatusCode::CONFLICT,
+        "{}",
+        saved.status()
+    );
+    let named = json!({ "scenario": "Nya hus i fjällen", "output": store_none });
+    let (status, by_name) = post(&server, "/api/analysis/rural", &named);
+    assert_eq!(status, StatusCode::OK, "{by_name}");
+    assert_eq!(comparable(by_name), comparable(after));
+}
+
+/// Isochrone with changes: closing every road east of the start makes the 30-minute area
+/// smaller; the same closure saved as a scenario answers the same by name.
+#[test]
+fn isochrone_uses_the_scenario_network() {
+    let region = dalarna();
+    let server = region.serve(Some(TOKEN), &[]);
+    let (status, before) = isochrone(&server, &[]);
+    assert_eq!(status, StatusCode::OK, "{before}");
+    let east = json!({ "type": "Polygon", "coordinates": [[
+        [15.645, 59.5], [17.5, 59.5], [17.5, 62.5], [15.645, 62.5], [15.645, 59.5]
+    ]] });
+    let changes = json!({ "network": { "close": [{ "within": east }] } });
+    let text = changes.to_string();
+    let (status, after) = isochrone(&server, &[("changes", &text)]);
+    assert_eq!(status, StatusCode::OK, "{after}");
+    let area = |v: &Value| v["features"][0]["properties"]["area_km2"].as_f64().unwrap();
+    assert!(
+        area(&after) < area(&before),
+        "{} !< {}",
+        area(&after),
+        area(&before)
+    );
+    assert_eq!(after["changes"], changes);
+
+    let saved = send(
+        client().post(server.at("/api/scenarios")),
+        Some(&json!({ "name": "Stängt österut", "changes": changes })),
+    );
+    assert!(saved.status() == StatusCode::CREATED || saved.status() == StatusCode::CONFLICT);
+    let (status, named) = isochrone(&server, &[("scenario", "stangt-osterut")]);
+    assert_eq!(status, StatusCode::OK, "{named}");
+    assert_eq!(named["features"], after["features"]);
+    let both = [("scenario", "stangt-osterut"), ("changes", &text)];
+    let (status, _) = isochrone(&server, &both);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = isochrone(&server, &[("scenario", "okand")]);
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

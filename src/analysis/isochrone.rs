@@ -5,6 +5,10 @@
 //! buffered by a set width and joined (geo's `Buffer`), make the polygon. The population
 //! inside is that of demand units whose representative point lies within the buffer width
 //! of a reached piece — the same area, measured without a point-in-polygon test.
+//!
+//! With [`Changes`], the network is the scenario's ([`scenario_network`]: roads closed, slowed
+//! or added) and the population counted includes the new homes ([`demand_with`]); service
+//! changes do not concern an isochrone and are ignored.
 
 use std::sync::Arc;
 
@@ -15,6 +19,7 @@ use rstar::{AABB, PointDistance, RTree};
 
 use super::AnalysisError;
 use super::engine::budget::{self, BudgetError};
+use super::engine::changes::{Changes, demand_with, scenario_network};
 use super::engine::spec::NetworkChoice;
 use super::engine::{AnalysisCache, DemandSpec, layer, numeric_field, representative_point};
 use crate::crs;
@@ -52,6 +57,8 @@ pub struct IsochroneRequest {
     pub population: Option<DemandSpec>,
     /// The start and the budgets.
     pub origin: Origin,
+    /// The scenario's changes (network and new homes); default none.
+    pub changes: Changes,
 }
 
 impl IsochroneRequest {
@@ -67,6 +74,7 @@ impl IsochroneRequest {
             )?,
             population: self.population.or_else(|| profile.demand.clone()),
             origin: self.origin,
+            changes: self.changes,
         };
         spec.validate()?;
         Ok(spec)
@@ -83,6 +91,8 @@ pub struct IsochroneSpec {
     pub population: Option<DemandSpec>,
     /// The start and the budgets.
     pub origin: Origin,
+    /// The scenario's changes; only the network and population parts apply.
+    pub changes: Changes,
 }
 
 /// Default half-width of the band around reached roads (metres).
@@ -105,6 +115,7 @@ impl IsochroneSpec {
         BUFFER_M.check(self.origin.buffer_m)?;
         self.network.network_settings.validate()?;
         self.network.snap.validate()?;
+        self.changes.validate()?;
         Ok(())
     }
 }
@@ -150,13 +161,20 @@ pub fn isochrones(
         Some(d) => {
             let l = layer(catalog, &d.layer)?;
             let i = numeric_field(&l, &d.population)?;
-            Some((l, i))
+            Some((
+                demand_with(&l, i, &spec.changes.population, analysis_crs)?,
+                i,
+            ))
         }
         None => None,
     };
-    let network = cache
-        .networks
-        .get(&network_layer, &spec.network.network_settings)?;
+    let network = scenario_network(
+        cache,
+        &network_layer,
+        &spec.network.network_settings,
+        &spec.changes.network,
+        analysis_crs,
+    )?;
     let origin = crs::from_display(&[(spec.origin.lon, spec.origin.lat)], analysis_crs)?[0];
     let start = network.locate(origin, &spec.network.snap).ok_or_else(|| {
         AnalysisError::Invalid(format!(

@@ -13,6 +13,11 @@
 //! 3,000+, *tätortsnära landsbygd* = at most 45 minutes by car to one, *glesbygd* = farther.
 //! Units that cannot reach any such tätort over the network count as glesbygd and are
 //! reported as unreachable.
+//!
+//! With [`Changes`], the units are the scenario's ([`engine::prepare_scenario`]): new homes
+//! are new demand and the network has its roads closed, slowed or added. Service changes
+//! (`remove`, `add`, `move`) do not concern the classification (its destinations are the
+//! tätorter) and are ignored; [`RuralSpec::ignored_changes`] names them for the answer.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,6 +25,7 @@ use std::sync::Arc;
 use geo::Area;
 use serde::{Deserialize, Serialize};
 
+use super::engine::changes::Changes;
 use super::engine::derived::{AREA_FIELDS, area_values, real, text};
 use super::engine::spec::{NetworkChoice, areas_or_profile, null_or};
 use super::engine::{
@@ -119,6 +125,10 @@ pub struct RuralRequest {
     /// The very-sparse-municipality rule.
     #[schema(value_type = Object)]
     pub sparse: SparseRule,
+    /// A scenario: new homes and network changes apply, service changes are ignored.
+    #[serde(skip_serializing_if = "Changes::is_empty")]
+    #[schema(value_type = Object)]
+    pub changes: Changes,
 }
 
 impl Default for RuralRequest {
@@ -134,6 +144,7 @@ impl Default for RuralRequest {
             thresholds: vec![200.0, 1_000.0, 3_000.0, 50_000.0],
             classes: ClassRule::default(),
             sparse: SparseRule::default(),
+            changes: Changes::default(),
         }
     }
 }
@@ -155,6 +166,12 @@ impl RuralRequest {
             thresholds: self.thresholds,
             classes: self.classes,
             sparse: self.sparse,
+            ignored_changes: ignored_changes(&self.changes),
+            changes: Changes {
+                population: self.changes.population,
+                network: self.changes.network,
+                ..Changes::default()
+            },
         };
         spec.validate()?;
         Ok(spec)
@@ -189,6 +206,26 @@ pub struct RuralSpec {
     pub classes: ClassRule,
     /// The very-sparse-municipality rule.
     pub sparse: SparseRule,
+    /// The changes that apply: new homes and the network's (empty for the baseline).
+    #[serde(default, skip_serializing_if = "Changes::is_empty")]
+    pub changes: Changes,
+    /// The kinds of the request's changes that were ignored (`remove`, `add`, `move`: services
+    /// are not what the classification measures). Not part of the spec's JSON, so they do not
+    /// change a result's id.
+    #[serde(skip)]
+    pub ignored_changes: Vec<&'static str>,
+}
+
+/// The service changes of `changes` (which a rural classification ignores), by their keys.
+fn ignored_changes(changes: &Changes) -> Vec<&'static str> {
+    [
+        ("remove", changes.remove.is_empty()),
+        ("add", changes.add.is_empty()),
+        ("move", changes.moves.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(key, empty)| (!empty).then_some(key))
+    .collect()
 }
 
 /// Range of tätort sizes (thresholds and the rules' sizes), inhabitants.
@@ -220,6 +257,7 @@ impl RuralSpec {
         RULE_MINUTES.check_as("sparse.minutes", self.sparse.minutes)?;
         self.network_settings.validate()?;
         self.snap.validate()?;
+        self.changes.validate()?;
         Ok(())
     }
 
@@ -455,8 +493,9 @@ pub fn size_key(n: f64) -> String {
     }
 }
 
-/// Classifies every unit: nearest tätort per size, class, aggregates. `progress` hears each
-/// stage's name.
+/// Classifies every unit: nearest tätort per size, class, aggregates, on the scenario of
+/// `spec.changes` (positions in `analysis_crs`, the store's). `progress` hears each stage's
+/// name.
 ///
 /// ```no_run
 /// # use kartrummet::analysis::{AnalysisCache, rural::{self, RuralRequest}};
@@ -464,18 +503,20 @@ pub fn size_key(n: f64) -> String {
 /// # let profile = kartrummet::profile::RegionProfile::read("data/stockholm.toml".as_ref()).unwrap();
 /// let spec = RuralRequest::default().resolve(&profile.analysis).unwrap();
 /// let rural = rural::classify(&AnalysisCache::default(), &store.snapshot(),
-///     &spec, &mut |_| {}).unwrap();
+///     &spec, store.analysis_crs(), &mut |_| {}).unwrap();
 /// println!("{} live in glesbygd", rural.total.classes[2].population);
 /// ```
 pub fn classify(
     cache: &AnalysisCache,
     catalog: &Catalog,
     spec: &RuralSpec,
+    analysis_crs: &str,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Rural, AnalysisError> {
     spec.validate()?;
     progress("network and units");
-    let prepared = engine::prepare(cache, catalog, &spec.units())?;
+    let prepared =
+        engine::prepare_scenario(cache, catalog, &spec.units(), &spec.changes, analysis_crs)?;
     progress("tätorter");
     let towns = spec.towns.read(catalog)?;
     let inside = towns.inside(&prepared);

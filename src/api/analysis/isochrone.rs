@@ -1,6 +1,7 @@
 //! `GET /api/analysis/isochrone?lon=&lat=&minutes=10,20,30`: GeoJSON polygons of the area
 //! reachable from a point; the network (and the population counted) default to the region
-//! profile's.
+//! profile's. A scenario's changes (roads closed, slowed or added; new homes) apply with
+//! `changes` (the JSON of a `Changes`, URL-encoded) or `scenario` (the name of a saved one).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,8 +10,9 @@ use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Map, Value as Json_, json};
 
+use super::shared::{parse_part, use_saved_scenario};
 use crate::analysis::engine::DemandSpec;
 use crate::analysis::isochrone::{self, IsochroneRequest, Origin};
 use crate::analysis::{AnalysisCache, network_note};
@@ -21,8 +23,9 @@ use crate::crs;
 use crate::network::SnapSettings;
 
 /// `GET /api/analysis/isochrone?network=vagar&lon=18.07&lat=59.33&minutes=10,20,30`
-/// (`network` optional) with optional `buffer_m`, `max_distance_m`, `connector_speed_kmh`, `population_layer` and
-/// `population_field`: a GeoJSON FeatureCollection, one polygon per budget, largest first.
+/// (`network` optional) with optional `buffer_m`, `max_distance_m`, `connector_speed_kmh`, `population_layer`,
+/// `population_field`, and `changes` or `scenario`: a GeoJSON FeatureCollection, one polygon
+/// per budget, largest first.
 #[utoipa::path(get, path = "/api/analysis/isochrone", tag = "analysis", params(("lon" = f64, Query, description = "longitude (WGS84)"), ("lat" = f64, Query, description = "latitude (WGS84)")), responses((status = 200, description = "reachable areas as GeoJSON", body = Object)))]
 pub async fn isochrone(
     State(state): State<AppState>,
@@ -31,7 +34,7 @@ pub async fn isochrone(
     Extension(heavy): Extension<Arc<Heavy>>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let spec = isochrone_request(&params)?.resolve(&viewer.profile.analysis)?;
+    let spec = isochrone_request(&state, &params)?.resolve(&viewer.profile.analysis)?;
     let work = move || {
         let catalog = viewer.catalog;
         let crs = state.store.analysis_crs().to_string();
@@ -56,6 +59,7 @@ pub async fn isochrone(
             "type": "FeatureCollection",
             "features": features,
             "origin": [spec.origin.lon, spec.origin.lat],
+            "changes": spec.changes,
             "snap_m": result.snap_m,
             "network_note": network_note(&result.network_layer),
         });
@@ -70,7 +74,10 @@ pub async fn isochrone(
     heavy.run(work).await
 }
 
-fn isochrone_request(params: &HashMap<String, String>) -> Result<IsochroneRequest, ApiError> {
+fn isochrone_request(
+    state: &AppState,
+    params: &HashMap<String, String>,
+) -> Result<IsochroneRequest, ApiError> {
     const KNOWN: &[&str] = &[
         "network",
         "lon",
@@ -81,6 +88,8 @@ fn isochrone_request(params: &HashMap<String, String>) -> Result<IsochroneReques
         "connector_speed_kmh",
         "population_layer",
         "population_field",
+        "changes",
+        "scenario",
     ];
     if let Some(unknown) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
         return Err(ApiError::bad_request(format!(
@@ -131,7 +140,19 @@ fn isochrone_request(params: &HashMap<String, String>) -> Result<IsochroneReques
             ));
         }
     };
+    let mut scenario = Map::new();
+    if let Some(text) = params.get("changes") {
+        let changes = serde_json::from_str(text)
+            .map_err(|e| ApiError::bad_request(format!("changes is not JSON: {e}")))?;
+        scenario.insert("changes".into(), changes);
+    }
+    if let Some(name) = params.get("scenario") {
+        scenario.insert("scenario".into(), json!(name));
+    }
+    let mut scenario = Json_::Object(scenario);
+    use_saved_scenario(&state.scenarios, &mut scenario)?;
     Ok(IsochroneRequest {
+        changes: parse_part(scenario.get_mut("changes").map(Json_::take), "changes")?,
         network: params.get("network").cloned(),
         network_settings: None,
         snap: snap_given

@@ -4,7 +4,9 @@
 //! works on a region with a profile) plus an optional `output` object as for service access (`store`, `layer`, `title`,
 //! `include_units`, `format`: `json` or `geojson`). The per-unit results are committed as a
 //! layer (`rural_…` by default, no token needed) so tiles and the features API show them;
-//! the response gives its id, the class rules, totals and the per-municipality table.
+//! the response gives its id, the class rules, totals and the per-municipality table. With
+//! `changes` (or `scenario`, a saved one's name) it classifies the scenario: new homes and
+//! network changes apply; service changes are ignored, and the answer's `changes` says so.
 //! Shapes: `docs/rural.md`.
 
 use std::sync::Arc;
@@ -17,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{Value as Json_, json};
 
-use super::shared::{Derived, Format, Output, parse_body, parse_part, store_derived};
+use super::shared::{Derived, Format, Output, parse_body_with_scenario, parse_part, store_derived};
 use crate::analysis::rural::{self, RuralRequest, size_key};
 use crate::analysis::{AnalysisCache, network_note};
 use crate::api::heavy::Heavy;
@@ -36,7 +38,8 @@ pub async fn analyze(
     body: Result<Json<Json_>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let (request, [output]): (RuralRequest, _) = parse_body(body, ["output"])?;
+    let (request, [output]): (RuralRequest, _) =
+        parse_body_with_scenario(&state.scenarios, body, ["output"])?;
     let output: Output = parse_part(output, "output")?;
     let spec = request.resolve(&viewer.profile.analysis)?;
     if output.format == Format::Csv {
@@ -47,7 +50,8 @@ pub async fn analyze(
     let internal = viewer.results_internal(&state);
     let work = move || {
         let catalog = viewer.catalog;
-        let result = rural::classify(&cache, &catalog, &spec, &mut |_| {})?;
+        let crs = state.store.analysis_crs();
+        let result = rural::classify(&cache, &catalog, &spec, crs, &mut |_| {})?;
         let make = |id: &str, title: &str| result.result_layer(id, title);
         if output.format == Format::Geojson {
             return Ok(layers::collection_response(&make("result", "result")));
@@ -87,6 +91,10 @@ pub async fn analyze(
                 "rules": result.rules(),
             },
             "sparse_rule": spec.sparse,
+            "changes": {
+                "applied": spec.changes,
+                "ignored": spec.ignored_changes,
+            },
             "land_area_note": "land_km2 is the area of the demand units in each class (0 for \
                 point units); area_km2 is the whole area polygon.",
             "thresholds": thresholds,
