@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { OUT, TOKEN, boxOf, idle, launchBrowser, openMap, pixels, setLayer, startServer } from './harness.js';
+import { OUT, TOKEN, boxOf, clickAt, idle, launchBrowser, openMap, pixels, setLayer, startServer } from './harness.js';
 
 const DALARNA = [12.2, 59.9, 16.7, 62.2];
 /** Hemköp Dala-Järna (servicepunkter/2398): its closure sends Vansbro residents farther. */
@@ -27,12 +27,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function clickAt(page, lonLat) {
-  const point = await page.evaluate((c) => window.kartrum.map.project(c), lonLat);
-  const canvas = await page.locator('.maplibregl-canvas').boundingBox();
-  await page.mouse.click(canvas.x + point.x, canvas.y + point.y);
-}
 
 describe('analysis panel', { timeout: 20 * TIMEOUT }, () => {
   test('service access from the panel: choropleth, legend, municipality table, URL', { timeout: TIMEOUT }, async () => {

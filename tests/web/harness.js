@@ -158,3 +158,10 @@ export async function boxOf(page, [w, s, e, n]) {
     return { x: Math.max(0, a.x), y: Math.max(0, a.y), width: b.x - a.x, height: b.y - a.y };
   }, [w, s, e, n]);
 }
+
+/** Clicks the map at a lon/lat position, as a user does (`options` as Playwright's click). */
+export async function clickAt(page, lonLat, options = {}) {
+  const point = await page.evaluate((c) => window.kartrum.map.project(c), lonLat);
+  const canvas = await page.locator('.maplibregl-canvas').boundingBox();
+  await page.mouse.click(canvas.x + point.x, canvas.y + point.y, options);
+}

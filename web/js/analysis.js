@@ -124,7 +124,7 @@ function fillColor(result, color) {
  * A vector tile source of a stored layer at a version, from the `run`th answer (both bust the
  * tile cache: a result stored again after it was evicted may start over at version 1).
  */
-function layerSource(layer, run) {
+export function layerSource(layer, run) {
   return {
     type: 'vector',
     tiles: [`${location.origin}/tiles/${encodeURIComponent(layer.id)}/{z}/{x}/{y}.mvt?v=${layer.version}&run=${run}`],

@@ -70,7 +70,6 @@ export function corridorLines(profile) {
 export function initCorridor(app, ctx) {
   const map = app.map;
   const panel = document.getElementById('panel-corridor');
-  const hintBox = document.getElementById('draw-hint');
   // `mode` is how the map takes clicks: null, 'draw' (points of `draft`) or 'pick' (railway
   // segment ids in `picked`; the railways to pick from are `rails`, fetched once).
   const state = { key: null, result: null, error: null, busy: false, mode: null, draft: null, picked: null, rails: null, fit: false };
@@ -134,7 +133,7 @@ export function initCorridor(app, ctx) {
     clear.textContent = t('coClear');
     linesLayer.fill();
     linesField.fill();
-    if (state.mode) hintBox.textContent = t(MODES[state.mode].hint);
+    ctx.input.translate();
     render();
   });
 
@@ -210,14 +209,7 @@ export function initCorridor(app, ctx) {
     },
   };
   const stopMode = () => {
-    if (!state.mode) return;
-    MODES[state.mode].button.setAttribute('aria-pressed', 'false');
-    Object.assign(state, { mode: null, draft: null, picked: null });
-    app.drawing = false;
-    map.doubleClickZoom.enable();
-    map.getCanvas().style.cursor = '';
-    hintBox.hidden = true;
-    ctx.update({ keepPanel: true });
+    if (state.mode) ctx.input.stop();
   };
   const finish = () => {
     const corridor = MODES[state.mode].corridor(Number(width.value) || 0);
@@ -250,47 +242,18 @@ export function initCorridor(app, ctx) {
       }
     }
     const mode = MODES[name];
-    state.mode = name;
-    mode.begin();
-    app.drawing = true;
-    app.popup?.remove();
-    map.doubleClickZoom.disable();
-    map.getCanvas().style.cursor = mode.cursor;
-    mode.button.setAttribute('aria-pressed', 'true');
-    hintBox.textContent = t(mode.hint);
-    hintBox.hidden = false;
-    ctx.update({ keepPanel: true });
+    ctx.input.start({
+      button: mode.button, cursor: mode.cursor, hint: () => t(mode.hint), add: mode.add, finish,
+      pop: () => mode.items().pop(),
+      begin: () => {
+        state.mode = name;
+        mode.begin();
+      },
+      end: () => Object.assign(state, { mode: null, draft: null, picked: null }),
+    });
   };
   draw.addEventListener('click', () => startMode('draw'));
   pick.addEventListener('click', () => startMode('pick'));
-  map.on('click', (e) => {
-    // The second click of a double-click (which finishes) adds nothing.
-    if (!state.mode || e.originalEvent?.detail > 1) return;
-    MODES[state.mode].add(e.lngLat, e.point);
-    ctx.update({ keepPanel: true });
-  });
-  map.on('dblclick', (e) => {
-    if (!state.mode) return;
-    e.preventDefault();
-    finish();
-  });
-  document.addEventListener('keydown', (e) => {
-    if (!state.mode) return;
-    const onMap = e.target === map.getCanvas();
-    if (e.key === 'Enter') finish();
-    else if (e.key === 'Escape') stopMode();
-    else if (e.key === 'Backspace' && !e.target.matches?.('input, select, textarea')) {
-      MODES[state.mode].items().pop();
-      ctx.update({ keepPanel: true });
-    } else if (e.key === ' ' && onMap) {
-      const c = map.getCanvas();
-      const point = { x: c.clientWidth / 2, y: c.clientHeight / 2 };
-      MODES[state.mode].add(map.unproject(point), point);
-      ctx.update({ keepPanel: true });
-    } else return;
-    e.preventDefault();
-    e.stopPropagation();
-  }, true);
 
   run.addEventListener('click', () => {
     const w = Number(width.value);

@@ -40,7 +40,8 @@ const LAYER_ID = /^[A-Za-z0-9_-]{1,100}$/;
  * (the ids of the stored result layers it showed) and `si=JSON` (the layers picked instead of the
  * profile's, `inputs`), `pl=PLACE_ID` and `pt=JSON` (the tätort layer picked, `placeTowns`) (place profile) and
  * `co=WIDTH;lon,lat;lon,lat…`, `co=WIDTH;LAYER:FIELD=VALUE` or `co=WIDTH;LAYER@ID,ID,…` (corridor:
- * a drawn line, the features with a field value, or features by id).
+ * a drawn line, the features with a field value, or features by id), and `cmp=JSON` (the
+ * comparison of scenarios, compare.js).
  */
 export function encodeAnalysis(analysis = {}) {
   const parts = [];
@@ -68,6 +69,7 @@ export function encodeAnalysis(analysis = {}) {
     else where = co.line.map(([x, y]) => `${Number(x.toFixed(5))},${Number(y.toFixed(5))}`).join(';');
     parts.push(`co=${Math.round(co.width)};${where}`);
   }
+  if (analysis.compare && typeof analysis.compare === 'object') parts.push(`cmp=${encodeURIComponent(JSON.stringify(analysis.compare))}`);
   return parts.join('&');
 }
 
@@ -119,6 +121,8 @@ export function decodeAnalysis(params) {
       if (line.length >= 2) analysis.corridor = { width: w, line };
     }
   }
+  const compare = parseObject(params.get('cmp'));
+  if (compare) analysis.compare = compare;
   return analysis;
 }
 

@@ -1,14 +1,18 @@
-// The analysis side panel: tabs for service access, place profiles and corridors (a WAI-ARIA
+// The analysis side panel: tabs for service access, place profiles, corridors and scenarios (a WAI-ARIA
 // tablist: arrows move between tabs, Enter/Space/click selects), and the button that shows or
 // hides the panel.
 
+import { el } from './dom.js';
 import { onLanguageChange } from './i18n.js';
 import { initServiceAccess } from './analysis.js';
 import { initScenario } from './scenario.js';
 import { initPlaceProfile } from './places.js';
 import { initCorridor } from './corridor.js';
+import { initScenarioBuilder } from './scenario-builder.js';
+import { initCompare } from './compare.js';
+import { mapInput } from './mapinput.js';
 
-const TABS = ['service', 'profile', 'corridor'];
+const TABS = ['service', 'profile', 'corridor', 'scenario'];
 
 /** Selects a tab of the analysis panel (and shows the panel). */
 export function selectTab(name, { focus = false } = {}) {
@@ -17,7 +21,11 @@ export function selectTab(name, { focus = false } = {}) {
     const on = t === name;
     tab.setAttribute('aria-selected', String(on));
     tab.tabIndex = on ? 0 : -1;
-    document.getElementById(`panel-${t}`).hidden = !on;
+    const panel = document.getElementById(`panel-${t}`);
+    const shown = on && panel.hidden;
+    panel.hidden = !on;
+    // A panel may wait with its reads until it is first shown.
+    if (shown) panel.dispatchEvent(new CustomEvent('tabshown'));
     if (on && focus) tab.focus();
   }
   showTools(true);
@@ -49,10 +57,18 @@ export function initTools(app, ctx) {
     showTools(document.getElementById('tools').hidden);
   });
   // The panels open their tab through the context: they import nothing of this module.
-  const panels = { ...ctx, selectTab };
+  // One map input for every panel that draws or picks on the map.
+  const panels = { ...ctx, selectTab, input: mapInput(app, ctx.update) };
   const service = initServiceAccess(app, panels);
   initScenario(app, { ...panels, service });
   initPlaceProfile(app, panels);
   initCorridor(app, panels);
+  // Scenarios: the builder and the comparison of saved ones share one tab.
+  const tab = document.getElementById('panel-scenario');
+  const builder = el('div', { id: 'scenario-builder' });
+  const compare = el('div', { id: 'scenario-compare' });
+  tab.append(builder, compare);
+  app.scenarios = initScenarioBuilder(app, panels, builder);
+  initCompare(app, panels, compare, app.scenarios);
   onLanguageChange(() => ctx.update());
 }

@@ -69,6 +69,8 @@ export function initViews(app, { currentState, applyState, toast, onChange }) {
     current = i;
     const { basemap, ...analysis } = view.analysis || {};
     applyState({ camera: view.camera, layers: view.layers, analysis, basemap }, { animate });
+    // The scenario the slide names opens in the builder (views without one leave it as it is).
+    if (view.scenario) app.scenarios?.open(view.scenario);
     render();
   };
 
@@ -104,8 +106,9 @@ export function initViews(app, { currentState, applyState, toast, onChange }) {
     if (!title) return;
     const state = currentState();
     try {
+      const scenario = app.scenarios?.state.id;
       const saved = await send('POST', '/api/views', {
-        title, camera: state.camera, layers: state.layers, analysis: { ...app.analysis, basemap: state.basemap },
+        title, camera: state.camera, layers: state.layers, analysis: { ...app.analysis, basemap: state.basemap }, ...(scenario ? { scenario } : {}),
       });
       nameInput.value = '';
       await refresh();
@@ -149,7 +152,7 @@ export function initViews(app, { currentState, applyState, toast, onChange }) {
 }
 
 function input(view) {
-  return { title: view.title, camera: view.camera, layers: view.layers, analysis: view.analysis };
+  return { title: view.title, camera: view.camera, layers: view.layers, analysis: view.analysis, ...(view.scenario ? { scenario: view.scenario } : {}) };
 }
 
 function button(text, onclick, className = '', label = '', disabled = false) {
