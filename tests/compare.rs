@@ -1,0 +1,275 @@
+//! `POST /api/analysis/compare` against a real server on the Dalarna data: the table's
+//! differences are the scenario endpoint's before/after, the scenarios' result layers hold
+//! `change`, corridors are rows, and bad requests are problems.
+
+mod common;
+
+use common::regions::{self, Layers, Region};
+use common::{Server, assert_problem};
+use serde_json::{Value as Json, json};
+
+/// The Dalarna layers these tests read, ingested once per test binary.
+fn dalarna() -> &'static Region {
+    regions::dalarna(Layers::Only(&[
+        "busslinjer",
+        "befolkning_1km",
+        "vardcentraler",
+        "servicepunkter",
+        "kommuner",
+        "tatorter",
+        "hallplatser",
+    ]))
+}
+
+/// Idre (lon, lat): a village in the north-west without a health centre.
+const IDRE: (f64, f64) = (12.7186, 61.8585);
+
+/// Health centres over the bus network, per municipality (the rest from the profile).
+fn health() -> Json {
+    json!({ "supply": [{ "layer": "vardcentraler" }] })
+}
+
+fn close_avesta() -> Json {
+    json!({ "remove": ["vardcentraler/1"] })
+}
+
+fn open_idre() -> Json {
+    json!({ "add": [{ "name": "Idre hälsocentral", "lon": IDRE.0, "lat": IDRE.1 }] })
+}
+
+fn post(server: &Server, path: &str, body: &Json) -> reqwest::blocking::Response {
+    common::client()
+        .post(server.at(path))
+        .json(body)
+        .send()
+        .unwrap()
+}
+
+fn ok(server: &Server, path: &str, body: &Json) -> Json {
+    let response = post(server, path, body);
+    let status = response.status();
+    let answer: Json = response.json().unwrap();
+    assert_eq!(status, 200, "{path}: {answer}");
+    answer
+}
+
+fn get(server: &Server, path: &str) -> Json {
+    let response = common::client().get(server.at(path)).send().unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().unwrap()
+}
+
+/// One server for every check: two servers on one data directory could clear each other's
+/// work files.
+#[test]
+fn http_api() {
+    let server = dalarna().serve(None, &[]);
+    service_access_differences_are_the_scenarios(&server);
+    corridors_are_the_rows(&server);
+    bad_requests_are_problems(&server);
+}
+
+/// Closing Avesta's health centre and opening one at Idre, compared with the baseline: each
+/// scenario's difference, in total and per municipality, is what the scenario endpoint
+/// reports as after minus before for the same changes; its result layer holds every unit's
+/// value and its change, and a second request reuses the same layers.
+fn service_access_differences_are_the_scenarios(server: &Server) {
+    let body = json!({
+        "analysis": "service_access",
+        "request": health(),
+        "scenarios": [
+            { "name": "Avesta stänger", "changes": close_avesta() },
+            { "name": "Idre öppnar", "changes": open_idre() },
+        ],
+    });
+    let table = ok(server, "/api/analysis/compare", &body);
+    assert_eq!(table["analysis"], "service_access");
+    let names: Vec<&str> = table["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Nuläge", "Avesta stänger", "Idre öppnar"]);
+    let keys: Vec<&str> = table["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["key"].as_str().unwrap())
+        .collect();
+    for key in ["population_beyond", "mean", "median", "band_0"] {
+        assert!(keys.contains(&key), "{key} in {keys:?}");
+    }
+    assert_eq!(table["areas"].as_array().unwrap().len(), 15);
+    assert_eq!(table["total"]["difference"][0], Json::Null);
+
+    let summary_of = |s: &Json| -> Vec<(&str, Option<f64>)> {
+        let mut out = vec![
+            ("population_beyond", s["beyond_threshold"].as_f64()),
+            ("mean", s["mean"].as_f64()),
+            ("median", s["median"].as_f64()),
+            ("unreachable", s["unreachable"].as_f64()),
+        ];
+        for (j, band) in s["bands"].as_array().unwrap().iter().enumerate() {
+            let key: &'static str = ["band_0", "band_1", "band_2", "band_3", "band_4"][j];
+            out.push((key, band["population"].as_f64()));
+        }
+        out
+    };
+    let close = |a: Option<f64>, b: Option<f64>, what: &str| match (a, b) {
+        (Some(a), Some(b)) => assert!((a - b).abs() < 1e-6, "{what}: {a} vs {b}"),
+        (a, b) => assert_eq!(a, b, "{what}"),
+    };
+    let mut moved = 0;
+    for (i, changes) in [close_avesta(), open_idre()].into_iter().enumerate() {
+        let mut request = health();
+        request["changes"] = changes;
+        request["output"] = json!({ "store": false, "max_units": 0 });
+        let scenario = ok(server, "/api/analysis/service-access/scenario", &request);
+        let rows = table["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain([&table["total"]]);
+        for row in rows {
+            let name = row["name"].as_str().unwrap();
+            let expected = if name == "Totalt" {
+                &scenario["total"]
+            } else {
+                scenario["areas"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|a| a["name"] == row["name"] && a["code"] == row["code"])
+                    .unwrap_or_else(|| panic!("no area {name} in the scenario answer"))
+            };
+            let (before, after) = (
+                summary_of(&expected["before"]),
+                summary_of(&expected["after"]),
+            );
+            for ((key, b), (_, a)) in before.into_iter().zip(after) {
+                let what = format!("{name} {key} scenario {}", i + 1);
+                close(row["values"][0][key].as_f64(), b, &what);
+                close(row["values"][i + 1][key].as_f64(), a, &what);
+                let d = b.zip(a).map(|(b, a)| a - b);
+                close(row["difference"][i + 1][key].as_f64(), d, &what);
+                moved += usize::from(d.is_some_and(|d| d.abs() > 1e-9));
+            }
+        }
+    }
+    assert!(moved > 4, "the scenarios change something ({moved} cells)");
+    let mean = |i: usize| table["total"]["difference"][i]["mean"].as_f64().unwrap();
+    assert!(
+        mean(1) > 0.0 && mean(2) < 0.0,
+        "closing is farther, opening nearer"
+    );
+
+    // Each scenario's layer: every unit, its value and its change against the baseline.
+    let layers: Vec<String> = table["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["layer"].as_str().expect("a layer").to_string())
+        .collect();
+    assert!(layers.iter().all(|l| l.starts_with("cmp_")), "{layers:?}");
+    let mut distinct = layers.clone();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3);
+    let changes = |layer: &str| -> Vec<Option<f64>> {
+        let features = get(server, &format!("/api/layers/{layer}/features?limit=10000"));
+        assert_eq!(features["numberMatched"], 4_004, "{layer}");
+        features["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                assert!(f["properties"].get("value").is_some(), "{f}");
+                f["properties"]["change"].as_f64()
+            })
+            .collect()
+    };
+    let base = changes(&layers[0]);
+    assert!(base.iter().flatten().all(|d| *d == 0.0));
+    let farther = changes(&layers[1]);
+    assert!(farther.iter().flatten().all(|d| *d >= -1e-9));
+    assert!(farther.iter().flatten().any(|d| *d > 0.0));
+    let nearer = changes(&layers[2]);
+    assert!(nearer.iter().flatten().all(|d| *d <= 1e-9));
+    assert!(nearer.iter().flatten().any(|d| *d < 0.0));
+
+    let again = ok(server, "/api/analysis/compare", &body);
+    assert_eq!(again["scenarios"], table["scenarios"], "the same ids");
+    assert_eq!(again["total"], table["total"]);
+}
+
+/// Corridors are the rows; a scenario without changes differs by nothing, and the total is
+/// the region's.
+fn corridors_are_the_rows(server: &Server) {
+    let line = |to: (f64, f64)| json!({ "type": "LineString", "coordinates": [[15.63, 60.61], [to.0, to.1]] });
+    let body = json!({
+        "analysis": "corridor",
+        "request": { "corridors": [
+            { "name": "Mot Borlänge", "line": line((15.42, 60.48)), "buffer_m": 2000 },
+            { "name": "Mot Rättvik", "line": line((15.12, 60.89)), "buffer_m": 2000 },
+        ] },
+        "scenarios": [{ "name": "Oförändrat", "changes": {} }],
+    });
+    let table = ok(server, "/api/analysis/compare", &body);
+    let rows = table["areas"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Mot Borlänge", "Mot Rättvik"]);
+    for row in rows.iter().chain([&table["total"]]) {
+        let population = row["values"][0]["population"].as_f64().unwrap();
+        assert!(population > 1_000.0, "{row}");
+        assert_eq!(row["values"][0], row["values"][1]);
+        assert_eq!(row["difference"][1]["population"], 0.0);
+    }
+    assert_eq!(table["total"]["values"][0]["population"], 285_587.0);
+    assert_eq!(
+        table["scenarios"][1]["layer"],
+        Json::Null,
+        "corridors have no units"
+    );
+}
+
+/// Scenario lists empty or over six, names twice, an unknown analysis, changes inside the
+/// request, an unknown saved scenario and a bad scenario are refused as problems naming the
+/// fault.
+fn bad_requests_are_problems(server: &Server) {
+    let with = |scenarios: Json| json!({ "analysis": "service_access", "request": health(), "scenarios": scenarios });
+    let named = |name: &str| json!({ "name": name, "changes": close_avesta() });
+    let seven: Vec<Json> = (1..=7).map(|i| named(&format!("S{i}"))).collect();
+    let cases = [
+        (with(json!([])), 400, "empty"),
+        (with(json!(seven)), 400, "scenarios"),
+        (with(json!([named("A"), named("A")])), 400, "two scenarios"),
+        (with(json!([named("Nuläge")])), 400, "two scenarios"),
+        (with(json!([named("")])), 400, "name"),
+        (with(json!([7])), 400, "scenario"),
+        (with(json!(["ingen-sadan"])), 404, "ingen-sadan"),
+        (
+            with(json!([{ "name": "A", "changes": { "remove": ["vardcentraler/999999"] } }])),
+            400,
+            "vardcentraler/999999",
+        ),
+        (
+            json!({ "analysis": "isochrone", "scenarios": [named("A")] }),
+            400,
+            "service_access",
+        ),
+        (
+            json!({ "analysis": "rural", "request": { "changes": {} }, "scenarios": [named("A")] }),
+            400,
+            "changes",
+        ),
+        (
+            json!({ "analysis": "rural", "request": [], "scenarios": [named("A")] }),
+            400,
+            "object",
+        ),
+    ];
+    for (body, status, says) in cases {
+        let detail = assert_problem(post(server, "/api/analysis/compare", &body), status);
+        assert!(detail.contains(says), "{body}: {detail}");
+    }
+}
