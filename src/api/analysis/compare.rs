@@ -34,11 +34,12 @@ pub async fn compare(
     Extension(cache): Extension<Arc<AnalysisCache>>,
     Extension(heavy): Extension<Arc<Heavy>>,
     headers: HeaderMap,
-    body: Result<Json<CompareRequest>, JsonRejection>,
+    body: Result<Json<Json_>, JsonRejection>,
 ) -> Result<Json<Json_>, ApiError> {
     let started = Instant::now();
-    let Json(request) =
-        body.map_err(|r| ApiError::new(r.status(), format!("invalid request: {}", r.body_text())))?;
+    let Json(body) = body?;
+    let request: CompareRequest = serde_json::from_value(body)
+        .map_err(|e| ApiError::bad_request(format!("invalid request: {e}")))?;
     request.validate()?;
     let scenarios = request.scenarios(|id| saved_scenario(&state, id))?;
     let internal = viewer.results_internal(&state);
