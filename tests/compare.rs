@@ -246,8 +246,8 @@ fn bad_requests_are_problems(server: &Server) {
     let named = |name: &str| json!({ "name": name, "changes": close_avesta() });
     let seven: Vec<Json> = (1..=7).map(|i| named(&format!("S{i}"))).collect();
     let cases = [
-        (with(json!([])), 400, "empty"),
-        (with(json!(seven)), 400, "scenarios"),
+        (with(json!([])), 400, "between 1 and 6"),
+        (with(json!(seven)), 400, "between 1 and 6"),
         (with(json!([named("A"), named("A")])), 400, "two scenarios"),
         (with(json!([named("Nuläge")])), 400, "two scenarios"),
         (with(json!([named("")])), 400, "name"),

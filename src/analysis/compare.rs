@@ -24,11 +24,13 @@ use super::service_access::{self, AccessRequest, AccessSpec, Run};
 use super::{AnalysisCache, AnalysisError, budget};
 use crate::layer::{FieldKind, Layer, MAX_TITLE_CHARS};
 use crate::profile::AnalysisProfile;
-use crate::range;
+use crate::range::Range;
 use crate::store::Catalog;
 
 /// Most scenarios compared with the baseline in one request.
 pub const MAX_SCENARIOS: usize = 6;
+/// How many scenarios one comparison holds.
+const SCENARIOS: Range = Range::new("scenarios", 1.0, MAX_SCENARIOS as f64, "scenarios");
 /// The name of the baseline, the first column of every table.
 pub const BASELINE: &str = "Nuläge";
 /// The `source` of comparison result layers.
@@ -152,19 +154,9 @@ impl CompareRequest {
     /// Checks what needs no layer: 1 to [`MAX_SCENARIOS`] scenarios, an inner request that
     /// is an object without `changes` or `scenario`, and each inline scenario's changes.
     pub fn validate(&self) -> Result<(), CompareError> {
-        if self.scenarios.is_empty() {
-            return Err(CompareError::Invalid(format!(
-                "\"scenarios\" is empty; give 1 to {MAX_SCENARIOS} scenarios to compare with the \
-                 baseline"
-            )));
-        }
-        range::at_most(
-            "scenarios",
-            self.scenarios.len(),
-            MAX_SCENARIOS,
-            "scenarios",
-        )
-        .map_err(AnalysisError::from)?;
+        SCENARIOS
+            .check(self.scenarios.len() as f64)
+            .map_err(AnalysisError::from)?;
         let Json::Object(request) = &self.request else {
             return Err(CompareError::Invalid(
                 "\"request\" must be a JSON object: the analysis's own request".into(),
@@ -755,13 +747,10 @@ mod tests {
                 .validate()
         };
         assert!(count(1).is_ok() && count(MAX_SCENARIOS).is_ok());
-        assert!(count(0).unwrap_err().to_string().contains("empty"));
-        assert!(
-            count(MAX_SCENARIOS + 1)
-                .unwrap_err()
-                .to_string()
-                .contains("scenarios")
-        );
+        for n in [0, MAX_SCENARIOS + 1] {
+            let text = count(n).unwrap_err().to_string();
+            assert!(text.contains("between 1 and 6"), "{text}");
+        }
     }
 
     #[test]
