@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use kartrummet::analysis::AnalysisCache;
-use kartrummet::analysis::compare::{self, Comparison, CompareRequest};
+use kartrummet::analysis::compare::{self, CompareRequest, Comparison};
 use kartrummet::ingest::{self, IngestOptions};
 use kartrummet::profile::RegionProfile;
 use kartrummet::store::Store;
@@ -48,9 +48,10 @@ fn main() {
         .expect("the demo profile")
         .analysis;
     let cache = AnalysisCache::default();
-    let busiest = timed("baseline alone, cold (build network, snap 4,004 cells)", || {
-        busiest_store(&cache, &catalog, &profile)
-    });
+    let busiest = timed(
+        "baseline alone, cold (build network, snap 4,004 cells)",
+        || busiest_store(&cache, &catalog, &profile),
+    );
     let idre = json!({ "name": "Idre", "lon": 12.7186, "lat": 61.8585 });
     let request: CompareRequest = serde_json::from_value(json!({
         "analysis": "service_access",
@@ -79,7 +80,10 @@ fn main() {
         println!(
             "  {:<16} mean {:+.2} min, beyond threshold {:+.0} residents",
             s.name,
-            total.difference[i].as_ref().and_then(|d| d["mean"]).unwrap_or(f64::NAN),
+            total.difference[i]
+                .as_ref()
+                .and_then(|d| d["mean"])
+                .unwrap_or(f64::NAN),
             total.difference[i]
                 .as_ref()
                 .and_then(|d| d["population_beyond"])

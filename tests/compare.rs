@@ -299,8 +299,8 @@ fn rural_added_population_is_counted_exactly() {
     let profile = RegionProfile::read(dalarna().manifest()).unwrap().analysis;
     let catalog = dalarna().store().snapshot();
     let cache = AnalysisCache::default();
-    let table = compare::compare(&cache, &catalog, "EPSG:3006", &profile, &request, scenarios)
-        .unwrap();
+    let table =
+        compare::compare(&cache, &catalog, "EPSG:3006", &profile, &request, scenarios).unwrap();
     let added = |row: &compare::Row, key: &str| row.difference[1].as_ref().unwrap()[key];
     assert_eq!(added(&table.total, "population"), Some(610.0));
     let classes: f64 = ["tatort", "tatortsnara_landsbygd", "glesbygd"]
