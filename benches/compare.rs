@@ -3,16 +3,19 @@
 //! `POST /api/analysis/compare` runs it, and the four result layers built. Target: under
 //! 500 ms with the network and units cached. Prints wall time per run.
 //!
+//! The layers are ingested from the demo manifest as the tests do (`tests/common`).
+//!
 //! `cargo bench --bench compare`
 
-use std::path::Path;
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::time::Instant;
 
+use common::regions::{self, Layers};
 use kartrummet::analysis::AnalysisCache;
 use kartrummet::analysis::compare::{self, CompareRequest, Comparison};
-use kartrummet::ingest::{self, IngestOptions};
 use kartrummet::profile::RegionProfile;
-use kartrummet::store::Store;
 use serde_json::json;
 
 fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
@@ -26,25 +29,14 @@ fn timed<T>(name: &str, f: impl FnOnce() -> T) -> T {
 }
 
 fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path(), "EPSG:3006").expect("store");
-    for (id, file) in [
-        ("busslinjer", "data/dalarna/kollektivtrafik_linjer.geojson"),
-        ("befolkning_1km", "data/dalarna/befolkning_1km_2025.geojson"),
-        (
-            "servicepunkter",
-            "data/sverige/servicepunkter_se_poi.geojson",
-        ),
-        ("kommuner", "data/sverige/kommuner_scb_2024.geojson"),
-    ] {
-        let options = IngestOptions {
-            layer_id: Some(id.into()),
-            ..Default::default()
-        };
-        ingest::ingest(&store, Path::new(file), &options, &mut |_| {}).expect("ingest");
-    }
-    let catalog = store.snapshot();
-    let profile = RegionProfile::read(Path::new("data/demo.toml"))
+    let dalarna = regions::dalarna(Layers::Only(&[
+        "busslinjer",
+        "befolkning_1km",
+        "servicepunkter",
+        "kommuner",
+    ]));
+    let catalog = dalarna.store().snapshot();
+    let profile = RegionProfile::read(dalarna.manifest())
         .expect("the demo profile")
         .analysis;
     let cache = AnalysisCache::default();
