@@ -1,6 +1,8 @@
 //! Service access benchmark: the full Dalarna run (4,004 grid cells, every grocery store,
-//! bus network), one what-if, and nearest service for every node of the Stockholm network.
-//! Prints wall time and peak memory (VmHWM, reset before each run) per run.
+//! bus network), one what-if, a scenario of 10 road changes, 5 additions of homes and 3
+//! service changes (cold, then warm: the figure that matters in a meeting), and nearest
+//! service for every node of the Stockholm network. Prints wall time and peak memory (VmHWM,
+//! reset before each run) per run.
 //!
 //! `cargo bench --bench service_access`
 
@@ -131,6 +133,27 @@ fn main() {
         c.total.population_farther
     );
 
+    let scenario: Changes = serde_json::from_value(full_scenario(
+        &store.layer("busslinjer").expect("busslinjer"),
+        &cold.outcome.services[busiest as usize].id,
+        &cold.outcome.services[(busiest as usize + 1) % cold.outcome.services.len()].id,
+    ))
+    .expect("a scenario");
+    let run_scenario = |label: &str| {
+        measure(label, || {
+            service_access::scenario(&cache, &catalog, &spec, &scenario, "EPSG:3006")
+                .expect("scenario")
+        })
+    };
+    let _ = run_scenario("scenario: 10 road, 5 homes, 3 service changes, cold");
+    let c = run_scenario("scenario: 10 road, 5 homes, 3 service changes, warm");
+    println!(
+        "  {:?}; {} residents added; {} cells changed",
+        c.network.expect("road changes"),
+        c.population_added,
+        c.units.len()
+    );
+
     let vagnat = store.layer("vagnat").expect("vagnat");
     let network = measure("Stockholm: build network (15,021 edges)", || {
         Network::from_layer(&vagnat, &NetworkSettings::default()).expect("network")
@@ -159,4 +182,55 @@ fn main() {
         "  {} stores within 500 m of the network; {reachable} nodes reach one",
         shops.len()
     );
+}
+
+/// A box of `d` degrees around a position, as a GeoJSON polygon.
+fn around(lon: f64, lat: f64, d: f64) -> serde_json::Value {
+    serde_json::json!({"type": "Polygon", "coordinates": [[
+        [lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]
+    ]]})
+}
+
+/// Ten road changes (four closures, three new speeds, three links), five additions of homes
+/// (three points, two areas) and three service changes (one closed, one moved, one new) in
+/// Dalarna.
+fn full_scenario(roads: &kartrummet::layer::Layer, close: &str, moved: &str) -> serde_json::Value {
+    let id = |k: usize| {
+        format!(
+            "busslinjer/{}",
+            roads.features[k * roads.features.len() / 7].id
+        )
+    };
+    let line =
+        |a: [f64; 2], b: [f64; 2]| serde_json::json!({"type": "LineString", "coordinates": [a, b]});
+    serde_json::json!({
+        "remove": [close],
+        "move": [{"id": moved, "lon": 15.63, "lat": 60.61}],
+        "add": [{"name": "Ny butik Marnäs", "lon": 15.17, "lat": 60.15}],
+        "population": [
+            {"name": "Nya bostäder Marnäs", "lon": 15.17, "lat": 60.15, "population": 610},
+            {"name": "Borlänge", "lon": 15.43, "lat": 60.485, "population": 290},
+            {"name": "Mora", "lon": 14.54, "lat": 61.005, "population": 320},
+            {"name": "Falun centrum", "geometry": around(15.63, 60.607, 0.01), "population": 300},
+            {"name": "Fjället", "geometry": around(12.9, 61.6, 0.01), "population": 40}
+        ],
+        "network": {
+            "close": [
+                {"within": around(15.19, 60.15, 0.004)},
+                {"within": around(15.43, 60.485, 0.003)},
+                {"ids": [id(1)]},
+                {"ids": [id(2), id(3)]}
+            ],
+            "speed": [
+                {"within": around(15.63, 60.607, 0.02), "speed_kmh": 30},
+                {"within": around(16.17, 60.14, 0.02), "speed_kmh": 30},
+                {"ids": [id(4)], "speed_kmh": 100}
+            ],
+            "links": [
+                {"line": line([15.15, 60.14], [15.22, 60.16]), "speed_kmh": 80},
+                {"line": line([15.40, 60.47], [15.47, 60.50]), "speed_kmh": 70, "oneway": true},
+                {"line": line([14.50, 60.99], [14.58, 61.02]), "speed_kmh": 60}
+            ]
+        }
+    })
 }

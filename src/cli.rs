@@ -19,6 +19,7 @@ use crate::demo;
 use crate::ingest::{self, IngestOptions, Progress};
 use crate::network::SnapSettings;
 use crate::profile::RegionProfile;
+use crate::scenarios::Scenarios;
 use crate::store::Store;
 use crate::tiles;
 use crate::views::Views;
@@ -291,7 +292,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 access,
             };
             let views = Views::open(opened.dir())?;
-            let state = AppState::new(opened, config, views);
+            let scenarios = Scenarios::open(opened.dir())?;
+            let state = AppState::new(opened, config, views, scenarios);
             tokio::runtime::Runtime::new()?.block_on(api::serve(state))?;
             Ok(())
         }

@@ -13,11 +13,11 @@ use crate::analysis::AnalysisError;
 use crate::analysis::budget::BudgetError;
 use crate::analysis::compare::CompareError;
 use crate::analysis::corridor::CorridorError;
+use crate::documents::DocumentError;
 use crate::ingest::IngestError;
 use crate::network::NetworkError;
 use crate::ogc::OgcError;
 use crate::store::StoreError;
-use crate::views::ViewError;
 
 /// An HTTP error with a human explanation.
 #[derive(Debug)]
@@ -246,13 +246,17 @@ impl From<MultipartRejection> for ApiError {
     }
 }
 
-impl From<ViewError> for ApiError {
-    fn from(error: ViewError) -> Self {
-        match &error {
-            ViewError::NotFound(_) => Self::not_found(error.to_string()),
-            ViewError::Invalid(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string()),
-            ViewError::Io { .. } | ViewError::Corrupt { .. } => Self::internal(error),
-        }
+impl From<DocumentError> for ApiError {
+    fn from(error: DocumentError) -> Self {
+        use DocumentError::*;
+        let status = match &error {
+            NotFound { .. } => StatusCode::NOT_FOUND,
+            Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            UnknownReference(_) => StatusCode::BAD_REQUEST,
+            Conflict(_) => StatusCode::CONFLICT,
+            Io { .. } | Corrupt { .. } => return Self::internal(error),
+        };
+        Self::new(status, error.to_string())
     }
 }
 

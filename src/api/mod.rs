@@ -10,6 +10,7 @@ mod jobs;
 mod layers;
 mod ogc;
 mod openapi;
+mod scenarios;
 mod tiles;
 pub(crate) mod viewer;
 mod views;
@@ -27,6 +28,7 @@ use tower_http::services::{ServeDir, ServeFile};
 pub use error::ApiError;
 
 use crate::config::Config;
+use crate::scenarios::Scenarios;
 use crate::store::Store;
 use crate::views::Views;
 
@@ -41,16 +43,20 @@ pub struct AppState {
     pub jobs: Arc<jobs::Jobs>,
     /// Saved map views.
     pub views: Arc<Views>,
+    /// Saved scenarios.
+    pub scenarios: Arc<Scenarios>,
 }
 
 impl AppState {
-    /// State for a server over `store` with `config` and `views`, and no jobs yet.
-    pub fn new(store: Store, config: Config, views: Views) -> Self {
+    /// State for a server over `store` with `config`, `views` and `scenarios`, and no jobs
+    /// yet.
+    pub fn new(store: Store, config: Config, views: Views, scenarios: Scenarios) -> Self {
         Self {
             store: Arc::new(store),
             config: Arc::new(config),
             jobs: Arc::default(),
             views: Arc::new(views),
+            scenarios: Arc::new(scenarios),
         }
     }
 }
@@ -79,6 +85,13 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/views/{id}",
             get(views::get).put(views::replace).delete(views::delete),
+        )
+        .route("/scenarios", get(scenarios::list).post(scenarios::create))
+        .route(
+            "/scenarios/{id}",
+            get(scenarios::get)
+                .put(scenarios::replace)
+                .delete(scenarios::delete),
         )
         .route("/config", get(client_config))
         .route("/openapi.json", get(openapi::document))

@@ -14,6 +14,7 @@ use crate::analysis::corridor::CorridorRequest;
 use crate::analysis::engine::spec::Mode;
 use crate::analysis::rural::RuralRequest;
 use crate::analysis::service_access::AccessRequest;
+use crate::scenarios::ScenarioInput;
 
 /// The document: every handler of the router, the analysis request schemas and `Problem`.
 #[derive(OpenApi)]
@@ -35,6 +36,11 @@ use crate::analysis::service_access::AccessRequest;
         super::views::get,
         super::views::replace,
         super::views::delete,
+        super::scenarios::list,
+        super::scenarios::create,
+        super::scenarios::get,
+        super::scenarios::replace,
+        super::scenarios::delete,
         super::analysis::service_access::service_access,
         super::analysis::service_access::scenario,
         super::analysis::isochrone::isochrone,
@@ -57,7 +63,7 @@ use crate::analysis::service_access::AccessRequest;
         super::ogc::matrix_sets,
         super::ogc::matrix_set,
     ),
-    components(schemas(AccessRequest, RuralRequest, CorridorRequest, CompareRequest, Analysis, Mode)),
+    components(schemas(AccessRequest, RuralRequest, CorridorRequest, CompareRequest, Analysis, Mode, ScenarioInput)),
     modifiers(&Problems)
 )]
 pub struct ApiDoc;

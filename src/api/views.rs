@@ -1,4 +1,5 @@
-//! `/api/views`: saved map views, listed in order; writes need the bearer token.
+//! `/api/views`: saved map views, listed in order; writes need the bearer token. A view may
+//! name a saved scenario (`scenario`, its id), which must exist.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -41,10 +42,11 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<View>), ApiError> {
     auth::require_token(state.config.token.as_deref(), &headers)?;
     let Json(input) = body?;
-    let views = state.views.clone();
-    let view = tokio::task::spawn_blocking(move || views.create(input))
-        .await
-        .map_err(ApiError::internal)??;
+    let view = tokio::task::spawn_blocking(move || {
+        (state.scenarios).while_kept(|kept| state.views.create(input, kept))
+    })
+    .await
+    .map_err(ApiError::internal)??;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -58,10 +60,11 @@ pub async fn replace(
 ) -> Result<Json<View>, ApiError> {
     auth::require_token(state.config.token.as_deref(), &headers)?;
     let Json(input) = body?;
-    let views = state.views.clone();
-    let view = tokio::task::spawn_blocking(move || views.replace(&id, input))
-        .await
-        .map_err(ApiError::internal)??;
+    let view = tokio::task::spawn_blocking(move || {
+        (state.scenarios).while_kept(|kept| state.views.replace(&id, input, kept))
+    })
+    .await
+    .map_err(ApiError::internal)??;
     Ok(Json(view))
 }
 

@@ -335,6 +335,7 @@ fn id_key(value: &Value) -> Option<Key> {
 /// An edge being built, with its speed; the time is set at the end.
 struct Draft {
     edge: Edge,
+    feature: Option<u64>,
     speed: f64,
     source: SpeedSource,
 }
@@ -369,6 +370,7 @@ impl Builder {
                 forward: props.forward,
                 backward: props.backward,
             },
+            feature: props.feature,
             speed: props.speed,
             source: props.source,
         });
@@ -449,6 +451,7 @@ impl Builder {
             source: SpeedSource::Default,
             forward: true,
             backward: true,
+            feature: None,
         };
         for (a, b) in links {
             let geometry = LineString::from(vec![self.nodes[a as usize], self.nodes[b as usize]]);
@@ -487,6 +490,8 @@ struct Props {
     source: SpeedSource,
     forward: bool,
     backward: bool,
+    /// The feature the piece comes from (none for joins).
+    feature: Option<u64>,
 }
 
 fn lines_of(geometry: &Geometry<f64>) -> Vec<&LineString<f64>> {
@@ -542,6 +547,7 @@ impl Network {
                 source,
                 forward,
                 backward,
+                feature: Some(feature.id),
             };
             let ids = reader
                 .nodes
@@ -574,6 +580,7 @@ impl Network {
         }
         builder.join_pieces(settings.join_tolerance_m, reader.default_speed)?;
         let mut sources = BTreeMap::new();
+        let features = builder.drafts.iter().map(|d| d.feature).collect();
         let edges = builder
             .drafts
             .into_iter()
@@ -586,6 +593,7 @@ impl Network {
         Ok(Network::with_details(
             builder.nodes,
             edges,
+            features,
             skipped,
             sources,
         ))

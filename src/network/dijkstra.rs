@@ -388,6 +388,40 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_point_a_rounding_error_off_a_one_way_node_stands_on_it() {
+        // One-way streets 1 → 0 and 1 → 2; a shop at node 0, a home 2 nm after node 1 on
+        // the street to 2 (a rounding error): it reaches the shop through node 1.
+        let nodes: Vec<Coord<f64>> = (0..3)
+            .map(|i| Coord {
+                x: f64::from(i) * 100.0,
+                y: 0.0,
+            })
+            .collect();
+        let edge = |a: u32, b: u32| Edge {
+            from: a,
+            to: b,
+            geometry: LineString::from(vec![nodes[a as usize], nodes[b as usize]]),
+            length_m: 100.0,
+            time_s: 10.0,
+            forward: true,
+            backward: false,
+        };
+        let n = Network::new(nodes.clone(), vec![edge(1, 0), edge(1, 2)]);
+        let shop = n
+            .locate(Coord { x: 0.0, y: 0.0 }, &SnapSettings::default())
+            .unwrap();
+        let home = Location {
+            edge: 1,
+            offset_m: 2e-9,
+            connector_m: 0.0,
+            connector_s: 0.0,
+        };
+        let nearest = n.nearest(&[shop], Direction::ToSources, Weight::Time);
+        let cost = nearest.at(&n, &home).expect("through node 1, not around");
+        assert!((cost.time_s - 10.0).abs() < 1e-6);
+    }
+
+    #[test]
     fn multi_source_equals_brute_force_per_node() {
         let net = grid(7);
         let arcs: Vec<(usize, usize, f64)> = net

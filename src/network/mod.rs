@@ -6,6 +6,7 @@
 //! - [`snap`]: attaching points to the nearest edge, with a straight connector.
 //! - [`dijkstra`]: multi-source shortest paths, nearest source per node and per location.
 //! - [`cache`]: built networks kept in memory, keyed by layer version and settings.
+//! - [`edit`]: scenario edits on a copy: roads closed, given a new speed, or added.
 //!
 //! Everything is in the analysis CRS (EPSG:3006, metres); times are seconds.
 
@@ -13,6 +14,7 @@ pub mod build;
 pub mod cache;
 pub mod components;
 pub mod dijkstra;
+pub mod edit;
 pub mod snap;
 
 use geo::{Coord, LineString};
@@ -27,6 +29,7 @@ pub use build::{NetworkSettings, SpeedSource};
 pub use cache::NetworkCache;
 pub use components::Components;
 pub use dijkstra::{Cost, Direction, Nearest, Reached, Seed, Weight};
+pub use edit::{EditReport, Edits, Link, Selection};
 pub use snap::{Location, SnapSettings};
 
 /// Errors building a network.
@@ -147,6 +150,9 @@ pub struct NetworkSummary {
     pub skipped_features: usize,
     /// Where edge speeds came from: edges per source.
     pub speed_sources: std::collections::BTreeMap<SpeedSource, usize>,
+    /// What scenario edits did, for an edited network ([`Network::edited`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edits: Option<EditReport>,
 }
 
 /// A routable network: nodes, edges, adjacency in both directions and a segment index.
@@ -158,6 +164,9 @@ pub struct Network {
     pub edges: Vec<Edge>,
     /// Connected pieces.
     pub components: Components,
+    /// The id of the layer feature each edge came from (none for joins and added links);
+    /// empty when no edge has one.
+    features: Vec<Option<u64>>,
     outgoing: Adjacency,
     incoming: Adjacency,
     segments: RTree<Segment>,
@@ -187,12 +196,15 @@ impl Network {
     /// assert_eq!(network.summary().components, 1);
     /// ```
     pub fn new(nodes: Vec<Coord<f64>>, edges: Vec<Edge>) -> Self {
-        Self::with_details(nodes, edges, 0, Default::default())
+        Self::with_details(nodes, edges, Vec::new(), 0, Default::default())
     }
 
+    /// As [`Network::new`], with the source feature of each edge (or none at all), the
+    /// features that gave no edge and where speeds came from.
     fn with_details(
         nodes: Vec<Coord<f64>>,
         edges: Vec<Edge>,
+        features: Vec<Option<u64>>,
         skipped_features: usize,
         speed_sources: std::collections::BTreeMap<SpeedSource, usize>,
     ) -> Self {
@@ -247,11 +259,18 @@ impl Network {
             component_sizes: components.sizes().iter().take(20).copied().collect(),
             skipped_features,
             speed_sources,
+            edits: None,
+        };
+        let features = if features.iter().any(Option::is_some) {
+            features
+        } else {
+            Vec::new()
         };
         Self {
             nodes,
             edges,
             components,
+            features,
             outgoing,
             incoming,
             segments: RTree::bulk_load(segments),
@@ -264,15 +283,24 @@ impl Network {
         &self.summary
     }
 
+    /// The id of the layer feature `edge` came from; none for the links joining pieces, for
+    /// added links and in networks not built from a layer. Where several features share a
+    /// road piece (vertex mode), the first of them.
+    pub fn feature_of(&self, edge: u32) -> Option<u64> {
+        self.features.get(edge as usize).copied().flatten()
+    }
+
     /// Time and length of travelling along `edge` from `from_m` to `to_m` metres after its
-    /// start, when the edge may be travelled that way.
+    /// start, when the edge may be travelled that way. A piece shorter than a micrometre may
+    /// always be travelled: a point located a rounding error from a node of a one-way edge
+    /// stands on that node.
     pub fn along(&self, edge: u32, from_m: f64, to_m: f64) -> Option<(f64, f64)> {
         let e = &self.edges[edge as usize];
         let allowed = if to_m >= from_m {
             e.forward
         } else {
             e.backward
-        };
+        } || (to_m - from_m).abs() < 1e-6;
         if !allowed {
             return None;
         }

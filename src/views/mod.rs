@@ -1,52 +1,23 @@
 //! Saved map views: the "slides" of a meeting. A view is a title, a camera, the visible layers
-//! with their opacity and style, and the analysis parameters as an opaque JSON object. Views are
-//! kept in order in one JSON file (`views.json` in the data directory), rewritten atomically
-//! (temporary file and rename) on every change.
+//! with their opacity and style, the analysis parameters as an opaque JSON object, and
+//! optionally the saved scenario it shows. Views are kept in order in one JSON file
+//! (`views.json` in the data directory, a [`DocumentFile`]), rewritten atomically on every
+//! change.
 
 use std::collections::BTreeSet;
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::documents::{Document, DocumentError, DocumentFile};
 
 /// The file name of the views in the data directory.
 pub const VIEWS_FILE: &str = "views.json";
 
 /// Longest accepted title, in characters.
 const MAX_TITLE_CHARS: usize = 200;
-
-/// Errors of the saved views.
-#[derive(Debug, thiserror::Error)]
-pub enum ViewError {
-    /// No view has this id.
-    #[error("no saved view {0:?}")]
-    NotFound(String),
-    /// The view sent by the user is not acceptable.
-    #[error("invalid view: {0}")]
-    Invalid(String),
-    /// Reading or writing the file failed.
-    #[error("cannot {action} {path}: {source}")]
-    Io {
-        /// What was being done.
-        action: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The file exists but is not a views file.
-    #[error("{path} is not a valid views file: {source}")]
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: serde_json::Error,
-    },
-}
 
 /// Where the map looks: WGS84 centre, zoom, bearing and pitch as in MapLibre.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -96,6 +67,9 @@ pub struct ViewInput {
     /// Analysis parameters (a JSON object, opaque to the server).
     #[serde(default)]
     pub analysis: Value,
+    /// Id of the saved scenario the view shows, if any; it must exist.
+    #[serde(default)]
+    pub scenario: Option<String>,
     /// Position in the list (0 = first); absent appends on create and keeps the place on replace.
     #[serde(default)]
     pub order: Option<usize>,
@@ -116,180 +90,142 @@ pub struct View {
     pub layers: Vec<ViewLayer>,
     /// Analysis parameters (a JSON object).
     pub analysis: Value,
+    /// Id of the saved scenario the view shows, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it was last changed.
     pub updated_at: DateTime<Utc>,
 }
 
-/// The file's content.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct ViewsFile {
-    next_id: u64,
-    views: Vec<View>,
+impl Document for View {
+    const KIND: &'static str = "view";
+    const LIST_KEY: &'static str = "views";
+
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn set_order(&mut self, order: usize) {
+        self.order = order;
+    }
+
+    fn order(&self) -> usize {
+        self.order
+    }
 }
 
 /// The saved views of one data directory.
 #[derive(Debug)]
 pub struct Views {
-    path: PathBuf,
-    state: Mutex<ViewsFile>,
+    file: DocumentFile<View>,
 }
 
 impl Views {
     /// Opens the views file in `dir`; a missing file means no views yet.
-    pub fn open(dir: &Path) -> Result<Self, ViewError> {
-        let path = dir.join(VIEWS_FILE);
-        let state = match fs::read(&path) {
-            Ok(bytes) => {
-                let mut file: ViewsFile =
-                    serde_json::from_slice(&bytes).map_err(|source| ViewError::Corrupt {
-                        path: path.clone(),
-                        source,
-                    })?;
-                file.views.sort_by_key(|v| v.order);
-                renumber(&mut file.views);
-                file
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ViewsFile::default(),
-            Err(source) => {
-                return Err(ViewError::Io {
-                    action: "read",
-                    path,
-                    source,
-                });
-            }
-        };
+    pub fn open(dir: &Path) -> Result<Self, DocumentError> {
         Ok(Self {
-            path,
-            state: Mutex::new(state),
+            file: DocumentFile::open(dir, VIEWS_FILE, usize::MAX)?,
         })
     }
 
     /// All views in order.
     pub fn list(&self) -> Vec<View> {
-        self.lock().views.clone()
+        self.file.list()
     }
 
     /// Every layer id the saved views refer to: their visible layers and any text in their
     /// analysis parameters (a result's id). Results named here are never evicted.
     pub fn layer_ids(&self) -> BTreeSet<String> {
         let mut ids = BTreeSet::new();
-        for view in &self.lock().views {
-            ids.extend(view.layers.iter().map(|l| l.id.clone()));
-            let mut texts = Vec::new();
-            crate::store::results::json_strings(&view.analysis, &mut texts);
-            ids.extend(texts.into_iter().map(str::to_string));
-        }
+        self.file.read(|views| {
+            for view in views {
+                ids.extend(view.layers.iter().map(|l| l.id.clone()));
+                let mut texts = Vec::new();
+                crate::store::results::json_strings(&view.analysis, &mut texts);
+                ids.extend(texts.into_iter().map(str::to_string));
+            }
+        });
         ids
     }
 
+    /// The first view that shows the saved scenario `scenario`, if any.
+    pub fn naming_scenario(&self, scenario: &str) -> Option<View> {
+        self.file.read(|views| {
+            views
+                .iter()
+                .find(|v| v.scenario.as_deref() == Some(scenario))
+                .cloned()
+        })
+    }
+
     /// One view.
-    pub fn get(&self, id: &str) -> Result<View, ViewError> {
-        let state = self.lock();
-        let view = state.views.iter().find(|v| v.id == id);
-        view.cloned()
-            .ok_or_else(|| ViewError::NotFound(id.to_string()))
+    pub fn get(&self, id: &str) -> Result<View, DocumentError> {
+        self.file.get(id)
     }
 
-    /// Creates a view, at `input.order` or at the end, and saves the file.
-    pub fn create(&self, input: ViewInput) -> Result<View, ViewError> {
-        let input = validate(input)?;
-        let mut state = self.lock();
+    /// Creates a view, at `input.order` or at the end, and saves the file. `scenario_exists`
+    /// tells whether a saved scenario id exists (a view naming another is refused).
+    pub fn create(
+        &self,
+        input: ViewInput,
+        scenario_exists: impl Fn(&str) -> bool,
+    ) -> Result<View, DocumentError> {
+        let input = validate(input, scenario_exists)?;
         let now = Utc::now();
-        state.next_id += 1;
-        let view = View {
-            id: state.next_id.to_string(),
-            order: 0,
-            title: input.title.trim().to_string(),
-            camera: input.camera,
-            layers: input.layers,
-            analysis: input.analysis,
-            created_at: now,
-            updated_at: now,
-        };
-        let at = input.order.unwrap_or(usize::MAX).min(state.views.len());
-        state.views.insert(at, view);
-        renumber(&mut state.views);
-        let created = state.views[at].clone();
-        self.save(&state)?;
-        Ok(created)
+        self.file.create(input.order, |serial, _| {
+            Ok(View {
+                id: serial.to_string(),
+                order: 0,
+                title: input.title.trim().to_string(),
+                camera: input.camera,
+                layers: input.layers,
+                analysis: input.analysis,
+                scenario: input.scenario,
+                created_at: now,
+                updated_at: now,
+            })
+        })
     }
 
-    /// Replaces a view's content (and moves it when `input.order` is given) and saves the file.
-    pub fn replace(&self, id: &str, input: ViewInput) -> Result<View, ViewError> {
-        let input = validate(input)?;
-        let mut state = self.lock();
-        let from = position(&state.views, id)?;
-        let mut view = state.views.remove(from);
-        view.title = input.title.trim().to_string();
-        view.camera = input.camera;
-        view.layers = input.layers;
-        view.analysis = input.analysis;
-        view.updated_at = Utc::now();
-        let at = input.order.unwrap_or(from).min(state.views.len());
-        state.views.insert(at, view);
-        renumber(&mut state.views);
-        let replaced = state.views[at].clone();
-        self.save(&state)?;
-        Ok(replaced)
+    /// Replaces a view's content (and moves it when `input.order` is given) and saves the
+    /// file; `scenario_exists` as for [`Views::create`].
+    pub fn replace(
+        &self,
+        id: &str,
+        input: ViewInput,
+        scenario_exists: impl Fn(&str) -> bool,
+    ) -> Result<View, DocumentError> {
+        let input = validate(input, scenario_exists)?;
+        self.file.replace(id, input.order, |view, _| {
+            view.title = input.title.trim().to_string();
+            view.camera = input.camera;
+            view.layers = input.layers;
+            view.analysis = input.analysis;
+            view.scenario = input.scenario;
+            view.updated_at = Utc::now();
+            Ok(())
+        })
     }
 
     /// Deletes a view and saves the file.
-    pub fn delete(&self, id: &str) -> Result<(), ViewError> {
-        let mut state = self.lock();
-        let at = position(&state.views, id)?;
-        state.views.remove(at);
-        renumber(&mut state.views);
-        self.save(&state)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, ViewsFile> {
-        // A panic while holding the lock leaves consistent data: every change is complete
-        // before it is saved.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Writes the file atomically: a temporary file in the same folder, then a rename.
-    fn save(&self, state: &ViewsFile) -> Result<(), ViewError> {
-        let io = |action| {
-            let path = self.path.clone();
-            move |source| ViewError::Io {
-                action,
-                path,
-                source,
-            }
-        };
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        let mut tmp =
-            tempfile::NamedTempFile::new_in(dir).map_err(io("create a temporary file for"))?;
-        let bytes = serde_json::to_vec_pretty(state).expect("views serialise to JSON");
-        tmp.write_all(&bytes).map_err(io("write"))?;
-        tmp.as_file().sync_all().map_err(io("sync"))?;
-        tmp.persist(&self.path)
-            .map_err(|e| io("replace")(e.error))?;
-        Ok(())
-    }
-}
-
-fn position(views: &[View], id: &str) -> Result<usize, ViewError> {
-    views
-        .iter()
-        .position(|v| v.id == id)
-        .ok_or_else(|| ViewError::NotFound(id.to_string()))
-}
-
-fn renumber(views: &mut [View]) {
-    for (i, view) in views.iter_mut().enumerate() {
-        view.order = i;
+    pub fn delete(&self, id: &str) -> Result<(), DocumentError> {
+        self.file.delete(id, |_| Ok(()))
     }
 }
 
 /// Checks what a user sent; an absent or null `analysis` becomes `{}`.
-fn validate(mut input: ViewInput) -> Result<ViewInput, ViewError> {
-    let invalid = |m: &str| Err(ViewError::Invalid(m.to_string()));
+fn validate(
+    mut input: ViewInput,
+    scenario_exists: impl Fn(&str) -> bool,
+) -> Result<ViewInput, DocumentError> {
+    let invalid = |m: &str| {
+        Err(DocumentError::Invalid {
+            kind: "view",
+            reason: m.to_string(),
+        })
+    };
     let title = input.title.trim();
     if title.is_empty() {
         return invalid("the title is empty");
@@ -327,6 +263,11 @@ fn validate(mut input: ViewInput) -> Result<ViewInput, ViewError> {
         Value::Object(_) => {}
         _ => return invalid("analysis must be a JSON object"),
     }
+    if let Some(scenario) = input.scenario.as_deref().filter(|s| !scenario_exists(s)) {
+        return Err(DocumentError::UnknownReference(format!(
+            "the view names the scenario {scenario:?}, which is not saved"
+        )));
+    }
     Ok(input)
 }
 
@@ -353,8 +294,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let views = Views::open(dir.path()).unwrap();
         assert!(views.list().is_empty());
-        let a = views.create(input(" Dalarna ")).unwrap();
-        let b = views.create(input("Falun")).unwrap();
+        let a = views.create(input(" Dalarna "), |_| true).unwrap();
+        let b = views.create(input("Falun"), |_| true).unwrap();
         assert_eq!(
             (a.id.as_str(), a.order, a.title.as_str()),
             ("1", 0, "Dalarna")
@@ -365,12 +306,6 @@ mod tests {
 
         let reopened = Views::open(dir.path()).unwrap();
         assert_eq!(reopened.list(), views.list());
-        // No temporary files are left beside the views file.
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from(VIEWS_FILE)]);
     }
 
     #[test]
@@ -378,21 +313,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let views = Views::open(dir.path()).unwrap();
         for title in ["A", "B", "C"] {
-            views.create(input(title)).unwrap();
+            views.create(input(title), |_| true).unwrap();
         }
         let mut first = input("C first");
         first.order = Some(0);
-        let moved = views.replace("3", first).unwrap();
+        let moved = views.replace("3", first, |_| true).unwrap();
         assert_eq!(moved.order, 0);
         assert_eq!(titles(&views), ["C first", "A", "B"]);
 
         // Without order a replaced view keeps its place.
-        views.replace("1", input("A2")).unwrap();
+        views.replace("1", input("A2"), |_| true).unwrap();
         assert_eq!(titles(&views), ["C first", "A2", "B"]);
 
         let mut inserted = input("Start");
         inserted.order = Some(0);
-        views.create(inserted).unwrap();
+        views.create(inserted, |_| true).unwrap();
         assert_eq!(titles(&views), ["Start", "C first", "A2", "B"]);
 
         views.delete("1").unwrap();
@@ -400,12 +335,18 @@ mod tests {
         let orders: Vec<_> = views.list().iter().map(|v| v.order).collect();
         assert_eq!(orders, [0, 1, 2]);
         // Ids are never reused.
-        assert_eq!(views.create(input("D")).unwrap().id, "5");
-        assert!(matches!(views.delete("1"), Err(ViewError::NotFound(_))));
-        assert!(matches!(views.get("99"), Err(ViewError::NotFound(_))));
+        assert_eq!(views.create(input("D"), |_| true).unwrap().id, "5");
         assert!(matches!(
-            views.replace("99", input("x")),
-            Err(ViewError::NotFound(_))
+            views.delete("1"),
+            Err(DocumentError::NotFound { .. })
+        ));
+        assert!(matches!(
+            views.get("99"),
+            Err(DocumentError::NotFound { .. })
+        ));
+        assert!(matches!(
+            views.replace("99", input("x"), |_| true),
+            Err(DocumentError::NotFound { .. })
         ));
     }
 
@@ -430,19 +371,26 @@ mod tests {
         list.analysis = json!([1, 2]);
         bad.push(list);
         for b in bad {
-            assert!(matches!(views.create(b), Err(ViewError::Invalid(_))));
+            assert!(matches!(
+                views.create(b, |_| true),
+                Err(DocumentError::Invalid { .. })
+            ));
         }
         assert!(views.list().is_empty());
         assert!(!dir.path().join(VIEWS_FILE).exists());
     }
 
     #[test]
-    fn corrupt_file_is_an_error() {
+    fn a_view_names_only_a_saved_scenario() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join(VIEWS_FILE), "not json").unwrap();
-        assert!(matches!(
-            Views::open(dir.path()),
-            Err(ViewError::Corrupt { .. })
-        ));
+        let views = Views::open(dir.path()).unwrap();
+        let mut showing = input("Nya bostäder");
+        showing.scenario = Some("nya-bostader".into());
+        let unknown = views.create(showing.clone(), |_| false);
+        assert!(matches!(unknown, Err(DocumentError::UnknownReference(_))));
+        let saved = views.create(showing, |s| s == "nya-bostader").unwrap();
+        assert_eq!(saved.scenario.as_deref(), Some("nya-bostader"));
+        assert_eq!(views.naming_scenario("nya-bostader").unwrap().id, saved.id);
+        assert!(views.naming_scenario("other").is_none());
     }
 }

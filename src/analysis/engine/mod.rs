@@ -48,6 +48,9 @@ use crate::network::cache::Memo;
 pub struct AnalysisCache {
     /// Built networks.
     pub networks: NetworkCache,
+    /// Networks with a scenario's changes applied, keyed by the baseline's key and the
+    /// changes.
+    scenario_networks: Memo<crate::network::Network>,
     demand: Memo<Prepared>,
     /// Nearest-service outcomes of unchanged supply (service access baselines).
     pub outcomes: Memo<Outcome>,
@@ -59,6 +62,7 @@ impl Default for AnalysisCache {
     fn default() -> Self {
         Self {
             networks: NetworkCache::default(),
+            scenario_networks: Memo::new(6),
             demand: Memo::new(8),
             outcomes: Memo::new(8),
             corridor_regions: Memo::new(8),

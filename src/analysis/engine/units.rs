@@ -12,7 +12,7 @@ use super::lookup::{layer, numeric_field, representative_point};
 use super::spec::UnitsSpec;
 use crate::layer::Layer;
 use crate::network::cache::layer_key;
-use crate::network::{Location, Network};
+use crate::network::{Location, Network, SnapSettings};
 use crate::store::Catalog;
 
 /// A demand unit ready for searches.
@@ -89,34 +89,56 @@ pub fn prepare(
             .as_ref()
             .map(|l| cache.networks.get(l, &spec.network_settings))
             .transpose()?;
-        let units: Vec<DemandUnit> = demand
-            .features
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let point = representative_point(&f.geometry);
-                DemandUnit {
-                    feature: i,
-                    id: f.id,
-                    population: f.properties[population].as_f64().unwrap_or(0.0),
-                    point,
-                    location: match (&network, point) {
-                        (Some(n), Some(p)) => n.locate(p, &spec.snap),
-                        _ => None,
-                    },
-                    area: areas.as_ref().and_then(|a| a.area_of_unit(f, point)),
-                }
-            })
-            .collect();
-        Ok::<_, AnalysisError>(Prepared {
+        Ok::<_, AnalysisError>(assemble(
             network,
-            network_layer,
-            demand: demand.clone(),
-            area_join: areas.as_ref().map(|a| a.report(&demand, &units)),
-            areas: areas.as_ref().map(AreaLookup::infos).unwrap_or_default(),
-            area_layer: areas.map(|a| a.layer),
-            units,
-            key,
-        })
+            network_layer.clone(),
+            demand.clone(),
+            population,
+            &spec.snap,
+            areas,
+            key.clone(),
+        ))
     })
+}
+
+/// The units of every feature of `demand` (population in field number `population`), in
+/// layer order, attached to `network` as `snap` says and placed in `areas`.
+pub(super) fn assemble(
+    network: Option<Arc<Network>>,
+    network_layer: Option<Arc<Layer>>,
+    demand: Arc<Layer>,
+    population: usize,
+    snap: &SnapSettings,
+    areas: Option<AreaLookup>,
+    key: String,
+) -> Prepared {
+    let units: Vec<DemandUnit> = demand
+        .features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let point = representative_point(&f.geometry);
+            DemandUnit {
+                feature: i,
+                id: f.id,
+                population: f.properties[population].as_f64().unwrap_or(0.0),
+                point,
+                location: match (&network, point) {
+                    (Some(n), Some(p)) => n.locate(p, snap),
+                    _ => None,
+                },
+                area: areas.as_ref().and_then(|a| a.area_of_unit(f, point)),
+            }
+        })
+        .collect();
+    Prepared {
+        network,
+        network_layer,
+        area_join: areas.as_ref().map(|a| a.report(&demand, &units)),
+        areas: areas.as_ref().map(AreaLookup::infos).unwrap_or_default(),
+        area_layer: areas.map(|a| a.layer),
+        demand,
+        units,
+        key,
+    }
 }

@@ -1,16 +1,19 @@
 //! What-if scenarios of service access: the [`Changes`] of a scenario (services removed,
-//! added or moved) run against the same prepared units and compared with the baseline, per
-//! unit and per area.
+//! added or moved; new homes; roads closed, given a new speed or added) run against the
+//! units prepared on the changed network ([`prepare_scenario`]) and compared with the
+//! baseline, per unit and per area. Added homes are units without a `before`.
 
 use serde::Serialize;
 
-use super::{AccessSpec, Run, baseline, finish};
+use super::{AccessSpec, Run, baseline, finish, threshold_of};
 use crate::analysis::AnalysisError;
 pub use crate::analysis::engine::changes::{Changes, MAX_CHANGES, MovedService, NewService};
 use crate::analysis::engine::{
-    AnalysisCache, OUTSIDE, Service, Summary, evaluate, prepare, sum, weighted_mean,
+    AnalysisCache, OUTSIDE, Service, Summary, evaluate, prepare, prepare_scenario, sum,
+    summarize_members, weighted_mean,
 };
 use crate::crs;
+use crate::network::EditReport;
 use crate::store::Catalog;
 
 /// The services after `changes`. Unknown ids are refused, so a typo never passes for a
@@ -124,12 +127,19 @@ pub struct Comparison {
     pub total: AreaChange,
     /// Per area, in the order of [`Run::areas`].
     pub areas: Vec<AreaChange>,
-    /// Units whose result changed, those losing most first (lost access before all).
+    /// Units whose result or population changed and added units, those losing most first
+    /// (lost access before all).
     pub units: Vec<UnitChange>,
+    /// What the road changes did (edges closed, given a new speed, split; links added).
+    pub network: Option<EditReport>,
+    /// Residents the scenario adds.
+    pub population_added: f64,
 }
 
-/// Runs the baseline and the scenario with `changes` and compares them. Only the service
-/// search is repeated: the network and units come from the cache.
+/// Runs the baseline and the scenario with `changes` and compares them. Service changes
+/// only repeat the service search on the cached units; new homes and road changes run it on
+/// units prepared on the changed network (cached too). Units of the baseline keep their
+/// positions; added units follow, without a `before`.
 pub fn scenario(
     cache: &AnalysisCache,
     catalog: &Catalog,
@@ -138,21 +148,28 @@ pub fn scenario(
     analysis_crs: &str,
 ) -> Result<Comparison, AnalysisError> {
     changes.validate()?;
-    let prepared = prepare(cache, catalog, &spec.units())?;
-    let before = baseline(cache, catalog, spec, prepared.clone())?;
+    let units_spec = spec.units();
+    let before = baseline(cache, catalog, spec, prepare(cache, catalog, &units_spec)?)?;
     let changed = apply(&before.outcome.services, changes, analysis_crs)?;
+    let prepared = prepare_scenario(cache, catalog, &units_spec, changes, analysis_crs)?;
     let outcome = evaluate(&prepared, &spec.snap, spec.bands.unit, changed);
     let after = finish(prepared.clone(), outcome, spec);
     let service_id = |run: &Run, i: usize| run.outcome.service_id(i).map(String::from);
+    let known = before.prepared.units.len();
     let mut units = Vec::new();
     for (i, u) in prepared.units.iter().enumerate() {
-        let (b, a) = (before.outcome.value(i), after.outcome.value(i));
+        let added = i >= known;
+        let (b, a) = (
+            if added { None } else { before.outcome.value(i) },
+            after.outcome.value(i),
+        );
         let same = match (b, a) {
             (Some(b), Some(a)) => (a - b).abs() < 1e-9,
             (None, None) => true,
             _ => false,
         };
-        if same && service_id(&before, i) == service_id(&after, i) {
+        let more = !added && before.prepared.units[i].population != u.population;
+        if !added && !more && same && service_id(&before, i) == service_id(&after, i) {
             continue;
         }
         units.push(UnitChange {
@@ -163,7 +180,7 @@ pub fn scenario(
             before: b,
             after: a,
             change: b.zip(a).map(|(b, a)| a - b),
-            before_service: service_id(&before, i),
+            before_service: if added { None } else { service_id(&before, i) },
             after_service: service_id(&after, i),
         });
     }
@@ -201,18 +218,36 @@ pub fn scenario(
         }
     };
     let total = change_of(&|_| true, &before.total, &after.total);
-    let areas = before
+    // Added homes may populate an area that had no units: it is empty before.
+    let none_before = |a: &Summary| {
+        summarize_members(
+            &before.prepared,
+            &before.outcome,
+            &[],
+            &spec.bands,
+            threshold_of(spec),
+            (a.code.clone(), a.name.clone()),
+        )
+    };
+    let areas = after
         .areas
         .iter()
-        .zip(&after.areas)
-        .map(|(b, a)| {
+        .map(|a| {
+            let b = before
+                .areas
+                .iter()
+                .find(|b| b.code == a.code && b.name == a.name)
+                .cloned()
+                .unwrap_or_else(|| none_before(a));
             let in_area = |c: &UnitChange| {
-                c.area_code == b.code && c.area.as_deref().unwrap_or(OUTSIDE) == b.name
+                c.area_code == a.code && c.area.as_deref().unwrap_or(OUTSIDE) == a.name
             };
-            change_of(&in_area, b, a)
+            change_of(&in_area, &b, a)
         })
         .collect();
     Ok(Comparison {
+        network: prepared.network.as_ref().and_then(|n| n.summary().edits),
+        population_added: sum(changes.population.iter().map(|h| h.population)),
         before,
         after,
         total,

@@ -351,7 +351,11 @@ pub fn result_layer(
         ];
         properties.extend(area_values(prepared, u));
         if let Some(base) = baseline {
-            properties.push(real(base.outcome.value(i).zip(value).map(|(b, a)| a - b)));
+            // Units a scenario adds (after the baseline's) have no baseline value.
+            let before = (i < base.outcome.units.len())
+                .then(|| base.outcome.value(i))
+                .flatten();
+            properties.push(real(before.zip(value).map(|(b, a)| a - b)));
         }
         properties
     })

@@ -274,3 +274,71 @@ fn spec_reads_from_json_with_defaults() {
         Err(AnalysisError::Invalid(_))
     ));
 }
+
+#[test]
+fn new_homes_and_road_changes_compare_as_worked_by_hand() {
+    let catalog = catalog();
+    let cache = AnalysisCache::default();
+    let spec = spec(r#"{"kind": "livs", "bands": {"unit": "min", "breaks": [2, 5, 10]}}"#);
+    let what_if = |changes: serde_json::Value| {
+        let changes: Changes = serde_json::from_value(changes).unwrap();
+        scenario(&cache, &catalog, &spec, &changes, CRS).unwrap()
+    };
+    // Road km 1–2 closed, km 0–1 at 30 km/h: the unit at 1 km needs 2 min to the western
+    // shop (+1), the unit at 4 km goes east, 6 min (+2). A home of 100 at 7 km: 3 min east.
+    let (lon, lat) = lonlat(km(7.0), N0);
+    let c = what_if(serde_json::json!({
+        "population": [{"name": "Nya bostäder", "lon": lon, "lat": lat, "population": 100}],
+        "network": {
+            "close": [{"ids": ["vagar/2"]}],
+            "speed": [{"ids": ["vagar/1"], "speed_kmh": 30}]
+        }
+    }));
+    assert_eq!(c.after.total.population, c.before.total.population + 100.0);
+    assert_eq!(c.population_added, 100.0);
+    let report = c.network.unwrap();
+    assert_eq!((report.edges_closed, report.edges_speed_changed), (1, 1));
+    let by_id = |id: u64| c.units.iter().find(|u| u.id == id).unwrap();
+    assert!(close(by_id(1).change.unwrap(), 1.0));
+    assert!(close(by_id(2).change.unwrap(), 2.0));
+    assert_eq!(by_id(2).after_service.as_deref(), Some("butiker/2"));
+    let home = by_id(5);
+    assert_eq!((home.before, home.population), (None, 100.0));
+    assert!(close(home.after.unwrap(), 3.0));
+    assert_eq!(home.area.as_deref(), Some("East"), "its area by location");
+    let east = c.areas.iter().find(|a| a.name == "East").unwrap();
+    assert_eq!(east.after.population - east.before.population, 100.0);
+    // The result layer shows the new unit, without a change.
+    let layer = result_layer(&c.after, &spec.bands, "sa_s", "s", Some(&c.before));
+    assert_eq!(layer.features.len(), 5);
+    let change = layer.field_index("change").unwrap();
+    assert_eq!(layer.features[4].properties[change], Value::Null);
+    assert!(matches!(layer.features[1].properties[change], Value::Real(d) if close(d, 2.0)));
+    // A link around the closed piece, km 1 → (1.5, +500 m) → km 2 at 60 km/h: the unit at
+    // 4 km goes west again, 3 + √2 min.
+    let (a, m, b) = (
+        lonlat(km(1.0), N0),
+        lonlat(km(1.5), N0 + 500.0),
+        lonlat(km(2.0), N0),
+    );
+    let linked = what_if(serde_json::json!({"network": {
+        "close": [{"ids": ["vagar/2"]}],
+        "links": [{"line": {"type": "LineString", "coordinates": [[a.0, a.1], [m.0, m.1], [b.0, b.1]]},
+                   "speed_kmh": 60}]
+    }}));
+    let unit = linked.after.outcome.value(1).unwrap();
+    assert!((unit - (3.0 + 2f64.sqrt())).abs() < 1e-6, "{unit}");
+    // Road changes need a network.
+    let straight = spec_straight();
+    let changes: Changes =
+        serde_json::from_value(serde_json::json!({"network": {"close": [{"ids": ["vagar/2"]}]}}))
+            .unwrap();
+    assert!(matches!(
+        scenario(&cache, &catalog, &straight, &changes, CRS),
+        Err(AnalysisError::Invalid(_))
+    ));
+}
+
+fn spec_straight() -> AccessSpec {
+    spec(r#"{"kind": "livs", "mode": "straight_line", "bands": {"unit": "km", "breaks": [5]}}"#)
+}

@@ -20,10 +20,14 @@ use crate::api::viewer::Viewer;
 use crate::api::{ApiError, AppState};
 use crate::store::results;
 
-/// A saved scenario by its id. The saved-scenario store (`/api/scenarios`) is not on this
-/// branch yet, so every id is unknown (404) until it is.
-fn saved_scenario(_state: &AppState, _id: &str) -> Option<Scenario> {
-    None
+/// A saved scenario by its id (or name), as the comparison takes it.
+fn saved_scenario(state: &AppState, id: &str) -> Option<Scenario> {
+    let saved = state.scenarios.find(id).ok()?;
+    Some(Scenario {
+        name: saved.name,
+        id: Some(saved.id),
+        changes: saved.changes,
+    })
 }
 
 /// `POST /api/analysis/compare`.

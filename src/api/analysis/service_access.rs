@@ -19,22 +19,30 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{Map, Value as Json_, json};
 
-use super::shared::{Derived, Format, Output, Table, parse_body, parse_part, store_derived};
+use super::shared::{
+    Derived, Format, Output, Table, parse_body, parse_body_with_scenario, parse_part, store_derived,
+};
 use crate::analysis::service_access::{self, AccessRequest, AccessSpec, Changes, Run};
 use crate::analysis::{AnalysisCache, network_note};
 use crate::api::heavy::Heavy;
 use crate::api::viewer::Viewer;
 use crate::api::{ApiError, AppState, layers};
 use crate::layer::Layer;
+use crate::scenarios::Scenarios;
 use crate::store::{Catalog, results};
 
-/// Reads a body into the resolved analysis and the named extra objects.
+/// Reads a body into the resolved analysis and the named extra objects; with `scenarios`, a
+/// saved scenario the body names becomes its `changes` first.
 fn resolve_body<const N: usize>(
     viewer: &Viewer,
+    scenarios: Option<&Scenarios>,
     body: Result<Json<Json_>, JsonRejection>,
     extras: [&str; N],
 ) -> Result<(AccessSpec, [Option<Json_>; N]), ApiError> {
-    let (request, parts) = parse_body::<AccessRequest, N>(body, extras)?;
+    let (request, parts) = match scenarios {
+        Some(scenarios) => parse_body_with_scenario::<AccessRequest, N>(scenarios, body, extras)?,
+        None => parse_body::<AccessRequest, N>(body, extras)?,
+    };
     let spec = request.resolve(&viewer.profile.analysis)?;
     spec.validate()?;
     Ok((spec, parts))
@@ -127,7 +135,7 @@ pub async fn service_access(
     body: Result<Json<Json_>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let (spec, [output]) = resolve_body(&viewer, body, ["output"])?;
+    let (spec, [output]) = resolve_body(&viewer, None, body, ["output"])?;
     let output = parse_part::<Output>(output, "output")?.validate()?;
     let internal = viewer.results_internal(&state);
     let work = move || {
@@ -187,7 +195,8 @@ pub async fn scenario(
     body: Result<Json<Json_>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let (spec, [output, changes]) = resolve_body(&viewer, body, ["output", "changes"])?;
+    let (spec, [output, changes]) =
+        resolve_body(&viewer, Some(&state.scenarios), body, ["output", "changes"])?;
     let output = parse_part::<Output>(output, "output")?.validate()?;
     let changes: Changes = parse_part(changes, "changes")?;
     changes.validate()?;
@@ -221,6 +230,8 @@ pub async fn scenario(
         body.insert("total".into(), json!(c.total));
         body.insert("areas".into(), json!(c.areas));
         body.insert("units_changed".into(), json!(c.units.len()));
+        body.insert("population_added".into(), json!(c.population_added));
+        body.insert("network_changes".into(), json!(c.network));
         body.insert(
             "units".into(),
             json!(c.units.iter().take(output.max_units).collect::<Vec<_>>()),

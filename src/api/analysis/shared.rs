@@ -1,5 +1,6 @@
 //! What every analysis handler shares: the `output` object, reading a body into a request
-//! and its extra parts, and storing a result as a derived layer.
+//! and its extra parts, a saved scenario named in a request ([`use_saved_scenario`]), and
+//! storing a result as a derived layer.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -11,6 +12,7 @@ use crate::access;
 use crate::api::{ApiError, AppState, auth};
 use crate::layer::{self, Layer};
 use crate::range;
+use crate::scenarios::Scenarios;
 use crate::store::results;
 
 /// What to return and keep, the `output` object of a request.
@@ -84,12 +86,64 @@ pub enum Table {
     Units,
 }
 
+/// Replaces `"scenario": NAME` in a request body (a JSON object) by `"changes"`: the changes
+/// of the saved scenario with that id or name (see [`Scenarios::find`]), before the body is
+/// parsed. A body without `scenario` is left as it is. Giving both `scenario` and `changes`
+/// is a 400, a `scenario` that is not a text a 400, an unknown one a 404.
+///
+/// Call it on every analysis request that takes `changes` (for a comparison, on each inner
+/// request); [`parse_body_with_scenario`] does it for a whole body.
+pub fn use_saved_scenario(scenarios: &Scenarios, body: &mut Json_) -> Result<(), ApiError> {
+    let Some(map) = body.as_object_mut() else {
+        return Ok(());
+    };
+    let Some(name) = map.remove("scenario") else {
+        return Ok(());
+    };
+    if map.contains_key("changes") {
+        return Err(ApiError::bad_request(
+            "give either scenario (the name of a saved scenario) or changes, not both",
+        ));
+    }
+    let Json_::String(name) = name else {
+        return Err(ApiError::bad_request(
+            "scenario must be the name or id of a saved scenario",
+        ));
+    };
+    let saved = scenarios.find(&name)?;
+    map.insert("changes".into(), json!(saved.changes));
+    Ok(())
+}
+
+/// [`parse_body`] after [`use_saved_scenario`]: for requests that take `changes`.
+pub fn parse_body_with_scenario<T: serde::de::DeserializeOwned, const N: usize>(
+    scenarios: &Scenarios,
+    body: Result<Json<Json_>, JsonRejection>,
+    extras: [&str; N],
+) -> Result<(T, [Option<Json_>; N]), ApiError> {
+    let mut body = json_body(body)?;
+    use_saved_scenario(scenarios, &mut body)?;
+    split_body(body, extras)
+}
+
 /// Splits a request body into the analysis spec and the named extra objects.
 pub fn parse_body<T: serde::de::DeserializeOwned, const N: usize>(
     body: Result<Json<Json_>, JsonRejection>,
     extras: [&str; N],
 ) -> Result<(T, [Option<Json_>; N]), ApiError> {
+    split_body(json_body(body)?, extras)
+}
+
+/// The JSON of a body, or axum's rejection as a problem.
+fn json_body(body: Result<Json<Json_>, JsonRejection>) -> Result<Json_, ApiError> {
     let Json(body) = body.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
+    Ok(body)
+}
+
+fn split_body<T: serde::de::DeserializeOwned, const N: usize>(
+    body: Json_,
+    extras: [&str; N],
+) -> Result<(T, [Option<Json_>; N]), ApiError> {
     let Json_::Object(mut map) = body else {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     };
