@@ -247,7 +247,7 @@ fn added_homes_are_counted_exactly(server: &Server) {
     let others: f64 = rows
         .iter()
         .filter(|r| r["name"] != "Ludvika")
-        .filter_map(|r| added(r))
+        .filter_map(added)
         .sum();
     assert_eq!(others, 0.0);
     let layer = table["scenarios"][1]["layer"].as_str().unwrap();
