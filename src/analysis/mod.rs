@@ -9,12 +9,14 @@
 //! - [`place_profile`]: profiles of tätorter (ortsanalys) and a place class.
 //! - [`towns`]: tätorter as every analysis reads them.
 //! - [`detour`]: the detour factor of network against straight-line distance.
+//! - [`compare`]: one analysis for the baseline and up to six scenarios, side by side.
 //!
 //! Every product runs on one [`engine`] (lookups, demand units on the network, supply, the
 //! nearest search, summaries, the unit→area join, result layers, the [`AnalysisCache`] and
 //! the work [`budget`]), takes what a request leaves out from the region profile
 //! ([`crate::profile`]) in one resolve step, and fails with the one [`AnalysisError`].
 
+pub mod compare;
 pub mod corridor;
 pub mod detour;
 pub mod engine;

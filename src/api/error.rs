@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::analysis::AnalysisError;
 use crate::analysis::budget::BudgetError;
+use crate::analysis::compare::CompareError;
 use crate::analysis::corridor::CorridorError;
 use crate::documents::DocumentError;
 use crate::ingest::IngestError;
@@ -278,6 +279,17 @@ impl From<CorridorError> for ApiError {
             | CorridorError::Layer { .. } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, error.to_string())
             }
+        }
+    }
+}
+
+impl From<CompareError> for ApiError {
+    fn from(error: CompareError) -> Self {
+        match error {
+            CompareError::Analysis(e) => e.into(),
+            CompareError::Corridor(e) => e.into(),
+            CompareError::Invalid(_) => Self::bad_request(error.to_string()),
+            CompareError::UnknownScenario(_) => Self::not_found(error.to_string()),
         }
     }
 }

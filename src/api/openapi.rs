@@ -9,6 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
+use crate::analysis::compare::{Analysis, CompareRequest};
 use crate::analysis::corridor::CorridorRequest;
 use crate::analysis::engine::spec::Mode;
 use crate::analysis::rural::RuralRequest;
@@ -45,6 +46,7 @@ use crate::scenarios::ScenarioInput;
         super::analysis::isochrone::isochrone,
         super::analysis::rural::analyze,
         super::corridor::analyse,
+        super::analysis::compare::compare,
         super::analysis::places::list,
         super::analysis::places::profile,
         super::tiles::tile_json,
@@ -61,7 +63,7 @@ use crate::scenarios::ScenarioInput;
         super::ogc::matrix_sets,
         super::ogc::matrix_set,
     ),
-    components(schemas(AccessRequest, RuralRequest, CorridorRequest, Mode, ScenarioInput)),
+    components(schemas(AccessRequest, RuralRequest, CorridorRequest, CompareRequest, Analysis, Mode, ScenarioInput)),
     modifiers(&Problems)
 )]
 pub struct ApiDoc;

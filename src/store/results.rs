@@ -21,8 +21,8 @@ use crate::layer::LayerMeta;
 pub const RESULT_SOURCE_PREFIX: &str = "analysis/";
 
 /// Id prefixes of result layers that may be written without the token (service access and
-/// scenarios `sa_`, rural classes `rural_`).
-pub const ANONYMOUS_PREFIXES: [&str; 2] = ["sa_", "rural_"];
+/// scenarios `sa_`, rural classes `rural_`, scenario comparisons `cmp_`).
+pub const ANONYMOUS_PREFIXES: [&str; 3] = ["sa_", "rural_", "cmp_"];
 
 /// How many analysis results are kept (`[limits.results]`).
 ///

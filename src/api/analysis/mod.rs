@@ -1,8 +1,9 @@
-//! `/api/analysis` and `/api/places`: one thin handler file per product, each resolving its
+//! `/api/analysis` and `/api/places`: one thin handler file per product (and `compare`, scenarios side by side), each resolving its
 //! request against the region profile as the caller may see it (`Viewer::profile`) and running it on the
 //! heavy pool; [`shared`] holds what they share (the `output` object, reading bodies, storing
 //! derived results). Product files import `shared`, never each other.
 
+pub mod compare;
 pub mod isochrone;
 pub mod places;
 pub mod rural;
@@ -23,4 +24,5 @@ pub fn routes() -> Router<AppState> {
         .route("/isochrone", get(isochrone::isochrone))
         .route("/corridor", post(super::corridor::analyse))
         .route("/rural", post(rural::analyze))
+        .route("/compare", post(compare::compare))
 }
