@@ -339,7 +339,6 @@ fn bad_requests_are_problems(server: &Server) {
 /// New homes for 610 residents at Marnäs in a rural comparison: the total population grows by
 /// exactly 610, in the classes as much, and Ludvika's row by the same number.
 #[test]
-#[ignore = "needs the rural request's changes field (not on main yet)"]
 fn rural_added_population_is_counted_exactly() {
     let request: CompareRequest = serde_json::from_value(json!({
         "analysis": "rural",

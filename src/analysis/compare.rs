@@ -495,6 +495,7 @@ impl Products<'_> {
                 self.cache,
                 self.catalog,
                 &spec,
+                self.analysis_crs,
                 &mut |_| {},
             )?)
         };
