@@ -358,6 +358,39 @@ fn views_hide_internal_layers(server: &Server) {
     assert_eq!(reader["analysis"], view["analysis"]);
 }
 
+/// A saved scenario shows a caller without a token no id of an internal layer's feature.
+fn scenarios_hide_internal_layers(server: &Server) {
+    let scenario = json!({
+        "name": "Vårdcentral stänger",
+        "changes": {
+            "remove": ["vardcentraler/3", "kommuner/1"],
+            "network": { "close": [{ "ids": ["plan_omraden/1", "kommuner/2"] }] },
+        },
+    });
+    let created = post(server, Caller::Writer, "/api/scenarios", &scenario);
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let public: Value = get(server, Caller::Public, &format!("/api/scenarios/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(public["changes"]["remove"], json!(["kommuner/1"]));
+    assert_eq!(
+        public["changes"]["network"]["close"],
+        json!([{ "ids": ["kommuner/2"] }])
+    );
+    let listed = get(server, Caller::Public, "/api/scenarios")
+        .text()
+        .unwrap();
+    assert!(!INTERNAL.iter().any(|id| listed.contains(id)), "{listed}");
+    let reader: Value = get(server, Caller::Reader, &format!("/api/scenarios/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(reader["changes"], scenario["changes"]);
+}
+
 /// The read token cannot write; the write token can.
 fn read_token_cannot_write(server: &Server) {
     let delete = |caller| {
@@ -387,6 +420,7 @@ fn internal_layers_do_not_exist_without_a_token() {
     }
     results_of_internal_inputs_are_internal(&server);
     views_hide_internal_layers(&server);
+    scenarios_hide_internal_layers(&server);
     read_token_cannot_write(&server);
 }
 

@@ -8,22 +8,28 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
+use super::viewer::Viewer;
 use super::{ApiError, AppState, auth};
 use crate::scenarios::{Scenario, ScenarioInput};
 
-/// `GET /api/scenarios`: every saved scenario.
+/// `GET /api/scenarios`: every saved scenario, as the caller may see it (ids of internal
+/// layers' features left out for a caller without a token).
 #[utoipa::path(get, path = "/api/scenarios", tag = "scenarios", responses((status = 200, description = "the saved scenarios", body = Object)))]
-pub async fn list(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "scenarios": state.scenarios.list() }))
+pub async fn list(State(state): State<AppState>, viewer: Viewer) -> Json<Value> {
+    let scenarios: Vec<Value> = (state.scenarios.list().into_iter())
+        .map(|s| viewer.scenario(&state, s))
+        .collect();
+    Json(json!({ "scenarios": scenarios }))
 }
 
-/// `GET /api/scenarios/{id}`: one saved scenario.
+/// `GET /api/scenarios/{id}`: one saved scenario, as the caller may see it.
 #[utoipa::path(get, path = "/api/scenarios/{id}", tag = "scenarios", params(("id" = String, Path, description = "scenario id (the slug of its name)")), responses((status = 200, description = "the scenario", body = Object)))]
 pub async fn get(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Json<Scenario>, ApiError> {
-    Ok(Json(state.scenarios.find(&id)?))
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(viewer.scenario(&state, state.scenarios.find(&id)?)))
 }
 
 /// `POST /api/scenarios`: saves a new scenario; its id is the slug of its name (409 when

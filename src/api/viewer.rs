@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use super::{ApiError, AppState};
 use crate::access::{self, Role};
 use crate::profile::RegionProfile;
+use crate::scenarios::Scenario;
 use crate::store::Catalog;
 use crate::views::View;
 
@@ -80,6 +81,21 @@ impl Viewer {
         view.layers.retain(|l| !self.hides(state, &l.id));
         access::redact(&mut view.analysis, &|id| self.hides(state, id));
         view
+    }
+
+    /// `scenario` as this caller may see it: without the ids of features (`LAYER/ID`) or
+    /// layers hidden from it in its changes.
+    pub fn scenario(&self, state: &AppState, scenario: Scenario) -> serde_json::Value {
+        let mut value = serde_json::json!(scenario);
+        if !self.role.sees_internal() {
+            access::redact(&mut value["changes"], &|id| {
+                self.hides(state, id)
+                    || id
+                        .split_once('/')
+                        .is_some_and(|(layer, _)| self.hides(state, layer))
+            });
+        }
+        value
     }
 }
 
