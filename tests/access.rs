@@ -323,12 +323,19 @@ fn results_of_internal_inputs_are_internal(server: &Server) {
     );
 }
 
+/// A saved view shows a caller without a token neither internal layers nor the ids of their
+/// features in its analysis (a closed service is saved as `LAYER/ID`).
 fn views_hide_internal_layers(server: &Server) {
     let view = json!({
         "title": "Vård",
         "camera": { "center": [15.6, 60.6], "zoom": 8 },
         "layers": [{ "id": "kommuner" }, { "id": "vardcentraler" }, { "id": "plan_omraden" }],
-        "analysis": { "supply": "vardcentraler", "minutes": 30, "layers": ["plan_omraden", "kommuner"] },
+        "analysis": {
+            "supply": "vardcentraler",
+            "minutes": 30,
+            "layers": ["plan_omraden", "kommuner"],
+            "service": { "remove": "vardcentraler/3" },
+        },
     });
     let refused = post(server, Caller::Reader, "/api/views", &view);
     assert_problem(refused, 401);
@@ -347,7 +354,7 @@ fn views_hide_internal_layers(server: &Server) {
     );
     assert_eq!(
         public["analysis"],
-        json!({ "supply": null, "minutes": 30, "layers": ["kommuner"] })
+        json!({ "supply": null, "minutes": 30, "layers": ["kommuner"], "service": { "remove": null } })
     );
     let listed = get(server, Caller::Public, "/api/views").text().unwrap();
     assert!(!INTERNAL.iter().any(|id| listed.contains(id)), "{listed}");

@@ -72,14 +72,16 @@ impl Viewer {
                     .is_some_and(|l| access.is_internal(&l.meta)))
     }
 
-    /// `view` as this caller may see it: without hidden layers, and without hidden ids in its
-    /// analysis parameters.
+    /// `view` as this caller may see it: without hidden layers, and without hidden layer or
+    /// feature ids (`LAYER/ID`, e.g. a closed service) in its analysis parameters.
     pub fn view(&self, state: &AppState, mut view: View) -> View {
         if self.role.sees_internal() {
             return view;
         }
         view.layers.retain(|l| !self.hides(state, &l.id));
-        access::redact(&mut view.analysis, &|id| self.hides(state, id));
+        access::redact(&mut view.analysis, &|text| {
+            self.hides_reference(state, text)
+        });
         view
     }
 
@@ -87,15 +89,20 @@ impl Viewer {
     /// layers hidden from it in its changes.
     pub fn scenario(&self, state: &AppState, scenario: Scenario) -> serde_json::Value {
         let mut value = serde_json::json!(scenario);
-        if !self.role.sees_internal() {
-            access::redact(&mut value["changes"], &|id| {
-                self.hides(state, id)
-                    || id
-                        .split_once('/')
-                        .is_some_and(|(layer, _)| self.hides(state, layer))
-            });
+        if self.role.sees_internal() {
+            return value;
         }
+        access::redact(&mut value["changes"], &|text| {
+            self.hides_reference(state, text)
+        });
         value
+    }
+
+    /// Whether `text`, a layer id (`LAYER`) or a feature reference (`LAYER/ID`) as views and
+    /// scenarios save them, names a layer hidden from this caller.
+    fn hides_reference(&self, state: &AppState, text: &str) -> bool {
+        let layer = text.split_once('/').map_or(text, |(layer, _)| layer);
+        self.hides(state, layer)
     }
 }
 
