@@ -31,7 +31,10 @@ npm_install() {
 
 setup_for() {
   local purpose=$1
-  local packages=(libgdal-dev gdal-bin pkg-config gcc libc6-dev ca-certificates curl)
+  # mesa-vulkan-drivers and libvulkan1: the CPU Vulkan driver maplibre-rs draws map images
+  # with; protobuf-compiler: maplibre-rs's vector tile decoder is generated at build time.
+  local packages=(libgdal-dev gdal-bin pkg-config gcc libc6-dev ca-certificates curl
+    mesa-vulkan-drivers libvulkan1 protobuf-compiler)
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
   [ "$purpose" = test ] && packages+=(chromium fonts-dejavu-core poppler-utils python3-venv)

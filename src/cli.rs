@@ -19,6 +19,8 @@ use crate::demo;
 use crate::ingest::{self, IngestOptions, Progress};
 use crate::network::SnapSettings;
 use crate::profile::RegionProfile;
+use crate::render;
+use crate::report::Meeting;
 use crate::scenarios::Scenarios;
 use crate::store::Store;
 use crate::tiles;
@@ -117,6 +119,19 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Draw a map image (PNG) of layers over a box, or of a saved view, with maplibre-rs.
+    Render(RenderArgs),
+    /// Write the meeting report (one A4 landscape PDF page) of a saved view.
+    Report {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The view's id.
+        #[arg(long)]
+        view: String,
+        /// The PDF to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Run an analysis on the store's layers.
     Analyze {
         #[command(subcommand)]
@@ -131,6 +146,36 @@ enum Analysis {
     /// Rural distance classes: time and distance to the nearest tätort of N+ inhabitants,
     /// tätort / tätortsnära landsbygd / glesbygd per unit and municipality.
     Rural(RuralArgs),
+}
+
+#[derive(Debug, Args)]
+struct RenderArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Layer ids, bottom to top, separated by commas (with --bbox).
+    #[arg(long, requires = "bbox", conflicts_with = "view")]
+    layers: Option<String>,
+    /// The box to show: west,south,east,north in WGS84.
+    #[arg(long, requires = "layers")]
+    bbox: Option<String>,
+    /// A saved view to draw instead, with its analysis.
+    #[arg(long, required_unless_present = "layers")]
+    view: Option<String>,
+    /// Width in CSS pixels.
+    #[arg(long, default_value_t = 1024)]
+    width: u32,
+    /// Height in CSS pixels.
+    #[arg(long, default_value_t = 768)]
+    height: u32,
+    /// Device pixels per CSS pixel.
+    #[arg(long, default_value_t = 1.0)]
+    dpr: f64,
+    /// Leave out the region's own basemap.
+    #[arg(long)]
+    no_basemap: bool,
+    /// The PNG to write.
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -336,6 +381,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             maxzoom,
             out,
         } => export_pmtiles(&store, &layers, minzoom, maxzoom, &out),
+        Command::Render(args) => render(args),
+        Command::Report { store, view, out } => with_meeting(&store, &view, |meeting, view| {
+            let subtitle = crate::report::subtitle(chrono::Local::now().date_naive());
+            write_file(&out, &meeting.report(view, &subtitle)?)
+        }),
         Command::Analyze {
             analysis: Analysis::ServiceAccess(args),
         } => service_access(args),
@@ -612,6 +662,90 @@ fn rural(args: RuralArgs) -> anyhow::Result<()> {
         store.commit(vec![result.result_layer(&id, "Landsbygdsavstånd")])?;
         println!("stored layer {id}");
     }
+    Ok(())
+}
+
+/// `kartrum render`: layers over a box, or a saved view.
+fn render(args: RenderArgs) -> anyhow::Result<()> {
+    let RenderArgs {
+        store,
+        layers,
+        bbox,
+        view,
+        width,
+        height,
+        dpr,
+        no_basemap,
+        out,
+    } = args;
+    if let Some(view) = view {
+        return with_meeting(&store, &view, |meeting, view| {
+            write_file(
+                &out,
+                &meeting.map(view, (width, height, dpr), true)?.0.png()?,
+            )
+        });
+    }
+    let (Some(layers), Some(bbox)) = (layers, bbox) else {
+        anyhow::bail!("give --layers and --bbox, or --view");
+    };
+    let numbers: Vec<f64> = bbox
+        .split(',')
+        .map(|v| v.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| anyhow::anyhow!("--bbox {bbox:?}: expected west,south,east,north"))?;
+    let bbox = <[f64; 4]>::try_from(numbers)
+        .map_err(|_| anyhow::anyhow!("--bbox: expected four numbers west,south,east,north"))?;
+    let config = read_config(&store)?;
+    let profile = region_profile(&store, &config, None)?;
+    let opened = open_store(&store, &config)?;
+    let spec = render::MapSpec {
+        frame: render::Frame::fit(bbox, width, height, dpr)?,
+        layers: render::MapSpec::layer_list(&layers)?,
+        basemap: !no_basemap,
+        decorations: true,
+        legend: true,
+        title: None,
+    };
+    let renderer = render::Renderer::default();
+    let picture = renderer.draw(&opened.snapshot(), &profile, &spec, &[])?;
+    write_file(&out, &picture.png()?)
+}
+
+/// Runs `work` on the saved view `id` of the store, as the command line sees it (all layers).
+fn with_meeting(
+    store: &StoreArgs,
+    id: &str,
+    work: impl FnOnce(&Meeting, &crate::views::View) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let config = read_config(store)?;
+    let profile = region_profile(store, &config, None)?;
+    let opened = open_store(store, &config)?;
+    let view = Views::open(opened.dir())?.get(id)?;
+    let renderer = render::Renderer::default();
+    let cache = AnalysisCache::default();
+    let meeting = Meeting {
+        renderer: &renderer,
+        cache: &cache,
+        catalog: &opened.snapshot(),
+        profile: &profile,
+        analysis_crs: opened.analysis_crs(),
+    };
+    work(&meeting, &view)
+}
+
+/// Writes `bytes` to `path` whole or not at all (through a temporary file beside it).
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+    std::io::Write::write_all(&mut file, bytes)?;
+    file.persist(path)
+        .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), e.error))?;
+    println!("wrote {} ({} bytes)", path.display(), bytes.len());
     Ok(())
 }
 

@@ -20,6 +20,8 @@ pub mod ogc;
 pub mod ogr;
 pub mod profile;
 pub mod range;
+pub mod render;
+pub mod report;
 pub mod scenarios;
 pub mod store;
 pub mod tiles;

@@ -105,4 +105,6 @@ impl From<OutOfRange> for AnalysisError {
 }
 
 pub use engine::budget;
-pub use engine::{AnalysisCache, field, layer, network_note, numeric_field, representative_point};
+pub use engine::{
+    AnalysisCache, field, is_bus_network, layer, network_note, numeric_field, representative_point,
+};

@@ -10,6 +10,7 @@ mod jobs;
 mod layers;
 mod ogc;
 mod openapi;
+mod render;
 mod scenarios;
 mod tiles;
 pub(crate) mod viewer;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub views: Arc<Views>,
     /// Saved scenarios.
     pub scenarios: Arc<Scenarios>,
+    /// Map images drawn on the server (maplibre-rs, started on first use).
+    pub renderer: Arc<crate::render::Renderer>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             jobs: Arc::default(),
             views: Arc::new(views),
             scenarios: Arc::new(scenarios),
+            renderer: Arc::default(),
         }
     }
 }
@@ -86,6 +90,10 @@ pub fn router(state: AppState) -> Router {
             "/views/{id}",
             get(views::get).put(views::replace).delete(views::delete),
         )
+        .route("/views/{id}/map.png", get(render::view_map))
+        .route("/views/{id}/report.pdf", get(render::view_report))
+        .route("/render", get(render::render))
+        .route("/render/status", get(render::status))
         .route("/scenarios", get(scenarios::list).post(scenarios::create))
         .route(
             "/scenarios/{id}",
@@ -158,6 +166,14 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     let address = std::net::SocketAddr::new(state.config.host, state.config.port);
     let listener = tokio::net::TcpListener::bind(address).await?;
     println!("listening on http://{}", listener.local_addr()?);
+    // maplibre-rs starts beside the server; until it has a device, map images wait for it.
+    let renderer = state.renderer.clone();
+    tokio::task::spawn_blocking(move || match renderer.status() {
+        Ok(device) => println!("map images: drawn by maplibre-rs on {device}"),
+        Err(e) => eprintln!(
+            "map images unavailable: {e}; GET /api/render, /api/views/{{id}}/map.png and /api/views/{{id}}/report.pdf answer 503"
+        ),
+    });
     tokio::spawn(follow_store(state.store.clone()));
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown())

@@ -11,9 +11,10 @@ import { el, option, postJSON, sortableTable } from './dom.js';
 import { formatFixed, formatNumber, formatPercent, lang, onLanguageChange, t, tf } from './i18n.js';
 import { fieldPicker, layerPicker } from './pickers.js';
 import { OWN_KIND, allFields, kindLabel, kindNear, numberFields, pickField, serviceKind, supplyOf } from './region.js';
+import PALETTE from './palette.json' with { type: 'json' };
 import { DEFAULT_BREAKS, scenarioBody, scenarioLayers, scenarioLegend, renderScenario } from './scenario.js';
 
-const UNREACHABLE = '#8c8c8c';
+const UNREACHABLE = PALETTE.unreachable;
 const SMALL = 100;
 
 /** `object` without its null and undefined entries. */
@@ -68,7 +69,7 @@ export function parseBreaks(text) {
 /** Colours of the bands (near to far, light to dark) for `n` bands. */
 export function bandColors(n) {
   // YlOrBr without its palest class, so the nearest band still shows on a projector.
-  const ramp = ['#fee391', '#fec44f', '#fe9929', '#ec7014', '#cc4c02', '#993404', '#662506'];
+  const ramp = PALETTE.bands;
   if (n <= 1) return [ramp[2]];
   return Array.from({ length: n }, (_, i) => ramp[Math.round((i * (ramp.length - 1)) / (n - 1))]);
 }

@@ -1,12 +1,16 @@
 // The basemap: drawn from our own layers (works with no internet) in calm colours that survive a
 // projector, or an external style from the server configuration.
 
+import PALETTE from './palette.json' with { type: 'json' };
+
+const BM = PALETTE.basemap;
+
 /** Fonts of map labels; glyphs are drawn in the browser, so no font server is needed. */
 export const LABEL_FONT = ['Noto Sans', 'Liberation Sans', 'DejaVu Sans', 'Arial'];
 const LABEL_FONT_BOLD = ['Noto Sans Bold', 'Liberation Sans', 'DejaVu Sans', 'Arial'];
 
 /** Background outside Sweden (sea and neighbours alike): a quiet grey below the warm land. */
-export const BACKGROUND = '#e2e5e7';
+export const BACKGROUND = PALETTE.background;
 
 /** The parts of the own basemap, by their role in the profile's `map.basemap`. */
 export const BASEMAP_ROLES = ['land', 'urban', 'water', 'rail', 'borders', 'boundaries', 'places'];
@@ -29,14 +33,14 @@ export function ownBasemapBelow(roles, src) {
   const layers = [{ id: 'bm-background', type: 'background', paint: { 'background-color': BACKGROUND } }];
   const { land, urban, water, rail, borders } = roles;
   if (land) {
-    layers.push({ id: 'bm-land', type: 'fill', ...src(land.id), paint: { 'fill-color': '#f7f5f0' } });
+    layers.push({ id: 'bm-land', type: 'fill', ...src(land.id), paint: { 'fill-color': BM.land } });
   }
   if (urban) {
     layers.push({
       id: 'bm-urban', type: 'fill', ...src(urban.id),
       paint: {
-        'fill-color': ['match', ['coalesce', ['get', CLASS_FIELD], ''], 'Tätort', '#e6dfd3', '#ede8df'],
-        'fill-outline-color': '#d9d0c1',
+        'fill-color': ['match', ['coalesce', ['get', CLASS_FIELD], ''], 'Tätort', BM.urban, BM.urbanOther],
+        'fill-outline-color': BM.urbanOutline,
       },
     });
   }
@@ -48,7 +52,7 @@ export function ownBasemapBelow(roles, src) {
       filter: ['any', ['>=', size, 3], ['>=', ['zoom'], 8.5]],
       layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: {
-        'line-color': '#86b2cf',
+        'line-color': BM.water,
         'line-width': ['interpolate', ['linear'], ['zoom'], 5, ['*', 0.25, size], 10, ['*', 0.6, size], 14, ['*', 1.2, size]],
       },
     });
@@ -58,7 +62,7 @@ export function ownBasemapBelow(roles, src) {
     layers.push({
       id: 'bm-rail', type: 'line', ...src(rail.id),
       paint: {
-        'line-color': '#8a8580',
+        'line-color': BM.rail,
         'line-width': ['interpolate', ['linear'], ['zoom'], 5, 0.8, 10, 2.2, 14, 3.5],
         'line-opacity': ['case', tunnel, 0.4, 1],
       },
@@ -80,7 +84,7 @@ export function ownBasemapBelow(roles, src) {
       id: 'bm-border-kommun', type: 'line', ...src(borders.id), minzoom: 6,
       filter: byClass(['==', kind, 'Kommungräns'], true),
       paint: {
-        'line-color': '#a39aae',
+        'line-color': BM.borderKommun,
         'line-width': ['interpolate', ['linear'], ['zoom'], 6, 0.6, 12, 1.5],
         'line-dasharray': [4, 2],
       },
@@ -88,12 +92,12 @@ export function ownBasemapBelow(roles, src) {
     layers.push({
       id: 'bm-border-county', type: 'line', ...src(borders.id),
       filter: byClass(['in', 'Länsgräns', kind], false),
-      paint: { 'line-color': '#7d6f8c', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 0.8, 12, 2.5] },
+      paint: { 'line-color': BM.borderCounty, 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 0.8, 12, 2.5] },
     });
     layers.push({
       id: 'bm-border-riks', type: 'line', ...src(borders.id),
       filter: byClass(['==', kind, 'Riksgräns'], false),
-      paint: { 'line-color': '#5b5566', 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.2, 12, 3] },
+      paint: { 'line-color': BM.borderRiks, 'line-width': ['interpolate', ['linear'], ['zoom'], 4, 1.2, 12, 3] },
     });
   }
   return layers;
@@ -111,7 +115,7 @@ export function ownBasemapLabels(roles, src, scale = 1) {
     layers.push({
       id: 'bm-label-kommun', type: 'symbol', ...src(boundaries.id), minzoom: 7,
       layout: { 'text-field': ['to-string', ['get', boundaries.name]], 'text-font': LABEL_FONT, 'text-size': 13 * scale },
-      paint: { 'text-color': '#6c6475', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
+      paint: { 'text-color': PALETTE.labels.boundary, 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
     });
   }
   if (places) {
@@ -128,7 +132,7 @@ export function ownBasemapLabels(roles, src, scale = 1) {
         'text-padding': 4,
         'text-max-width': 8,
       },
-      paint: { 'text-color': '#2f2a26', 'text-halo-color': 'rgba(255,255,255,0.92)', 'text-halo-width': 1.8 },
+      paint: { 'text-color': PALETTE.labels.place, 'text-halo-color': 'rgba(255,255,255,0.92)', 'text-halo-width': 1.8 },
     });
   }
   return layers;

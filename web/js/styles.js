@@ -2,51 +2,16 @@
 // sequential palettes, and the translation of a layer's style into MapLibre layers and a legend.
 
 import { t, formatNumber } from './i18n.js';
+import PALETTE from './palette.json' with { type: 'json' };
 
 /** Sequential ColorBrewer palettes (colour-blind safe), light to dark, for 3–7 classes. */
-export const PALETTES = {
-  YlGnBu: {
-    3: ['#edf8b1', '#7fcdbb', '#2c7fb8'],
-    4: ['#ffffcc', '#a1dab4', '#41b6c4', '#225ea8'],
-    5: ['#ffffcc', '#a1dab4', '#41b6c4', '#2c7fb8', '#253494'],
-    6: ['#ffffcc', '#c7e9b4', '#7fcdbb', '#41b6c4', '#2c7fb8', '#253494'],
-    7: ['#ffffcc', '#c7e9b4', '#7fcdbb', '#41b6c4', '#1d91c0', '#225ea8', '#0c2c84'],
-  },
-  Blues: {
-    3: ['#deebf7', '#9ecae1', '#3182bd'],
-    4: ['#eff3ff', '#bdd7e7', '#6baed6', '#2171b5'],
-    5: ['#eff3ff', '#bdd7e7', '#6baed6', '#3182bd', '#08519c'],
-    6: ['#eff3ff', '#c6dbef', '#9ecae1', '#6baed6', '#3182bd', '#08519c'],
-    7: ['#eff3ff', '#c6dbef', '#9ecae1', '#6baed6', '#4292c6', '#2171b5', '#084594'],
-  },
-  YlOrRd: {
-    3: ['#ffeda0', '#feb24c', '#f03b20'],
-    4: ['#ffffb2', '#fecc5c', '#fd8d3c', '#e31a1c'],
-    5: ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'],
-    6: ['#ffffb2', '#fed976', '#feb24c', '#fd8d3c', '#f03b20', '#bd0026'],
-    7: ['#ffffb2', '#fed976', '#feb24c', '#fd8d3c', '#fc4e2a', '#e31a1c', '#b10026'],
-  },
-  Purples: {
-    3: ['#efedf5', '#bcbddc', '#756bb1'],
-    4: ['#f2f0f7', '#cbc9e2', '#9e9ac8', '#6a51a3'],
-    5: ['#f2f0f7', '#cbc9e2', '#9e9ac8', '#756bb1', '#54278f'],
-    6: ['#f2f0f7', '#dadaeb', '#bcbddc', '#9e9ac8', '#756bb1', '#54278f'],
-    7: ['#f2f0f7', '#dadaeb', '#bcbddc', '#9e9ac8', '#807dba', '#6a51a3', '#4a1486'],
-  },
-  Viridis: {
-    3: ['#fde725', '#21918c', '#440154'],
-    4: ['#fde725', '#35b779', '#31688e', '#440154'],
-    5: ['#fde725', '#5ec962', '#21918c', '#3b528b', '#440154'],
-    6: ['#fde725', '#7ad151', '#22a884', '#2a788e', '#414487', '#440154'],
-    7: ['#fde725', '#90d743', '#35b779', '#21918c', '#31688e', '#443983', '#440154'],
-  },
-};
+export const PALETTES = PALETTE.palettes;
 
 /** Colour of features without a value in a choropleth. */
-export const NO_DATA = '#c8c8c8';
+export const NO_DATA = PALETTE.noData;
 
 // Okabe–Ito based, slightly muted: distinguishable for colour-blind viewers and calm on a projector.
-const QUALITATIVE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#882255', '#5b4b8a'];
+const QUALITATIVE = PALETTE.qualitative;
 
 /** 'fill', 'line' or 'point' for a catalog geometry type. */
 export function geometryKind(geometryType) {
@@ -147,7 +112,7 @@ export function mapLayers(meta, layerState, source, breaks) {
       {
         ...base, id: `${id}-line`, type: 'line',
         paint: {
-          'line-color': choropleth ? '#5f6b76' : darker(style.color),
+          'line-color': choropleth ? PALETTE.choroplethOutline : darker(style.color),
           'line-width': ['interpolate', ['linear'], ['zoom'], 5, choropleth ? 0.2 : 0.8, 12, choropleth ? 0.8 : 2],
           'line-opacity': (choropleth ? 0.45 : 0.9) * opacity,
         },

@@ -1,7 +1,9 @@
 // Saved views on the server (/api/views), shown in order like slides: the panel lists them,
-// ← → (or PageUp/PageDown from a presentation clicker) step through them.
+// ← → (or PageUp/PageDown from a presentation clicker) step through them. When the server can
+// draw maps (GET /api/render/status), each slide shows its thumbnail drawn by the server
+// (/api/views/{id}/map.png) with links to the image and the meeting report (report.pdf).
 
-import { getJSON, send } from './api.js';
+import { authHeaders, getJSON, send } from './api.js';
 import { t } from './i18n.js';
 
 /** Wires the saved views; returns {open, next, previous, currentTitle, refresh}. */
@@ -14,6 +16,11 @@ export function initViews(app, { currentState, applyState, toast, onChange }) {
   const meetingTitle = document.getElementById('meeting-title');
   let views = [];
   let current = -1;
+  // Thumbnails by view id and version, as object URLs (fetched with the token, so a signed-in
+  // user sees the layers only they may see).
+  const thumbs = new Map();
+  let drawing = null;
+  const canDraw = () => (drawing ??= getJSON('/api/render/status').then((s) => s.available === true, () => false));
 
   const say = (text, error = false) => {
     message.textContent = text;
@@ -46,12 +53,44 @@ export function initViews(app, { currentState, applyState, toast, onChange }) {
             button('✕', () => remove(i), '', `${t('delete')}: ${v.title}`));
         }
         li.append(go, actions);
+        canDraw().then((yes) => { if (yes) li.append(thumbnail(v)); });
         return li;
       }));
     }
     document.getElementById('view-prev').disabled = !views.length;
     document.getElementById('view-next').disabled = !views.length;
     showTitle();
+  };
+
+  /** The slide's thumbnail and its links to the full image and the meeting report. */
+  const thumbnail = (v) => {
+    const base = `/api/views/${encodeURIComponent(v.id)}`;
+    const figure = document.createElement('span');
+    figure.className = 'view-thumb';
+    const img = document.createElement('img');
+    img.alt = `${t('viewThumbnail')}: ${v.title}`;
+    img.width = 160;
+    img.height = 100;
+    const key = `${v.id}@${v.updated_at}`;
+    if (!thumbs.has(key)) {
+      const dpr = Math.min(4, Math.max(1, Math.round(window.devicePixelRatio || 1)));
+      thumbs.set(key, fetch(`${base}/map.png?width=160&height=100&dpr=${dpr}`, { headers: authHeaders() })
+        .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(r.statusText))))
+        .then((blob) => URL.createObjectURL(blob)));
+      thumbs.get(key).catch(() => thumbs.delete(key));
+    }
+    thumbs.get(key).then((url) => { img.src = url; }, () => figure.classList.add('failed'));
+    const link = (href, text, file) => {
+      const a = document.createElement('a');
+      a.href = href;
+      a.textContent = text;
+      a.download = file;
+      return a;
+    };
+    figure.append(img,
+      link(`${base}/map.png?width=1600&height=1000&dpr=2`, t('viewImage'), `${v.title}.png`),
+      link(`${base}/report.pdf`, t('viewReport'), `${v.title}.pdf`));
+    return figure;
   };
 
   const refresh = async () => {

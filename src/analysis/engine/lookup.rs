@@ -94,6 +94,16 @@ pub fn representative_point(geometry: &Geometry<f64>) -> Option<Coord<f64>> {
     }
 }
 
+/// Whether a network layer is a bus network (its id, title or description say so): then
+/// travel times follow the roads buses run on, not all roads.
+pub fn is_bus_network(layer: &Layer) -> bool {
+    let m = &layer.meta;
+    let text = format!("{} {} {}", m.id, m.title, m.description).to_lowercase();
+    ["buss", "bus ", "linje", "kollektivtrafik", "route"]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
 /// A sentence for responses saying what network the times follow. A layer that looks like
 /// bus or public-transport lines is called the bus network, not all roads.
 ///
@@ -105,11 +115,7 @@ pub fn representative_point(geometry: &Geometry<f64>) -> Option<Coord<f64>> {
 /// ```
 pub fn network_note(layer: &Layer) -> String {
     let m = &layer.meta;
-    let text = format!("{} {} {}", m.id, m.title, m.description).to_lowercase();
-    let bus = ["buss", "bus ", "linje", "kollektivtrafik", "route"]
-        .iter()
-        .any(|w| text.contains(w));
-    if bus {
+    if is_bus_network(layer) {
         format!(
             "Travel times follow the bus network, not all roads (layer {:?}: the roads that bus \
              lines run on). Places off it attach by a straight connector, so times away from \

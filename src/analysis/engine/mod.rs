@@ -29,7 +29,8 @@ pub use changes::{
 };
 pub use derived::{Naming, unit_layer};
 pub use lookup::{
-    field, layer, network_note, numeric_field, pick_field, representative_point, sum, text_of,
+    field, is_bus_network, layer, network_note, numeric_field, pick_field, representative_point,
+    sum, text_of,
 };
 pub use nearest::{Outcome, Status, UnitResult, evaluate, nearest_straight};
 pub use spec::{AreaSpec, Bands, DemandSpec, Mode, SupplySpec, Unit, UnitsSpec};
