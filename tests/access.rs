@@ -118,7 +118,7 @@ fn tile_path(list: &str) -> String {
 }
 
 /// Every read route that names a layer.
-const READS: [Probe; 14] = [
+const READS: [Probe; 15] = [
     |id| (Method::GET, format!("/api/layers/{id}"), None),
     |id| (Method::GET, format!("/api/layers/{id}/features"), None),
     |id| {
@@ -146,6 +146,10 @@ const READS: [Probe; 14] = [
     |id| (Method::GET, format!("/tiles/kommuner,{id}.json"), None),
     |id| (Method::GET, tile_path(&format!("kommuner,{id}")), None),
     |id| (Method::GET, format!("/ogc/collections/{id}?f=html"), None),
+    |id| {
+        let path = format!("/api/render?layers=kommuner,{id}&bbox=14,60,16,61&width=64&height=64");
+        (Method::GET, path, None)
+    },
 ];
 
 /// A straight-line service-access request with `parts` added.
