@@ -17,7 +17,7 @@ use tiny_skia::Pixmap;
 mod common;
 
 use common::regions::{self, Layers, Region};
-use common::{DEADLINE, assert_problem, client, content_type, kartrum, run_cli};
+use common::{DEADLINE, assert_problem, client, content_type, kartrum, run_cli, wait_until};
 
 const TOKEN: &str = "render-test-token";
 /// Dalarna, as `w,s,e,n`.
@@ -178,8 +178,10 @@ fn band_shares(server: &common::Server) {
     );
     let image = png(client().get(server.at(&url)).send().unwrap());
     let frame = Frame::fit(DALARNA, width, height, dpr).unwrap();
-    region().store().refresh().unwrap();
-    let layer = region().store().layer(&id).expect("the stored result");
+    let layer = wait_until("the stored result in the store", || {
+        region().store().refresh().ok()?;
+        region().store().layer(&id)
+    });
     let band = layer.field_index("band").unwrap();
     let labels: Vec<String> = result["bands"]
         .as_array()

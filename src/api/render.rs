@@ -215,6 +215,7 @@ impl From<RenderError> for ApiError {
         let status = match &error {
             RenderError::Frame(_) | RenderError::Layers(_) => StatusCode::BAD_REQUEST,
             RenderError::UnknownLayer(_) => StatusCode::NOT_FOUND,
+            RenderError::Budget(e) => return e.clone().into(),
             RenderError::Gpu(GpuError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             RenderError::Gpu(GpuError::Draw(_)) | RenderError::Encode(_) => {
                 return Self::internal(error);

@@ -29,6 +29,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
+use crate::analysis::budget::{self, BudgetError};
 use crate::layer::{Layer, Value};
 use crate::profile::RegionProfile;
 use crate::store::Catalog;
@@ -56,6 +57,9 @@ pub enum RenderError {
     /// maplibre-rs has no device, or failed.
     #[error(transparent)]
     Gpu(#[from] GpuError),
+    /// The work's budget ran out (time, memory, or the client left).
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
     /// The image could not be encoded.
     #[error("could not encode the image as PNG: {0}")]
     Encode(String),
@@ -197,6 +201,11 @@ impl Renderer {
             looks.push((layer.clone(), Look::of(layer, &l.style, l.opacity, i, zoom)));
         }
         let (width, height) = frame.device_size();
+        // The canvas, one pass and its pieces' copy.
+        budget::charge(
+            "the map image",
+            u64::from(width) * u64::from(height) * 4 * 3,
+        )?;
         let mut canvas = compose::canvas(width, height)?;
         for (layer, look) in &looks {
             for pass in scene::passes(frame, layer, look) {

@@ -1,8 +1,10 @@
 //! A pass cut into square pieces of [`PIECE`] pixels, each given to maplibre-rs as one vector
 //! tile (encoded by our own [`crate::tiles::encode`]) and put back together.
 
-use super::gpu::{Gpu, GpuError, PIECE};
+use super::RenderError;
+use super::gpu::{Gpu, PIECE};
 use super::scene::{Pass, Shape};
+use crate::analysis::budget;
 use crate::tiles::EXTENT;
 use crate::tiles::clip::clip_polygon;
 use crate::tiles::encode::{LayerEncoder, TileGeometry, encode_tile};
@@ -12,8 +14,9 @@ use crate::tiles::simplify::{open_ring, orient, quantize};
 const MARGIN: i32 = 256;
 
 /// Draws `pass` on an image of `width` × `height` pixels: premultiplied RGBA, row by row,
-/// transparent where the pass draws nothing.
-pub fn draw(gpu: &Gpu, pass: &Pass, width: u32, height: u32) -> Result<Vec<u8>, GpuError> {
+/// transparent where the pass draws nothing. Stops between pieces when the work's budget
+/// ([`budget`]: time, or the client gone) has run out.
+pub fn draw(gpu: &Gpu, pass: &Pass, width: u32, height: u32) -> Result<Vec<u8>, RenderError> {
     let mut image = vec![0u8; width as usize * height as usize * 4];
     let boxes: Vec<Vec<[f64; 4]>> = pass
         .groups
@@ -23,6 +26,7 @@ pub fn draw(gpu: &Gpu, pass: &Pass, width: u32, height: u32) -> Result<Vec<u8>, 
     let side = f64::from(PIECE);
     for py in (0..height).step_by(PIECE as usize) {
         for px in (0..width).step_by(PIECE as usize) {
+            budget::check()?;
             let origin = [f64::from(px), f64::from(py)];
             let window = [origin[0], origin[1], origin[0] + side, origin[1] + side];
             let mut layers = Vec::new();
@@ -182,5 +186,16 @@ mod tests {
         let edge = at(30, 205);
         assert!((100..=155).contains(&edge[3]), "half covered: {edge:?}");
         assert_eq!(at(25, 205), [0, 150, 0, 255]);
+
+        // A budget that has run out (here: the client left) stops the drawing.
+        let spent = std::sync::Arc::new(budget::Budget::new(&Default::default()));
+        spent.cancel();
+        let _ = budget::within(&spent, || {
+            let stopped = draw(&gpu, &pass, width, height);
+            assert!(matches!(
+                stopped,
+                Err(RenderError::Budget(budget::BudgetError::Cancelled))
+            ));
+        });
     }
 }
