@@ -257,6 +257,13 @@ impl Look {
             .collect();
         items.push((rgb(&PALETTE.unreachable), "Når ingen service".into()));
         let point = kind == Kind::Point;
+        // A result stored under its id alone is titled by what it shows.
+        let meta = &layer.meta;
+        let title = if meta.title == meta.id {
+            "Restid till närmaste service"
+        } else {
+            &meta.title
+        };
         Some(Self {
             kind,
             colouring: Colouring::Categories {
@@ -271,7 +278,7 @@ impl Look {
                 width: 1.0,
                 opacity: 0.95,
             }),
-            legend: section(&layer.meta.title, kind, items),
+            legend: section(title, kind, items),
         })
     }
 
