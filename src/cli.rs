@@ -689,13 +689,7 @@ fn render(args: RenderArgs) -> anyhow::Result<()> {
     let (Some(layers), Some(bbox)) = (layers, bbox) else {
         anyhow::bail!("give --layers and --bbox, or --view");
     };
-    let numbers: Vec<f64> = bbox
-        .split(',')
-        .map(|v| v.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| anyhow::anyhow!("--bbox {bbox:?}: expected west,south,east,north"))?;
-    let bbox = <[f64; 4]>::try_from(numbers)
-        .map_err(|_| anyhow::anyhow!("--bbox: expected four numbers west,south,east,north"))?;
+    let bbox = render::Frame::parse_bbox(&bbox)?;
     let config = read_config(&store)?;
     let profile = region_profile(&store, &config, None)?;
     let opened = open_store(&store, &config)?;

@@ -79,7 +79,7 @@ pub async fn render(
     Extension(heavy): Extension<Arc<Heavy>>,
     Query(q): Query<RenderQuery>,
 ) -> Result<Response, ApiError> {
-    let bbox = parse_bbox(&q.bbox)?;
+    let bbox = Frame::parse_bbox(&q.bbox).map_err(RenderError::from)?;
     if q.title
         .as_ref()
         .is_some_and(|t| t.chars().count() > MAX_TITLE_CHARS)
@@ -194,20 +194,6 @@ async fn with_meeting<T: Send + 'static>(
 
 fn png_response(png: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, "image/png")], png).into_response()
-}
-
-/// `w,s,e,n` as four numbers.
-fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
-    let numbers: Result<Vec<f64>, _> = text.split(',').map(|v| v.trim().parse()).collect();
-    numbers
-        .ok()
-        .and_then(|n| <[f64; 4]>::try_from(n).ok())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("bbox must be four numbers west,south,east,north; got {text:?}"),
-            )
-        })
 }
 
 impl From<RenderError> for ApiError {

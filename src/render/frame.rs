@@ -71,6 +71,25 @@ impl Frame {
         })
     }
 
+    /// A box written `west,south,east,north` (the `bbox` of a request, `--bbox` of the CLI).
+    ///
+    /// ```
+    /// use kartrummet::render::Frame;
+    /// assert_eq!(Frame::parse_bbox("13,60, 16,62").unwrap(), [13.0, 60.0, 16.0, 62.0]);
+    /// assert!(Frame::parse_bbox("13,60,16").is_err());
+    /// ```
+    pub fn parse_bbox(text: &str) -> Result<[f64; 4], FrameError> {
+        let numbers: Result<Vec<f64>, _> = text.split(',').map(|v| v.trim().parse()).collect();
+        numbers
+            .ok()
+            .and_then(|n| <[f64; 4]>::try_from(n).ok())
+            .ok_or_else(|| {
+                FrameError::OutOfRange(format!(
+                    "bbox must be four numbers west,south,east,north; got {text:?}"
+                ))
+            })
+    }
+
     /// The frame centred on `centre` (lon, lat) at MapLibre zoom `zoom`, at this size.
     pub fn at(
         centre: [f64; 2],
